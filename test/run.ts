@@ -4,7 +4,7 @@
  * runs the registered teardowns (containerd, temporary dirs, host objects) even when tests fail,
  * and ends with the plain line `N passed, N failed` that CI reads.
  */
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runTeardown } from "./harness/teardown.js";
@@ -13,12 +13,18 @@ type Outcome = [errors: string | true, passed: number, skipped: number, total: n
 type QueuedSuite = () => Promise<Outcome>;
 const g = globalThis as unknown as { UVU_DEFER: number; UVU_QUEUE: unknown[][]; UVU_INDEX: number };
 
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+function sourceOf(compiled: string): string {
+  return join(repoRoot, relative(join(repoRoot, "dist"), compiled)).replace(/\.js$/, ".ts");
+}
+
 function findTests(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir).sort()) {
     const p = join(dir, entry);
     if (statSync(p).isDirectory()) out.push(...findTests(p));
-    else if (entry.endsWith(".test.js")) out.push(p);
+    // A compiled test whose source was deleted is stale output, not a test.
+    else if (entry.endsWith(".test.js") && existsSync(sourceOf(p))) out.push(p);
   }
   return out;
 }
