@@ -134,7 +134,8 @@ export function normalizeContainer(
   };
   if (c.command !== undefined && c.command !== "") out.command = c.command;
   if (c.workingDir !== undefined && c.workingDir !== "") out.workingDir = c.workingDir;
-  const user = c.user ?? d.user;
+  // An empty string means "not set" (kukeon writes it that way), so the default applies.
+  const user = c.user || d.user;
   if (user !== undefined && user !== "") out.user = user;
   return out;
 }
