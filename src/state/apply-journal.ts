@@ -1,0 +1,244 @@
+import { randomBytes } from "node:crypto";
+import { appendFileSync, closeSync, constants, fsyncSync, openSync, writeSync } from "node:fs";
+import { readdir, readFile, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { ensureDir, FILE_MODE, syncDir } from "./atomic-file.js";
+import { errnoOf, fsError } from "./fs-errors.js";
+import { isProcessAlive } from "./process-liveness.js";
+import type { RunPathLayout } from "./run-path.js";
+
+/** Applies whose journal this process has open: their pid is alive, yet they are not interrupted. */
+const openHere = new Set<string>();
+
+/** How a step ended, as the walk reports it. */
+export type JournalStepStatus = "succeeded" | "failed" | "skipped" | "not-started";
+
+/** What the engine records per step; `t` is added by the journal. */
+export type JournalStepEvent =
+  | { event: "start"; step: string; address: string }
+  | { event: "end"; step: string; address: string; status: JournalStepStatus; error?: string };
+
+/**
+ * One line of `journal/<apply-id>.jsonl`. `t` is epoch milliseconds. The first line is `begin`;
+ * an apply that ended has a last line `finish` (or `superseded`, written by a later apply for one
+ * that was interrupted).
+ */
+export type JournalLine =
+  | { t: number; event: "begin"; applyId: string; pid: number; host: string; meta: Record<string, unknown> }
+  | ({ t: number } & JournalStepEvent)
+  | { t: number; event: "finish"; summary: Record<string, unknown> }
+  | { t: number; event: "superseded"; by: string };
+
+/** A journal read back. */
+export interface JournalReading {
+  applyId: string;
+  file: string;
+  meta: Record<string, unknown>;
+  pid: number;
+  host: string;
+  startedAt: number;
+  /** True when the apply wrote `finish` or a later apply marked it superseded. */
+  ended: boolean;
+  summary?: Record<string, unknown>;
+  /** Step events in the order written. */
+  steps: Array<{ t: number } & JournalStepEvent>;
+}
+
+export interface JournalStoreOptions {
+  /**
+   * Finished journals kept after each apply; older ones are deleted.
+   * @default 20
+   */
+  keepFinished?: number;
+}
+
+/**
+ * The apply journals of a run path. An apply writes one journal while it runs, so that if it is
+ * interrupted (killed, power loss) the next plan can say which steps had run.
+ *
+ * Durability choice: step lines are appended with one `write` each on an `O_APPEND` descriptor and
+ * are not fsynced. A killed process loses nothing (the kernel already has every written line);
+ * only a power loss can drop the tail, and then the containers of the interrupted apply are gone
+ * too and refresh — the source of truth — sees that. An fsync per line would cost milliseconds per
+ * step on the apply's hot path. `begin` and `finish` are fsynced, so whether an apply ended is
+ * always durable. A torn last line is ignored when reading.
+ */
+export class JournalStore {
+  private readonly keepFinished: number;
+
+  constructor(
+    private readonly layout: RunPathLayout,
+    options: JournalStoreOptions = {},
+  ) {
+    this.keepFinished = options.keepFinished ?? 20;
+  }
+
+  /**
+   * Starts the journal of a new apply (caller holds the run-path lock). Earlier journals that
+   * never ended and whose process is gone are marked superseded by this one, so after this apply
+   * `lastUnfinished` no longer reports them — read it before calling `begin`.
+   */
+  async begin(meta: Record<string, unknown> = {}): Promise<ApplyJournal> {
+    await ensureDir(this.layout.journal);
+    const applyId = newApplyId();
+    for (const old of await this.readAll()) {
+      if (!old.ended && !this.isRunning(old)) appendLine(old.file, { t: Date.now(), event: "superseded", by: applyId });
+    }
+    const file = this.fileOf(applyId);
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+    } catch (e) {
+      throw fsError(e, "create journal", file);
+    }
+    const journal = new ApplyJournal(applyId, file, fd, () => this.prune());
+    openHere.add(applyId);
+    journal.writeLine({ t: Date.now(), event: "begin", applyId, pid: process.pid, host: hostname(), meta }, true);
+    await syncDir(this.layout.journal);
+    return journal;
+  }
+
+  /**
+   * The most recent apply that started but never ended and whose process is no longer running
+   * (an interrupted apply), or undefined.
+   */
+  async lastUnfinished(): Promise<JournalReading | undefined> {
+    const all = await this.readAll();
+    return all.reverse().find((j) => !j.ended && !this.isRunning(j));
+  }
+
+  /** Every readable journal, oldest first. Files without a readable `begin` line are skipped. */
+  async readAll(): Promise<JournalReading[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.layout.journal);
+    } catch (e) {
+      if (errnoOf(e) === "ENOENT") return [];
+      throw fsError(e, "list journals in", this.layout.journal);
+    }
+    const ids = names.filter((n) => n.endsWith(".jsonl")).map((n) => n.slice(0, -".jsonl".length));
+    const readings = await Promise.all(ids.sort().map((id) => this.read(id)));
+    return readings.filter((r): r is JournalReading => r !== undefined);
+  }
+
+  /** One journal by apply id, or undefined when absent or unreadable. */
+  async read(applyId: string): Promise<JournalReading | undefined> {
+    const file = this.fileOf(applyId);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (e) {
+      if (errnoOf(e) === "ENOENT") return undefined;
+      throw fsError(e, "read journal", file);
+    }
+    return parseJournal(applyId, file, text);
+  }
+
+  private fileOf(applyId: string): string {
+    if (!/^[0-9A-Za-z-]+$/.test(applyId)) throw new TypeError(`invalid apply id '${applyId}'`);
+    return join(this.layout.journal, `${applyId}.jsonl`);
+  }
+
+  private isRunning(j: JournalReading): boolean {
+    // A process on another host (shared run path) cannot be checked from here; assume it runs.
+    if (j.host !== hostname()) return true;
+    return j.pid === process.pid ? openHere.has(j.applyId) : isProcessAlive(j.pid);
+  }
+
+  /** Deletes the oldest ended journals beyond `keepFinished`; unfinished ones are kept. */
+  private async prune(): Promise<void> {
+    const ended = (await this.readAll()).filter((j) => j.ended);
+    for (const j of ended.slice(0, Math.max(0, ended.length - this.keepFinished))) {
+      await unlink(j.file).catch((e: unknown) => {
+        if (errnoOf(e) !== "ENOENT") throw fsError(e, "delete old journal", j.file);
+      });
+    }
+  }
+}
+
+/** The journal of one running apply. */
+export class ApplyJournal {
+  private closed = false;
+
+  constructor(
+    readonly applyId: string,
+    readonly file: string,
+    private readonly fd: number,
+    private readonly afterFinish: () => Promise<void>,
+  ) {}
+
+  /**
+   * Appends one step event. Synchronous — a single small `write` — so lines keep the order of
+   * events and no promise can be left unhandled. Throws after `finish`.
+   */
+  record(event: JournalStepEvent): void {
+    this.writeLine({ t: Date.now(), ...event }, false);
+  }
+
+  /** Writes the final line, fsyncs and closes the file, then prunes old journals. */
+  async finish(summary: Record<string, unknown>): Promise<void> {
+    this.writeLine({ t: Date.now(), event: "finish", summary }, true);
+    this.closed = true;
+    openHere.delete(this.applyId);
+    closeSync(this.fd);
+    await this.afterFinish();
+  }
+
+  /** @internal used by JournalStore.begin */
+  writeLine(line: JournalLine, sync: boolean): void {
+    if (this.closed) throw new Error(`journal ${this.applyId} is already finished`);
+    try {
+      writeSync(this.fd, `${JSON.stringify(line)}\n`);
+      if (sync) fsyncSync(this.fd);
+    } catch (e) {
+      throw fsError(e, "append to journal", this.file);
+    }
+  }
+}
+
+function newApplyId(): string {
+  // Sorts by time as text: 20261129T200011123Z-1a2b3c
+  return `${new Date().toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Appends to a journal another process left; the leading newline ends a torn last line first. */
+function appendLine(file: string, line: JournalLine): void {
+  try {
+    appendFileSync(file, `\n${JSON.stringify(line)}\n`, { mode: FILE_MODE, flush: true });
+  } catch (e) {
+    throw fsError(e, "append to journal", file);
+  }
+}
+
+function parseJournal(applyId: string, file: string, text: string): JournalReading | undefined {
+  const lines: JournalLine[] = [];
+  for (const raw of text.split("\n")) {
+    if (raw === "") continue;
+    try {
+      lines.push(JSON.parse(raw) as JournalLine);
+    } catch {
+      // A torn line can only be the last one written before a crash; the rest is still useful.
+    }
+  }
+  const begin = lines[0];
+  if (begin?.event !== "begin") return undefined;
+  const reading: JournalReading = {
+    applyId,
+    file,
+    meta: begin.meta ?? {},
+    pid: begin.pid,
+    host: begin.host,
+    startedAt: begin.t,
+    ended: false,
+    steps: [],
+  };
+  for (const line of lines.slice(1)) {
+    if (line.event === "start" || line.event === "end") reading.steps.push(line);
+    else if (line.event === "finish") {
+      reading.ended = true;
+      reading.summary = line.summary;
+    } else if (line.event === "superseded") reading.ended = true;
+  }
+  return reading;
+}

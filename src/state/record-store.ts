@@ -1,0 +1,236 @@
+import { readdir, readFile, rmdir, unlink } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
+import {
+  type Address,
+  addressPath,
+  formatAddress,
+  KINDS,
+  type ResourceKind,
+  tryParseAddress,
+} from "../model/address.js";
+import { KukeError } from "../model/errors.js";
+import { isValidName } from "../model/names.js";
+import { isTempName, removeAbandonedTemp, writeFileAtomic } from "./atomic-file.js";
+import { errnoOf, fsError } from "./fs-errors.js";
+import type { RunPathLayout } from "./run-path.js";
+
+/** How a cell's root was attached to its space's bridge, as the CNI result reported it. */
+export interface CniAttachment {
+  ip: string;
+  gateway: string;
+  mac: string;
+  interface: string;
+}
+
+/** Facts only kuke knows after applying a resource; refresh reads them back. */
+export interface RecordExtra {
+  /** Cells: the root's CNI attachment (absent for host-network cells). */
+  cni?: CniAttachment;
+  /** Spaces: the /24 allocated to the space's network. */
+  subnet?: string;
+  /** Containers: the id given to containerd. */
+  containerdId?: string;
+  /** Realms: the containerd namespace used. */
+  namespace?: string;
+}
+
+/** What was applied for one resource address. Plain JSON data. */
+export interface ResourceRecord {
+  /** The formatted address (`cell/r/s/t/c`); the file's location is derived from it. */
+  address: string;
+  kind: ResourceKind;
+  /** The project that applied it; `--prune` only deletes its own project's records. */
+  project: string;
+  /** The normalized effective spec as applied. */
+  spec: unknown;
+  specHash: string;
+  /** ISO 8601 time of the apply that wrote this record. */
+  appliedAt: string;
+  extra: RecordExtra;
+}
+
+/** A record file that could not be read back; `error` names the file and says what is wrong. */
+export interface CorruptRecord {
+  file: string;
+  error: KukeError;
+}
+
+export interface LoadedRecords {
+  /** Good records, ordered by address. */
+  records: ResourceRecord[];
+  /** Files that are present but unusable; a purge can still proceed without them. */
+  corrupt: CorruptRecord[];
+}
+
+/** Files read at once by `loadAll`: enough to hide latency, far below the fd limit. */
+const READ_CONCURRENCY = 64;
+
+/**
+ * kuke's records in `<run path>/records/<kind>/<realm>/…/<name>.json`, one file per address.
+ * Names are valid DNS labels, so each is a safe path segment. Writers are expected to hold the
+ * run-path lock; readers need not, since every write is atomic.
+ */
+export class RecordStore {
+  constructor(private readonly layout: RunPathLayout) {}
+
+  /** The file that holds `address`'s record. */
+  pathOf(address: Address): string {
+    const names = addressPath(address);
+    // Addresses from parseAddress are validated already; this guards hand-built ones, since a
+    // name like ".." would otherwise escape the records folder.
+    const bad = names.find((n) => !isValidName(n));
+    if (bad !== undefined) throw new TypeError(`invalid name '${bad}' in ${address.kind} address`);
+    return `${join(this.layout.records, address.kind, ...names)}.json`;
+  }
+
+  /**
+   * The record of `address`, or undefined when none was written.
+   * @throws KukeError `failed-precondition` naming the file when it is corrupt.
+   */
+  async get(address: Address): Promise<ResourceRecord | undefined> {
+    const file = this.pathOf(address);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (e) {
+      if (errnoOf(e) === "ENOENT") return undefined;
+      throw fsError(e, "read record", file);
+    }
+    const parsed = parseRecord(text, file, formatAddress(address));
+    if (parsed instanceof KukeError) throw parsed;
+    return parsed;
+  }
+
+  /** Writes (or replaces) the record of `record.address` atomically. */
+  async put(record: ResourceRecord): Promise<void> {
+    const parsed = tryParseAddress(record.address);
+    if (!parsed.ok) throw new TypeError(`record has invalid address '${record.address}': ${parsed.problem}`);
+    if (parsed.address.kind !== record.kind) {
+      throw new TypeError(`record kind '${record.kind}' does not match address '${record.address}'`);
+    }
+    await writeFileAtomic(this.pathOf(parsed.address), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /**
+   * Removes the record of `address`, and folders left empty by it.
+   * @returns false when there was no record.
+   */
+  async delete(address: Address): Promise<boolean> {
+    const file = this.pathOf(address);
+    try {
+      await unlink(file);
+    } catch (e) {
+      if (errnoOf(e) === "ENOENT") return false;
+      throw fsError(e, "delete record", file);
+    }
+    const stop = join(this.layout.records, address.kind);
+    for (let dir = dirname(file); dir.startsWith(stop + sep); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or already gone): the parents are then not empty either
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Every record, read in parallel. Corrupt files are returned beside the good records instead of
+   * failing the load; temporary files of crashed writers are skipped and, if their writer is gone,
+   * deleted.
+   */
+  async loadAll(): Promise<LoadedRecords> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.layout.records, { recursive: true });
+    } catch (e) {
+      if (errnoOf(e) === "ENOENT") return { records: [], corrupt: [] };
+      throw fsError(e, "list records in", this.layout.records);
+    }
+    const files: string[] = [];
+    const temps: string[] = [];
+    for (const rel of entries) {
+      const name = basename(rel);
+      if (isTempName(name)) temps.push(rel);
+      else if (name.endsWith(".json")) files.push(rel);
+    }
+    await Promise.all(temps.map((rel) => removeAbandonedTemp(dirname(join(this.layout.records, rel)), basename(rel))));
+
+    const records: ResourceRecord[] = [];
+    const corrupt: CorruptRecord[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const rel = files[next++] as string;
+        const file = join(this.layout.records, rel);
+        const expected = addressFromRelativePath(rel);
+        let text: string;
+        try {
+          text = await readFile(file, "utf8");
+        } catch (e) {
+          if (errnoOf(e) === "ENOENT") continue; // deleted while we listed
+          corrupt.push({ file, error: fsError(e, "read record", file) });
+          continue;
+        }
+        const parsed =
+          expected === undefined
+            ? corruptRecord(file, "the file is not where any address's record would be")
+            : parseRecord(text, file, expected);
+        if (parsed instanceof KukeError) corrupt.push({ file, error: parsed });
+        else records.push(parsed);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
+    records.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    corrupt.sort((a, b) => (a.file < b.file ? -1 : 1));
+    return { records, corrupt };
+  }
+
+  /** The records applied by `project` (plus every corrupt file, whose project cannot be known). */
+  async listByProject(project: string): Promise<LoadedRecords> {
+    const all = await this.loadAll();
+    return { records: all.records.filter((r) => r.project === project), corrupt: all.corrupt };
+  }
+}
+
+/** `container/r/s/t/c/k.json` → `container/r/s/t/c/k`, or undefined when that is no address. */
+function addressFromRelativePath(rel: string): string | undefined {
+  const text = rel.slice(0, -".json".length).split(sep).join("/");
+  const parsed = tryParseAddress(text);
+  return parsed.ok ? formatAddress(parsed.address) : undefined;
+}
+
+function corruptRecord(file: string, problem: string): KukeError {
+  return new KukeError("failed-precondition", `corrupt record ${file}: ${problem}`, {
+    detail: "kuke cannot tell what was applied for this resource from this file",
+    remedy: `inspect the file; if the resource is gone, delete it (rm ${file}) and run kuke refresh`,
+  });
+}
+
+/** Parses and checks one record file; returns the problem as a KukeError rather than throwing. */
+function parseRecord(text: string, file: string, expectedAddress: string): ResourceRecord | KukeError {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return corruptRecord(file, "not valid JSON (truncated or edited by hand?)");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return corruptRecord(file, "not a JSON object");
+  }
+  const r = value as Record<string, unknown>;
+  if (r.address !== expectedAddress) {
+    return corruptRecord(file, `its address '${String(r.address)}' does not match its location (${expectedAddress})`);
+  }
+  const kind = expectedAddress.split("/")[0] as ResourceKind;
+  if (r.kind !== kind || !KINDS.includes(kind))
+    return corruptRecord(file, `kind '${String(r.kind)}' should be '${kind}'`);
+  for (const key of ["project", "specHash", "appliedAt"] as const) {
+    if (typeof r[key] !== "string") return corruptRecord(file, `'${key}' is missing or not a string`);
+  }
+  if (!("spec" in r)) return corruptRecord(file, "'spec' is missing");
+  if (r.extra === null || typeof r.extra !== "object" || Array.isArray(r.extra)) {
+    return corruptRecord(file, "'extra' is missing or not an object");
+  }
+  return r as unknown as ResourceRecord;
+}
