@@ -1,0 +1,200 @@
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { KukeError } from "../../model/errors.js";
+import type { Resources } from "../../model/types.js";
+import {
+  type CgroupDriver,
+  DEFAULT_CPU_WEIGHT,
+  pathSegments,
+  roundToPage,
+  sharesToWeight,
+  weightToShares,
+} from "./driver.js";
+import { cgroupError, isMissing } from "./errno.js";
+
+/** Controllers kuke sets limits through; only those the root offers are enabled. */
+const WANTED_CONTROLLERS = ["cpu", "memory", "pids"] as const;
+
+export interface CgroupV2Options {
+  /** Mount point of the unified hierarchy. @default "/sys/fs/cgroup" */
+  root?: string;
+  /**
+   * Removes one empty cgroup directory. The kernel lets rmdir drop a cgroup that only holds its
+   * interface files; tests that lay out cgroup2 in a plain directory pass a remover that does the same.
+   * @default fs.rmdir
+   */
+  removeDir?: (dir: string) => Promise<void>;
+}
+
+/** cgroup v2: one tree; controllers are switched on for children through `cgroup.subtree_control`. */
+export class CgroupV2Driver implements CgroupDriver {
+  readonly version = "v2" as const;
+  readonly root: string;
+  private readonly removeDir: (dir: string) => Promise<void>;
+  private controllers: Promise<string[]> | undefined;
+
+  constructor(options: CgroupV2Options = {}) {
+    this.root = options.root ?? "/sys/fs/cgroup";
+    this.removeDir = options.removeDir ?? ((d) => rmdir(d));
+  }
+
+  private dir(path: string): string {
+    return join(this.root, ...pathSegments(path));
+  }
+
+  private available(): Promise<string[]> {
+    this.controllers ??= readFile(join(this.root, "cgroup.controllers"), "utf8").then(
+      (text) => {
+        const offered = new Set(text.split(/\s+/).filter(Boolean));
+        return WANTED_CONTROLLERS.filter((c) => offered.has(c));
+      },
+      (e) => {
+        this.controllers = undefined;
+        throw cgroupError(e, `read ${this.root}/cgroup.controllers`);
+      },
+    );
+    return this.controllers;
+  }
+
+  async ensure(path: string, limits?: Resources): Promise<void> {
+    const segments = pathSegments(path);
+    const enable = (await this.available()).map((c) => `+${c}`).join(" ");
+    // Controllers must be on in every ancestor's subtree_control before a child can use them; the
+    // leaf itself stays without, since a cgroup holding processes cannot delegate (no internal processes).
+    let current = this.root;
+    for (const segment of segments) {
+      if (enable) await this.write(join(current, "cgroup.subtree_control"), enable, path);
+      current = join(current, segment);
+      try {
+        await mkdir(current);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw cgroupError(e, `create ${path}`);
+      }
+    }
+    if (limits) await this.setLimits(path, limits);
+  }
+
+  async setLimits(path: string, limits: Resources): Promise<void> {
+    const dir = this.dir(path);
+    if (!(await this.exists(path))) throw new KukeError("not-found", `cgroup ${path} does not exist`);
+    const have = new Set(await this.available());
+    if (have.has("memory")) {
+      const v = limits.memoryLimitBytes === undefined ? "max" : String(limits.memoryLimitBytes);
+      await this.write(join(dir, "memory.max"), v, path);
+    }
+    if (have.has("cpu")) {
+      const w = limits.cpuShares === undefined ? DEFAULT_CPU_WEIGHT : sharesToWeight(limits.cpuShares);
+      await this.write(join(dir, "cpu.weight"), String(w), path);
+    }
+    if (have.has("pids")) {
+      const v = limits.pidsLimit === undefined ? "max" : String(limits.pidsLimit);
+      await this.write(join(dir, "pids.max"), v, path);
+    }
+  }
+
+  async readLimits(path: string): Promise<Resources> {
+    const dir = this.dir(path);
+    const out: Resources = {};
+    const memory = await this.readOptional(join(dir, "memory.max"), path);
+    if (memory !== undefined && memory !== "max") out.memoryLimitBytes = Number(memory);
+    const weight = await this.readOptional(join(dir, "cpu.weight"), path);
+    if (weight !== undefined && Number(weight) !== DEFAULT_CPU_WEIGHT) out.cpuShares = weightToShares(Number(weight));
+    const pids = await this.readOptional(join(dir, "pids.max"), path);
+    if (pids !== undefined && pids !== "max") out.pidsLimit = Number(pids);
+    return out;
+  }
+
+  effective(limits: Resources): Resources {
+    const out: Resources = {};
+    if (limits.memoryLimitBytes !== undefined) out.memoryLimitBytes = roundToPage(limits.memoryLimitBytes);
+    if (limits.cpuShares !== undefined) {
+      const w = sharesToWeight(limits.cpuShares);
+      if (w !== DEFAULT_CPU_WEIGHT) out.cpuShares = weightToShares(w);
+    }
+    if (limits.pidsLimit !== undefined) out.pidsLimit = limits.pidsLimit;
+    return out;
+  }
+
+  async remove(path: string): Promise<void> {
+    const dir = this.dir(path);
+    const subtree = await listSubtree(dir);
+    if (subtree.length === 0) return;
+    const busy = await this.pids(path);
+    if (busy.length > 0) {
+      throw new KukeError("busy", `cgroup ${path} still has processes`, {
+        detail: `pids: ${busy.join(", ")}`,
+        remedy: "stop the tasks inside it first",
+      });
+    }
+    for (const d of subtree) {
+      try {
+        await this.removeDir(d);
+      } catch (e) {
+        if (!isMissing(e)) throw cgroupError(e, `remove ${path}`);
+      }
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await listSubtree(this.dir(path), 0)).length > 0;
+  }
+
+  async pids(path: string): Promise<number[]> {
+    const out: number[] = [];
+    for (const d of await listSubtree(this.dir(path))) out.push(...(await readProcs(d)));
+    return out;
+  }
+
+  private async write(file: string, value: string, path: string): Promise<void> {
+    try {
+      await writeFile(file, value);
+    } catch (e) {
+      throw cgroupError(e, `write ${file.slice(this.root.length)} for ${path}`);
+    }
+  }
+
+  private async readOptional(file: string, path: string): Promise<string | undefined> {
+    try {
+      return (await readFile(file, "utf8")).trim();
+    } catch (e) {
+      if (!isMissing(e)) throw cgroupError(e, `read ${path}`);
+      if (!(await this.exists(path))) throw cgroupError(e, `read ${path}`);
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Directories of the subtree at `dir`, deepest first (so removal can go in order); empty when
+ * `dir` does not exist. `depth` bounds how far down to look.
+ */
+export async function listSubtree(dir: string, depth = Number.POSITIVE_INFINITY): Promise<string[]> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+    throw cgroupError(e, `list ${dir}`);
+  }
+  const out: string[] = [];
+  if (depth > 0) {
+    const children = entries.filter((e) => e.isDirectory()).map((e) => listSubtree(join(dir, e.name), depth - 1));
+    for (const sub of await Promise.all(children)) out.push(...sub);
+  }
+  out.push(dir);
+  return out;
+}
+
+/** Pids listed in a cgroup directory's `cgroup.procs`; none when it is gone. */
+export async function readProcs(dir: string): Promise<number[]> {
+  try {
+    const text = await readFile(join(dir, "cgroup.procs"), "utf8");
+    return text
+      .split("\n")
+      .filter((l) => l.trim().length > 0)
+      .map(Number);
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw cgroupError(e, `read ${dir}/cgroup.procs`);
+  }
+}

@@ -1,0 +1,93 @@
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { CellAddress } from "../../model/address.js";
+import { KukeError } from "../../model/errors.js";
+import { netnsName } from "../../model/host-names.js";
+import { removeFile, writeFileAtomic } from "./atomic-file.js";
+import { mustRun } from "./host-command.js";
+
+/**
+ * Keeps a cell's network namespace alive independently of its root process by bind-mounting
+ * `/proc/PID/ns/net` at `<runtimeDir>/netns/<realm>_<space>_<stack>_<cell>`, so CNI DEL still
+ * finds the namespace after the process died.
+ */
+export class NetnsPinner {
+  readonly dir: string;
+
+  /** @param runtimeDir kuke's runtime directory. @default "/run/kuke" */
+  constructor(runtimeDir = "/run/kuke") {
+    this.dir = join(runtimeDir, "netns");
+  }
+
+  /** Where the cell's namespace is (or would be) pinned. */
+  pathOf(cell: CellAddress): string {
+    return join(this.dir, netnsName(cell));
+  }
+
+  /**
+   * Pins the network namespace of process `pid` for the cell and returns the pin path. Pinning the
+   * same namespace again is a no-op; a pin of a different namespace is `already-exists` (unpin first).
+   * A process that is gone is `not-found`.
+   */
+  async pin(cell: CellAddress, pid: number): Promise<string> {
+    const source = `/proc/${pid}/ns/net`;
+    const target = this.pathOf(cell);
+    let want: { dev: number; ino: number };
+    try {
+      want = await stat(source);
+    } catch (e) {
+      throw new KukeError("not-found", `process ${pid} is gone; cannot pin its network namespace`, { cause: e });
+    }
+    if (await this.isPinned(cell)) {
+      const have = await stat(target);
+      if (have.dev === want.dev && have.ino === want.ino) return target;
+      throw new KukeError("already-exists", `${target} pins another network namespace`, {
+        remedy: "detach and unpin the cell's old namespace first",
+      });
+    }
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // The mount point must exist as a file before a namespace file can be bound onto it.
+    await writeFileAtomic(target, "");
+    try {
+      await mustRun("mount", ["--bind", source, target]);
+    } catch (e) {
+      await removeFile(target);
+      throw e;
+    }
+    return target;
+  }
+
+  /** Unmounts and removes the pin; an unpinned cell is success. */
+  async unpin(cell: CellAddress): Promise<void> {
+    const target = this.pathOf(cell);
+    // A namespace can be bound more than once (a crash between two pins); unmount every layer.
+    while (await this.isPinned(cell)) await mustRun("umount", [target]);
+    await removeFile(target);
+  }
+
+  /** True when a namespace is mounted at the cell's pin path. */
+  async isPinned(cell: CellAddress): Promise<boolean> {
+    return (await mountedPaths()).has(this.pathOf(cell));
+  }
+
+  /** Every pin path under the netns directory that is mounted or left as a file (for leak checks). */
+  async list(): Promise<string[]> {
+    const mounted = [...(await mountedPaths())].filter((p) => p.startsWith(`${this.dir}/`));
+    const files = await readdir(this.dir).then(
+      (names) => names.map((n) => join(this.dir, n)),
+      () => [] as string[],
+    );
+    return [...new Set([...mounted, ...files])].sort();
+  }
+}
+
+/** Mount points in this process's mount namespace. */
+async function mountedPaths(): Promise<Set<string>> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const out = new Set<string>();
+  for (const line of text.split("\n")) {
+    const p = line.split(" ")[4];
+    if (p) out.add(p.replace(/\\040/g, " "));
+  }
+  return out;
+}

@@ -1,0 +1,412 @@
+import { createHash } from "node:crypto";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { CellAddress } from "../../model/address.js";
+import { KukeError } from "../../model/errors.js";
+import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
+import type { EgressPolicy } from "../../model/types.js";
+import { readOptional, removeFile, writeFileAtomic } from "./atomic-file.js";
+import { loopbackConflist, pickCniVersion, spaceConflist } from "./conflist.js";
+import { type AppliedEgress, EgressFirewall, type Resolver } from "./egress.js";
+import { runCommand } from "./host-command.js";
+import { NetnsPinner } from "./netns.js";
+import { type CniResult, type CniRuntime, type ConfList, PluginRunner } from "./plugin-exec.js";
+import { SubnetAllocator } from "./subnet-allocator.js";
+
+export interface NetworkExecutorOptions {
+  /** kuke's run path; CNI state lives in `<runPath>/cni`. @default "/var/lib/kuke" */
+  runPath?: string;
+  /** Where netns pins go (`<runtimeDir>/netns`). @default "/run/kuke" */
+  runtimeDir?: string;
+  /** Plugin directories, searched in order. @default ["/opt/cni/bin", "/usr/lib/cni"] */
+  pluginDirs?: string[];
+  /** Pool each space's /24 comes from. @default "10.88.0.0/16" */
+  subnetPool?: string;
+  /** Resolves egress host names. @default dns.lookup, IPv4 */
+  resolver?: Resolver;
+}
+
+/** A space's network as ensured. */
+export interface SpaceNetwork {
+  realm: string;
+  space: string;
+  network: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  cniVersion: string;
+  conflistPath: string;
+}
+
+/** One cell's attachment, as kuke records it. */
+export interface CniAttachment {
+  /** CNI container id: the cell's netns name. */
+  containerId: string;
+  network: string;
+  netnsPath: string;
+  ifName: string;
+  /** e.g. `10.88.0.2` */
+  ip: string;
+  /** e.g. `10.88.0.2/24` */
+  cidr: string;
+  gateway: string | undefined;
+  mac: string | undefined;
+  /** The plugin chain's result, kept so CHECK and DEL get it as `prevResult`. */
+  result: CniResult;
+}
+
+/** What `kuke init` reports about CNI on this host. */
+export interface CniBootstrapReport {
+  configDir: string;
+  ipamDir: string;
+  resultsDir: string;
+  pinDir: string;
+  pluginDirs: { dir: string; present: boolean }[];
+  /** Each plugin kuke needs and where it was found (undefined: missing). */
+  plugins: { type: string; path: string | undefined }[];
+  /** The CNI version kuke will write; undefined when a needed plugin is missing. */
+  cniVersion: string | undefined;
+}
+
+/** Leftovers of a space's network on the host, by kind; all empty after a clean teardown. */
+export interface NetworkLeaks {
+  bridge: string[];
+  veths: string[];
+  ipamFiles: string[];
+  natRules: string[];
+  egressRules: string[];
+  pins: string[];
+  conflist: string[];
+  subnetRecord: string[];
+  attachmentRecords: string[];
+}
+
+interface AttachmentFile {
+  conflist: ConfList;
+  attachment: CniAttachment;
+}
+
+const REQUIRED_PLUGINS = ["bridge", "host-local", "loopback"];
+const IFNAME = "eth0";
+
+/**
+ * The network side of kuke: per-space CNI networks (subnet, conflist, bridge), cell attachments
+ * through a pinned network namespace, and egress policies. The engine is its only caller.
+ */
+export class NetworkExecutor {
+  readonly configDir: string;
+  readonly ipamDir: string;
+  readonly resultsDir: string;
+  readonly pinner: NetnsPinner;
+  readonly plugins: PluginRunner;
+  readonly subnets: SubnetAllocator;
+  private readonly egress: EgressFirewall;
+  private version: Promise<string> | undefined;
+
+  constructor(options: NetworkExecutorOptions = {}) {
+    const base = join(options.runPath ?? "/var/lib/kuke", "cni");
+    this.configDir = join(base, "net.d");
+    this.ipamDir = join(base, "ipam");
+    this.resultsDir = join(base, "attachments");
+    this.pinner = new NetnsPinner(options.runtimeDir);
+    this.plugins = new PluginRunner(options.pluginDirs ? { pluginDirs: options.pluginDirs } : {});
+    this.subnets = new SubnetAllocator({ dir: base, ...(options.subnetPool ? { pool: options.subnetPool } : {}) });
+    this.egress = new EgressFirewall(options.resolver);
+  }
+
+  /** Reports directories, plugins and the CNI version to use. Reads only; never throws for a missing plugin. */
+  async bootstrap(): Promise<CniBootstrapReport> {
+    const pluginDirs = await Promise.all(
+      this.plugins.pluginDirs.map(async (dir) => ({
+        dir,
+        present: await readdir(dir).then(
+          () => true,
+          () => false,
+        ),
+      })),
+    );
+    const plugins = await Promise.all(
+      REQUIRED_PLUGINS.map(async (type) => ({ type, path: await this.plugins.find(type) })),
+    );
+    const cniVersion = plugins.every((p) => p.path) ? await this.cniVersion() : undefined;
+    return {
+      configDir: this.configDir,
+      ipamDir: this.ipamDir,
+      resultsDir: this.resultsDir,
+      pinDir: this.pinner.dir,
+      pluginDirs,
+      plugins,
+      cniVersion,
+    };
+  }
+
+  /**
+   * Allocates the space's subnet (once), and writes its conflist when it differs. Idempotent.
+   * Throws `already-exists` when another space hashes to the same bridge name.
+   */
+  async ensureSpaceNetwork(realm: string, space: string): Promise<SpaceNetwork> {
+    const network = networkName(realm, space);
+    const record = await this.subnets.allocate(realm, space, bridgeName(realm, space));
+    const cniVersion = await this.cniVersion();
+    const list = spaceConflist({ network, ...record, cniVersion, ipamDataDir: this.ipamDir });
+    const conflistPath = this.conflistPath(network);
+    const text = `${JSON.stringify(list, null, 2)}\n`;
+    if ((await readOptional(conflistPath)) !== text) await writeFileAtomic(conflistPath, text);
+    return {
+      realm,
+      space,
+      network,
+      bridge: record.bridge,
+      subnet: record.subnet,
+      gateway: record.gateway,
+      cniVersion,
+      conflistPath,
+    };
+  }
+
+  /**
+   * Removes everything of the space's network: egress chain, bridge, IPAM state, conflist and
+   * subnet record. Refuses with `busy` while a cell is still attached. A missing network is success.
+   */
+  async removeSpaceNetwork(realm: string, space: string): Promise<void> {
+    const network = networkName(realm, space);
+    const attached = await this.attachmentFiles(network);
+    if (attached.length > 0) {
+      throw new KukeError("busy", `network ${network} still has ${attached.length} attached cell(s)`, {
+        remedy: "detach the cells first",
+      });
+    }
+    await this.egress.remove(realm, space);
+    const bridge = bridgeName(realm, space);
+    if ((await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) {
+      const r = await runCommand("ip", ["link", "del", "dev", bridge]);
+      if (r.code !== 0 && (await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) {
+        throw new KukeError("runtime", `cannot delete bridge ${bridge}`, { detail: r.stderr });
+      }
+    }
+    await rm(join(this.ipamDir, network), { recursive: true, force: true });
+    await removeFile(this.conflistPath(network));
+    await this.subnets.release(realm, space);
+  }
+
+  /**
+   * Pins the namespace of `pid` (the cell's root task) and returns the pin path. Same namespace
+   * again: no-op; another namespace already pinned: `already-exists`.
+   */
+  pin(cell: CellAddress, pid: number): Promise<string> {
+    return this.pinner.pin(cell, pid);
+  }
+
+  /** Unpins the cell's namespace; idempotent. Call after `detach`. */
+  unpin(cell: CellAddress): Promise<void> {
+    return this.pinner.unpin(cell);
+  }
+
+  /** True when the cell's namespace is pinned. */
+  isPinned(cell: CellAddress): Promise<boolean> {
+    return this.pinner.isPinned(cell);
+  }
+
+  /**
+   * Attaches the cell's pinned namespace to its space's network (lo up, then eth0 on the bridge)
+   * and returns the attachment to record. Already attached and CHECK passes: the recorded attachment.
+   * Throws `not-found` without the space's conflist, `failed-precondition` without a pin.
+   */
+  async attach(cell: CellAddress): Promise<CniAttachment> {
+    const network = networkName(cell.realm, cell.space);
+    const text = await readOptional(this.conflistPath(network));
+    if (text === undefined)
+      throw new KukeError("not-found", `network ${network} has no configuration`, {
+        address: cell,
+        remedy: "ensure the space network first",
+      });
+    if (!(await this.pinner.isPinned(cell))) {
+      throw new KukeError("failed-precondition", "the cell's network namespace is not pinned", { address: cell });
+    }
+    const list = JSON.parse(text) as ConfList;
+    const rt = this.runtime(cell);
+    const known = await this.readAttachment(cell);
+    if (known) {
+      try {
+        await this.plugins.check(known.conflist, rt, known.attachment.result);
+        return known.attachment;
+      } catch {
+        // drifted: undo what is left and attach afresh
+        await this.plugins.del(known.conflist, rt, known.attachment.result);
+      }
+    }
+    await this.plugins.add(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" });
+    const result = await this.plugins.add(list, rt);
+    const attachment = summarize(network, rt, result);
+    await writeFileAtomic(
+      this.attachmentPath(cell),
+      JSON.stringify({ conflist: list, attachment } satisfies AttachmentFile),
+    );
+    return attachment;
+  }
+
+  /** Runs CHECK on the cell's recorded attachment. Throws `not-found` when it has none, the plugin's error when it drifted. */
+  async check(cell: CellAddress): Promise<void> {
+    const known = await this.readAttachment(cell);
+    if (!known) throw new KukeError("not-found", "the cell has no network attachment", { address: cell });
+    await this.plugins.check(known.conflist, this.runtime(cell), known.attachment.result);
+  }
+
+  /**
+   * Releases the cell's address, veth and NAT rules (CNI DEL), also when the namespace's processes
+   * are gone (the pin keeps it) or the namespace itself is gone. Idempotent.
+   */
+  async detach(cell: CellAddress): Promise<void> {
+    const known = await this.readAttachment(cell);
+    const rt = this.runtime(cell);
+    let list = known?.conflist;
+    if (!list) {
+      const text = await readOptional(this.conflistPath(networkName(cell.realm, cell.space)));
+      if (text === undefined) return;
+      list = JSON.parse(text) as ConfList;
+    }
+    await this.plugins.del(list, rt, known?.attachment.result);
+    if (await this.pinner.isPinned(cell))
+      await this.plugins.del(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" });
+    await removeFile(this.attachmentPath(cell));
+  }
+
+  /** Makes the space's egress chain hold exactly `policy`. Throws `not-found` when the space has no network. */
+  async applyEgress(realm: string, space: string, policy: EgressPolicy): Promise<AppliedEgress> {
+    const record = await this.subnets.get(realm, space);
+    if (!record)
+      throw new KukeError("not-found", `space ${realm}/${space} has no network`, {
+        remedy: "ensure the space network first",
+      });
+    return this.egress.apply(realm, space, { bridge: record.bridge, subnet: record.subnet }, policy);
+  }
+
+  /** Removes the space's egress chain and its FORWARD jump; idempotent. */
+  removeEgress(realm: string, space: string): Promise<void> {
+    return this.egress.remove(realm, space);
+  }
+
+  /** The rules in the space's egress chain, undefined when it has none. */
+  readEgress(realm: string, space: string): Promise<string[] | undefined> {
+    return this.egress.read(realm, space);
+  }
+
+  /**
+   * Everything of the space's network still on the host, by kind; `cells` adds their pins and
+   * attachment records. Used by tests and by orphan detection.
+   */
+  async leaks(realm: string, space: string, cells: CellAddress[] = []): Promise<NetworkLeaks> {
+    const network = networkName(realm, space);
+    const bridge = bridgeName(realm, space);
+    const out: NetworkLeaks = {
+      bridge: [],
+      veths: [],
+      ipamFiles: [],
+      natRules: [],
+      egressRules: [],
+      pins: [],
+      conflist: [],
+      subnetRecord: [],
+      attachmentRecords: [],
+    };
+    if ((await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) out.bridge.push(bridge);
+    const veths = await runCommand("ip", ["-o", "link", "show", "master", bridge]);
+    if (veths.code === 0)
+      out.veths = veths.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(":")[1]?.trim() ?? l);
+    out.ipamFiles = await readdir(join(this.ipamDir, network)).then(
+      (names) => names.map((n) => join(this.ipamDir, network, n)),
+      () => [],
+    );
+    const nat = await runCommand("iptables-save", ["-t", "nat"]);
+    out.natRules = nat.stdout.split("\n").filter((l) => l.includes(`\\"${network}\\"`) || l.includes(`"${network}"`));
+    for (const cell of cells) {
+      const chain = masqueradeChainName(network, netnsName(cell));
+      if (nat.stdout.split("\n").includes(`:${chain} - [0:0]`) && !out.natRules.some((l) => l.includes(chain))) {
+        out.natRules.push(`:${chain}`);
+      }
+    }
+    const filter = await runCommand("iptables-save", ["-t", "filter"]);
+    const chain = egressChainName(realm, space);
+    out.egressRules = filter.stdout.split("\n").filter((l) => l.includes(chain));
+    for (const cell of cells) {
+      const pin = this.pinner.pathOf(cell);
+      if ((await this.pinner.isPinned(cell)) || (await readOptional(pin)) !== undefined) out.pins.push(pin);
+      if ((await readOptional(this.attachmentPath(cell))) !== undefined)
+        out.attachmentRecords.push(this.attachmentPath(cell));
+    }
+    out.attachmentRecords.push(
+      ...(await this.attachmentFiles(network)).filter((f) => !out.attachmentRecords.includes(f)),
+    );
+    if ((await readOptional(this.conflistPath(network))) !== undefined) out.conflist.push(this.conflistPath(network));
+    const record = await this.subnets.get(realm, space);
+    if (record) out.subnetRecord.push(`${record.realm}/${record.space} ${record.subnet}`);
+    return out;
+  }
+
+  private cniVersion(): Promise<string> {
+    this.version ??= (async () => {
+      const supported = await Promise.all(REQUIRED_PLUGINS.map((t) => this.plugins.versions(t)));
+      const v = pickCniVersion(supported);
+      if (!v) throw new KukeError("failed-precondition", "the installed CNI plugins share no CNI version kuke speaks");
+      return v;
+    })();
+    this.version.catch(() => {
+      this.version = undefined;
+    });
+    return this.version;
+  }
+
+  private runtime(cell: CellAddress): CniRuntime {
+    return { containerId: netnsName(cell), netnsPath: this.pinner.pathOf(cell), ifName: IFNAME };
+  }
+
+  private conflistPath(network: string): string {
+    return join(this.configDir, `${network}.conflist`);
+  }
+
+  private attachmentPath(cell: CellAddress): string {
+    return join(this.resultsDir, `${networkName(cell.realm, cell.space)}--${netnsName(cell)}--${IFNAME}.json`);
+  }
+
+  private async attachmentFiles(network: string): Promise<string[]> {
+    const names = await readdir(this.resultsDir).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith(`${network}--`)).map((n) => join(this.resultsDir, n));
+  }
+
+  private async readAttachment(cell: CellAddress): Promise<AttachmentFile | undefined> {
+    const text = await readOptional(this.attachmentPath(cell));
+    return text === undefined ? undefined : (JSON.parse(text) as AttachmentFile);
+  }
+}
+
+/**
+ * The nat chain the bridge plugin makes for one attachment's masquerade rules: `CNI-` and the
+ * first 24 hex digits of sha512(network name + container id), as the plugins' shared utils name it.
+ */
+export function masqueradeChainName(network: string, containerId: string): string {
+  return `CNI-${createHash("sha512")
+    .update(network + containerId)
+    .digest("hex")}`.slice(0, 28);
+}
+
+/** The fields kuke records from a bridge plugin result: the address on the interface inside the namespace. */
+function summarize(network: string, rt: CniRuntime, result: CniResult): CniAttachment {
+  const ifaces = result.interfaces ?? [];
+  const inside = ifaces.findIndex((i) => i.name === rt.ifName && i.sandbox);
+  const ip = (result.ips ?? []).find((x) => x.interface === undefined || x.interface === inside) ?? result.ips?.[0];
+  if (!ip) throw new KukeError("runtime", `CNI ADD on ${network} returned no address`);
+  return {
+    containerId: rt.containerId,
+    network,
+    netnsPath: rt.netnsPath,
+    ifName: rt.ifName,
+    ip: ip.address.split("/")[0] ?? ip.address,
+    cidr: ip.address,
+    gateway: ip.gateway,
+    mac: inside >= 0 ? ifaces[inside]?.mac : undefined,
+    result,
+  };
+}

@@ -1,0 +1,156 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { detectCgroupDriver, parseCgroupMounts } from "../../../src/executors/cgroup/detect.js";
+import { sharesToWeight, weightToShares } from "../../../src/executors/cgroup/driver.js";
+import { CgroupV2Driver } from "../../../src/executors/cgroup/v2.js";
+import { isKukeError } from "../../../src/model/errors.js";
+import { onTeardown } from "../../harness/teardown.js";
+
+const t = suite("executors/cgroup/v2 on a fake cgroup2 root");
+
+/** Like the kernel: rmdir of a cgroup drops its interface files but refuses while child cgroups exist. */
+async function cgroupRmdir(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (entries.some((e) => e.isDirectory())) throw Object.assign(new Error("EBUSY"), { code: "EBUSY" });
+  for (const e of entries) await unlink(join(dir, e.name));
+  await rmdir(dir);
+}
+
+async function fakeRoot(controllers: string): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "kt-cg2-"));
+  onTeardown(`fake cgroup root ${root}`, () => rm(root, { recursive: true, force: true }));
+  await writeFile(join(root, "cgroup.controllers"), controllers);
+  await writeFile(join(root, "cgroup.subtree_control"), "");
+  return root;
+}
+
+const read = async (p: string) => (await readFile(p, "utf8")).trim();
+const PATH = "/kukeon/r/s/t/c/k";
+
+t("ensure creates the path, enables controllers in every ancestor and writes limits", async () => {
+  const root = await fakeRoot("cpuset cpu io memory hugetlb pids rdma misc\n");
+  const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
+  await driver.ensure(PATH, { memoryLimitBytes: 64 * 1024 * 1024, cpuShares: 512, pidsLimit: 100 });
+  assert.ok(await driver.exists(PATH));
+  let dir = root;
+  for (const seg of ["kukeon", "r", "s", "t", "c"]) {
+    assert.is(await read(join(dir, "cgroup.subtree_control")), "+cpu +memory +pids", `subtree_control above ${seg}`);
+    dir = join(dir, seg);
+  }
+  assert.is(await read(join(dir, "cgroup.subtree_control")), "+cpu +memory +pids", "the cell level delegates");
+  assert.not.ok(await stat(join(dir, "k", "cgroup.subtree_control")).catch(() => false), "the leaf delegates nothing");
+  assert.is(await read(join(dir, "k", "memory.max")), "67108864");
+  assert.is(await read(join(dir, "k", "cpu.weight")), String(sharesToWeight(512)));
+  assert.is(await read(join(dir, "k", "pids.max")), "100");
+});
+
+t("readLimits returns what effective() predicts; unset limits reset to unlimited", async () => {
+  const root = await fakeRoot("cpu memory pids");
+  const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
+  const limits = { memoryLimitBytes: 10_000_001, cpuShares: 1024, pidsLimit: 7 };
+  await driver.ensure(PATH, limits);
+  // the fake does not round like the kernel, so write what the kernel would keep
+  await writeFile(join(root, "kukeon/r/s/t/c/k/memory.max"), String(driver.effective(limits).memoryLimitBytes));
+  assert.equal(await driver.readLimits(PATH), driver.effective(limits));
+  assert.is(driver.effective(limits).memoryLimitBytes, 9_998_336);
+  await driver.setLimits(PATH, {});
+  assert.is(await read(join(root, "kukeon/r/s/t/c/k/memory.max")), "max");
+  assert.is(await read(join(root, "kukeon/r/s/t/c/k/cpu.weight")), "100");
+  assert.equal(await driver.readLimits(PATH), {});
+});
+
+t("only controllers the root offers are enabled", async () => {
+  const root = await fakeRoot("memory pids io");
+  const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
+  await driver.ensure("/kukeon/r", { cpuShares: 4096, pidsLimit: 5 });
+  assert.is(await read(join(root, "cgroup.subtree_control")), "+memory +pids");
+  assert.not.ok(await stat(join(root, "kukeon/r/cpu.weight")).catch(() => false));
+  assert.equal(await driver.readLimits("/kukeon/r"), { pidsLimit: 5 });
+});
+
+t("missing paths: setLimits/readLimits are not-found, remove succeeds, pids is empty", async () => {
+  const root = await fakeRoot("cpu memory pids");
+  const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
+  for (const op of [() => driver.setLimits("/kukeon/x", {}), () => driver.readLimits("/kukeon/x")]) {
+    try {
+      await op();
+      assert.unreachable("should throw");
+    } catch (e) {
+      assert.ok(isKukeError(e, "not-found"), String(e));
+    }
+  }
+  await driver.remove("/kukeon/x");
+  assert.equal(await driver.pids("/kukeon/x"), []);
+  assert.not.ok(await driver.exists("/kukeon/x"));
+});
+
+t("remove refuses while processes are inside (nothing removed), then removes bottom-up", async () => {
+  const root = await fakeRoot("cpu memory pids");
+  const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
+  await driver.ensure(PATH, { pidsLimit: 3 });
+  await driver.ensure("/kukeon/r/s/t/c/other");
+  await writeFile(join(root, "kukeon/r/s/t/c/k/cgroup.procs"), "123\n456\n");
+  assert.equal((await driver.pids("/kukeon/r")).sort(), [123, 456]);
+  try {
+    await driver.remove("/kukeon/r");
+    assert.unreachable("should be busy");
+  } catch (e) {
+    assert.ok(isKukeError(e, "busy"), String(e));
+  }
+  assert.ok(await driver.exists(PATH));
+  await writeFile(join(root, "kukeon/r/s/t/c/k/cgroup.procs"), "");
+  await driver.remove("/kukeon/r");
+  assert.not.ok(await driver.exists("/kukeon/r"));
+  assert.ok(await driver.exists("/kukeon"));
+});
+
+t("paths cannot escape the root", async () => {
+  const root = await fakeRoot("cpu memory pids");
+  const driver = new CgroupV2Driver({ root });
+  try {
+    await driver.ensure("/kukeon/../../etc");
+    assert.unreachable("should throw");
+  } catch (e) {
+    assert.instance(e, Error);
+  }
+  assert.not.ok(await stat(join(root, "kukeon")).catch(() => false));
+});
+
+t("shares → weight follows runc's formula and weightToShares inverts it", () => {
+  assert.is(sharesToWeight(2), 1);
+  assert.is(sharesToWeight(1024), 39);
+  assert.is(sharesToWeight(262144), 10000);
+  for (let w = 1; w <= 10000; w++) assert.is(sharesToWeight(weightToShares(w)), w);
+});
+
+t("detection: cgroup.controllers at the root means v2, else the v1 mounts from mountinfo", async () => {
+  const root = await fakeRoot("cpu memory pids");
+  assert.is((await detectCgroupDriver({ cgroupRoot: root })).version, "v2");
+  const empty = join(root, "v1");
+  await mkdir(empty);
+  const info = join(root, "mountinfo");
+  await writeFile(
+    info,
+    [
+      "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755",
+      "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct",
+      "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory",
+      "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd",
+      "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw",
+      "50 31 0:39 /nested /mnt/x rw - cgroup cgroup rw,pids",
+    ].join("\n"),
+  );
+  const driver = await detectCgroupDriver({ cgroupRoot: empty, mountInfo: info });
+  assert.is(driver.version, "v1");
+  assert.equal(parseCgroupMounts(await readFile(info, "utf8")), [
+    { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", controllers: ["cpu", "cpuacct"] },
+    { mountPoint: "/sys/fs/cgroup/memory", controllers: ["memory"] },
+    { mountPoint: "/sys/fs/cgroup/systemd", controllers: ["name=systemd"] },
+    { mountPoint: "/sys/fs/cgroup/unified", controllers: [] },
+  ]);
+});
+
+t.run();
