@@ -1,0 +1,104 @@
+/**
+ * Drift: differences between what kuke recorded and what the host has, for resources that are
+ * both desired and recorded. Each finding says which repair the planner must plan; the planner
+ * merges it with the field diff (the stronger repair wins).
+ */
+import { LABELS, MANAGED_BY } from "../model/index.js";
+import type { DesiredEntry } from "./resource-view.js";
+import type { ActualResource, DriftItem, FieldEffect } from "./types.js";
+
+/** The repair a drift needs: `replace-cell` replaces the enclosing cell (the namespaces died with the root). */
+export type Repair = "update" | "create" | "replace" | "replace-cell";
+
+export interface DriftFinding {
+  item: DriftItem;
+  repair: Repair;
+  effect: FieldEffect;
+  /** The container's task must be (re)started. */
+  restarts: boolean;
+}
+
+function finding(item: DriftItem, repair: Repair, effect: FieldEffect, restarts = false): DriftFinding {
+  return { item, repair, effect, restarts };
+}
+
+/** Findings for one desired, recorded resource, most severe first is not guaranteed (callers merge). */
+export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftFinding[] {
+  const address = entry.key;
+  const out: DriftFinding[] = [];
+  if (!actual.cgroupPresent) {
+    out.push(finding({ address, kind: "cgroup-missing", text: "cgroup missing" }, "update", "live"));
+  }
+  switch (entry.kind) {
+    case "realm":
+      if (actual.namespacePresent === false) {
+        out.push(
+          finding({ address, kind: "namespace-missing", text: "containerd namespace missing" }, "update", "live"),
+        );
+      }
+      break;
+    case "space": {
+      const net = actual.network;
+      if (net !== undefined && (!net.conflistPresent || net.subnet === undefined)) {
+        out.push(finding({ address, kind: "network-missing", text: "CNI network missing" }, "update", "live"));
+      }
+      const egress = entry.view.spec.network as { egress?: unknown } | undefined;
+      if (net !== undefined && egress?.egress !== undefined && !net.egressChainPresent) {
+        out.push(finding({ address, kind: "egress-missing", text: "egress chain missing" }, "update", "live"));
+      }
+      break;
+    }
+    case "cell":
+      if (entry.hostNetwork !== true && actual.netns !== undefined) {
+        if (!actual.netns.pinned) {
+          out.push(
+            finding({ address, kind: "netns-missing", text: "network namespace pin missing" }, "replace-cell", "none"),
+          );
+        } else if (actual.netns.attachment === undefined) {
+          out.push(
+            finding({ address, kind: "attachment-missing", text: "CNI attachment missing" }, "replace-cell", "none"),
+          );
+        }
+      }
+      break;
+    case "container":
+      out.push(...containerDrift(entry, actual));
+      break;
+    case "stack":
+      break;
+  }
+  return out;
+}
+
+function containerDrift(entry: DesiredEntry, actual: ActualResource): DriftFinding[] {
+  const address = entry.key;
+  const root = entry.role === "root";
+  const c = actual.container;
+  if (c === undefined) return [];
+  if (c === null) {
+    const item: DriftItem = { address, kind: "container-missing", text: "container missing" };
+    return [root ? finding(item, "replace-cell", "none") : finding(item, "create", "none", true)];
+  }
+  const out: DriftFinding[] = [];
+  const recorded = actual.record?.specHash;
+  const managed = c.labels[LABELS.managedBy] === MANAGED_BY;
+  if (managed && recorded !== undefined && c.labels[LABELS.specHash] !== recorded) {
+    const item: DriftItem = { address, kind: "spec-changed", text: "spec changed outside kuke" };
+    out.push(finding(item, root ? "replace-cell" : "replace", "none"));
+  }
+  const task = c.task;
+  if (task.status === "stopped" || task.status === "missing" || task.status === "created") {
+    const what =
+      task.status === "stopped"
+        ? `task exited with code ${task.exitCode ?? "unknown"} outside kuke`
+        : task.status === "missing"
+          ? "task missing"
+          : "task created but not started";
+    const item: DriftItem = { address, kind: root ? "root-task-dead" : "task-exited", text: what };
+    out.push(root ? finding(item, "replace-cell", "none") : finding(item, "update", "restart", true));
+  } else if (task.status === "paused") {
+    const item: DriftItem = { address, kind: "task-exited", text: "task paused outside kuke" };
+    out.push(root ? finding(item, "replace-cell", "none") : finding(item, "update", "restart", true));
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+/**
+ * The one table that says how a change of each field of the effective model reaches the host
+ * (DESIGN §4). Paths are relative to a resource view (`labels`, `spec.…`); `[]` stands for any
+ * element of an array of objects. Every leaf of a fully populated view must have a row here; a
+ * test enumerates those leaves, so a model field added without a row fails it.
+ */
+import type { ResourceKind } from "../model/index.js";
+import { FIELD_EFFECTS, type FieldEffect } from "./types.js";
+
+export interface FieldRow {
+  kind: ResourceKind;
+  path: string;
+  /** Effect for every kind, and for a workload container. */
+  effect: FieldEffect;
+  /** Effect when the container is its cell's root (the cell's namespaces die with it). */
+  rootEffect?: FieldEffect;
+  /** The value is secret: plans show a marker, records keep a digest. */
+  sensitive?: boolean;
+}
+
+const RECORD = "none" as const;
+
+function realmRows(): FieldRow[] {
+  return [
+    { kind: "realm", path: "labels", effect: RECORD },
+    // Every containerd object of the realm lives in this namespace: moving it means rebuilding all.
+    { kind: "realm", path: "spec.namespace", effect: "immutable" },
+    // Credentials are read at pull time only.
+    { kind: "realm", path: "spec.registryCredentials[].username", effect: RECORD },
+    { kind: "realm", path: "spec.registryCredentials[].password", effect: RECORD, sensitive: true },
+    { kind: "realm", path: "spec.registryCredentials[].serverAddress", effect: RECORD },
+  ];
+}
+
+/** Space defaults change nothing on the space itself: they reach the host through each container. */
+const DEFAULT_FIELDS = [
+  "user",
+  "readOnlyRootFilesystem",
+  "capabilities.add",
+  "capabilities.drop",
+  "securityOpts",
+  "tmpfs[].path",
+  "tmpfs[].sizeBytes",
+  "tmpfs[].options",
+  "resources.memoryLimitBytes",
+  "resources.cpuShares",
+  "resources.pidsLimit",
+];
+
+function spaceRows(): FieldRow[] {
+  return [
+    { kind: "space", path: "labels", effect: RECORD },
+    { kind: "space", path: "spec.network.egress.default", effect: "live" },
+    { kind: "space", path: "spec.network.egress.allow[].host", effect: "live" },
+    { kind: "space", path: "spec.network.egress.allow[].cidr", effect: "live" },
+    { kind: "space", path: "spec.network.egress.allow[].ports", effect: "live" },
+    ...DEFAULT_FIELDS.map((f): FieldRow => ({ kind: "space", path: `spec.defaults.container.${f}`, effect: RECORD })),
+  ];
+}
+
+function cellRows(): FieldRow[] {
+  return [
+    { kind: "stack", path: "labels", effect: RECORD },
+    { kind: "cell", path: "labels", effect: RECORD },
+    { kind: "cell", path: "spec.rootContainerId", effect: "recreate-cell" },
+    // Membership only: each container is planned (created, deleted) at its own address.
+    { kind: "cell", path: "spec.containers", effect: RECORD },
+  ];
+}
+
+/** [path, workload effect]; every field of a root container recreates the cell, except records-only ones. */
+const CONTAINER_FIELDS: [string, FieldEffect][] = [
+  ["spec.id", RECORD],
+  ["spec.root", "recreate-cell"],
+  ["spec.synthesized", "recreate-cell"],
+  ["spec.image", "recreate"],
+  ["spec.command", "restart"],
+  ["spec.args", "restart"],
+  ["spec.workingDir", "restart"],
+  ["spec.env", "restart"],
+  ["spec.volumes[].source", "restart"],
+  ["spec.volumes[].target", "restart"],
+  ["spec.volumes[].readOnly", "restart"],
+  ["spec.privileged", "restart"],
+  ["spec.hostNetwork", "recreate-cell"],
+  ["spec.hostPID", "recreate-cell"],
+  ["spec.user", "restart"],
+  ["spec.readOnlyRootFilesystem", "restart"],
+  ["spec.capabilities.add", "restart"],
+  ["spec.capabilities.drop", "restart"],
+  ["spec.securityOpts", "restart"],
+  ["spec.tmpfs[].path", "restart"],
+  ["spec.tmpfs[].sizeBytes", "restart"],
+  ["spec.tmpfs[].options", "restart"],
+  ["spec.resources.memoryLimitBytes", "live"],
+  ["spec.resources.cpuShares", "live"],
+  ["spec.resources.pidsLimit", "live"],
+  ["spec.secrets[].name", "restart"],
+  ["spec.secrets[].fromFile", "restart"],
+  ["spec.secrets[].fromEnv", "restart"],
+  ["spec.secrets[].mountPath", "restart"],
+  ["spec.restartPolicy", "restart"],
+];
+
+function containerRows(): FieldRow[] {
+  return [
+    { kind: "container", path: "labels", effect: RECORD, rootEffect: RECORD },
+    ...CONTAINER_FIELDS.map(
+      ([path, effect]): FieldRow => ({
+        kind: "container",
+        path,
+        effect,
+        rootEffect: effect === RECORD ? RECORD : "recreate-cell",
+      }),
+    ),
+  ];
+}
+
+export const FIELD_TABLE: readonly FieldRow[] = [...realmRows(), ...spaceRows(), ...cellRows(), ...containerRows()];
+
+const rowsByKind = new Map<ResourceKind, Map<string, FieldRow>>();
+for (const row of FIELD_TABLE) {
+  const m = rowsByKind.get(row.kind) ?? new Map<string, FieldRow>();
+  rowsByKind.set(row.kind, m);
+  m.set(row.path, row);
+}
+
+/** `spec.volumes[3].source` → `spec.volumes[].source`. */
+export function tablePath(path: string): string {
+  return path.replace(/\[\d+\]/g, "[]");
+}
+
+export function strongest(effects: Iterable<FieldEffect>): FieldEffect {
+  let best = 0;
+  for (const e of effects) best = Math.max(best, FIELD_EFFECTS.indexOf(e));
+  return FIELD_EFFECTS[best] ?? "none";
+}
+
+/**
+ * The row for `path`: the exact row, else the row of an enclosing path (`labels.team` → `labels`).
+ * Undefined when the table has no row, which the coverage test forbids.
+ */
+export function findRow(kind: ResourceKind, path: string): FieldRow | undefined {
+  const memoKey = `${kind}:${path}`;
+  if (rowMemo.has(memoKey)) return rowMemo.get(memoKey);
+  const row = lookupRow(kind, path);
+  // Paths repeat across thousands of resources; the table is immutable, so remembering is safe.
+  if (rowMemo.size < 10_000) rowMemo.set(memoKey, row);
+  return row;
+}
+
+const rowMemo = new Map<string, FieldRow | undefined>();
+
+function lookupRow(kind: ResourceKind, path: string): FieldRow | undefined {
+  const rows = rowsByKind.get(kind);
+  if (rows === undefined) return undefined;
+  let p = tablePath(path);
+  for (;;) {
+    const row = rows.get(p);
+    if (row !== undefined) return row;
+    const cut = Math.max(p.lastIndexOf("."), p.lastIndexOf("["));
+    if (cut <= 0) return undefined;
+    p = p.slice(0, cut);
+  }
+}
+
+/**
+ * The effect of a change at `path`. A path above the leaves (a whole array that changed length)
+ * takes the strongest effect of the rows below it. A path with no row at all is treated as
+ * `recreate`, the safe side, should the coverage test ever be bypassed.
+ */
+export function fieldEffect(kind: ResourceKind, path: string, role: "root" | "workload" = "workload"): FieldEffect {
+  const pick = (r: FieldRow) => (role === "root" && r.rootEffect !== undefined ? r.rootEffect : r.effect);
+  const row = findRow(kind, path);
+  if (row !== undefined) return pick(row);
+  const p = tablePath(path);
+  const below = FIELD_TABLE.filter(
+    (r) => r.kind === kind && (r.path.startsWith(`${p}.`) || r.path.startsWith(`${p}[`)),
+  );
+  return below.length > 0 ? strongest(below.map(pick)) : "recreate";
+}
+
+const kindsWithSecrets = new Set(FIELD_TABLE.filter((r) => r.sensitive).map((r) => r.kind));
+
+/** True when some field of `kind` is sensitive; lets callers skip walking views that cannot hold secrets. */
+export function hasSensitiveFields(kind: ResourceKind): boolean {
+  return kindsWithSecrets.has(kind);
+}
+
+export function isSensitive(kind: ResourceKind, path: string): boolean {
+  return hasSensitiveFields(kind) && findRow(kind, path)?.sensitive === true;
+}
+
+/** True when changing a field with this effect needs a new container or cell. */
+export function forcesReplacement(effect: FieldEffect): boolean {
+  return effect === "recreate" || effect === "recreate-cell";
+}

@@ -1,0 +1,385 @@
+/**
+ * The planner: a pure function of (desired, actual, options) → Plan. It never reads the clock, the
+ * file system or the host; everything it knows comes in through its arguments.
+ */
+import {
+  type Address,
+  addressPath,
+  containerdId,
+  type DesiredState,
+  formatAddress,
+  parentAddress,
+  specHash,
+} from "../model/index.js";
+import { recordedNamespace } from "./actual-state.js";
+import { detectDrift } from "./drift.js";
+import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
+import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
+import { createRemedy, purgeRemedy } from "./remedies.js";
+import { type DesiredEntry, indexDesired } from "./resource-view.js";
+import { applyScope } from "./scope.js";
+import type { ActualState, Diagnostic, DriftItem, Plan, PlanSummary, ResourceRecord } from "./types.js";
+import { diffPaths } from "./value-diff.js";
+
+export interface PlanOptions {
+  /** Project that owns what this run applies; prune only touches records of this project. */
+  project: string;
+  /** Delete what this project applied earlier and the files no longer declare. @default false */
+  prune: boolean;
+  /** Limit the plan to these addresses, their descendants and the ancestors they need created. */
+  targets: Address[];
+  /** Force these addresses (and what they contain) to be replaced. */
+  replace: Address[];
+  /** Plan the deletion of everything desired (and found). @default false */
+  destroy: boolean;
+  /** Whether the actual state was refreshed; recorded in the plan, informational only. */
+  refresh: boolean;
+  /** Timestamp for `plan.created` (ISO string). */
+  now: string;
+}
+
+/** Orders addresses outermost first, then by names: realm/r < space/r/s < stack/r/s/t < … */
+export function compareAddressKeys(a: string, b: string): number {
+  // Address strings are `kind/name/...`; names cannot hold `/`, so splitting is parsing enough here.
+  const pa = a.split("/");
+  const pb = b.split("/");
+  for (let i = 1; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] !== pb[i]) return (pa[i] as string) < (pb[i] as string) ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+const KIND_ORDER = ["realm", "space", "stack", "cell"];
+
+/** `compareAddressKeys` order, splitting each key once instead of once per comparison. */
+export function sortAddressKeys(keys: string[]): string[] {
+  const decorated = keys.map((k) => ({ k, p: k.split("/") }));
+  decorated.sort((x, y) => {
+    for (let i = 1; i < Math.min(x.p.length, y.p.length); i++) {
+      if (x.p[i] !== y.p[i]) return (x.p[i] as string) < (y.p[i] as string) ? -1 : 1;
+    }
+    return x.p.length - y.p.length;
+  });
+  return decorated.map((d) => d.k);
+}
+
+/** Parent address string, or undefined for a realm. */
+export function parentKey(key: string): string | undefined {
+  const names = key.split("/").slice(1);
+  if (names.length < 2) return undefined;
+  return `${KIND_ORDER[names.length - 2]}/${names.slice(0, -1).join("/")}`;
+}
+
+/** Ancestor address strings of an address string, outermost first (string work only: this runs per resource). */
+export function ancestorKeys(key: string): string[] {
+  const names = key.split("/").slice(1, -1);
+  return names.map((_, i) => `${KIND_ORDER[i]}/${names.slice(0, i + 1).join("/")}`);
+}
+
+interface Context {
+  desired: Map<string, DesiredEntry>;
+  actual: ActualState;
+  options: PlanOptions;
+  drafts: Map<string, Draft>;
+  drift: DriftItem[];
+  errors: Diagnostic[];
+  /** Records by parent address, for cascades. */
+  childrenOf: Map<string, string[]>;
+}
+
+export function plan(desired: DesiredState, actual: ActualState, options: PlanOptions): Plan {
+  const ctx: Context = {
+    desired: indexDesired(desired, actual),
+    actual,
+    options,
+    drafts: new Map(),
+    drift: [],
+    errors: [],
+    childrenOf: indexChildren(actual.records),
+  };
+  if (options.destroy) {
+    planDestroy(ctx);
+  } else {
+    for (const entry of ctx.desired.values()) planDesired(ctx, entry);
+    checkParents(ctx);
+    checkInTheWay(ctx);
+    applyRequestedReplace(ctx);
+    cascadeReplacements(ctx);
+    planRemovals(ctx);
+  }
+  const notInConfiguration = options.destroy ? [] : listNotInConfiguration(ctx);
+  const scoped = applyScope(
+    {
+      drafts: ctx.drafts,
+      drift: ctx.drift,
+      errors: ctx.errors,
+      notInConfiguration,
+    },
+    options.targets,
+  );
+  const keys = sortAddressKeys([...scoped.drafts.keys()]);
+  const changes = keys.map((k) => finishChange(scoped.drafts.get(k)!, actual));
+  const fingerprints: Record<string, string> = {};
+  for (const c of changes) {
+    if (c.action !== "noop") fingerprints[c.address] = specHash(actual.resources[c.address] ?? null);
+  }
+  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0 };
+  for (const c of changes) {
+    if (c.action === "create") summary.add++;
+    else if (c.action === "update") summary.change++;
+    else if (c.action === "replace") summary.replace++;
+    else if (c.action === "delete") summary.destroy++;
+  }
+  return {
+    format_version: "1",
+    created: options.now,
+    options: {
+      project: options.project,
+      prune: options.prune,
+      targets: options.targets.map(formatAddress),
+      replace: options.replace.map(formatAddress),
+      destroy: options.destroy,
+      refresh: options.refresh,
+    },
+    changes,
+    drift: scoped.drift.sort((a, b) => compareAddressKeys(a.address, b.address) || a.kind.localeCompare(b.kind)),
+    notInConfiguration: scoped.notInConfiguration.sort(compareAddressKeys),
+    errors: scoped.errors.sort(
+      (a, b) =>
+        compareAddressKeys(a.address ?? "realm/a", b.address ?? "realm/a") || a.summary.localeCompare(b.summary),
+    ),
+    fingerprints,
+    summary,
+  };
+}
+
+function indexChildren(records: Record<string, ResourceRecord>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const key of Object.keys(records)) {
+    const pk = parentKey(key);
+    if (pk === undefined) continue;
+    const list = out.get(pk);
+    if (list === undefined) out.set(pk, [key]);
+    else list.push(key);
+  }
+  return out;
+}
+
+/** Field diff plus drift for one desired resource. */
+function planDesired(ctx: Context, entry: DesiredEntry): void {
+  const record = ctx.actual.records[entry.key];
+  const draft = ctx.drafts.get(entry.key) ?? newDraft(entry.key, entry, record);
+  ctx.drafts.set(entry.key, draft);
+  if (record === undefined) {
+    draft.action = "create";
+    return;
+  }
+  const role = entry.role ?? "workload";
+  const before = { labels: record.view.labels, spec: record.view.spec };
+  const after = { labels: entry.view.labels, spec: entry.view.spec };
+  draft.changedPaths = diffPaths(before, after);
+  draft.fieldEffects = draft.changedPaths.map((path) => {
+    const effect = fieldEffect(entry.kind, path, role);
+    return { path, effect, forcesReplacement: forcesReplacement(effect) };
+  });
+  const effect = strongest(draft.fieldEffects.map((f) => f.effect));
+  if (draft.changedPaths.length > 0) raise(draft, "update", effect);
+  if (effect === "restart") draft.restarts = true;
+  const forcing = draft.fieldEffects.find((f) => f.effect === effect);
+  if (effect === "recreate") {
+    raise(draft, "replace", effect, { kind: "field", text: `field ${forcing?.path} forces replacement` });
+  } else if (effect === "recreate-cell") {
+    const cell = entry.kind === "cell" ? entry.address : parentAddress(entry.address)!;
+    const path =
+      entry.kind === "cell"
+        ? forcing?.path
+        : `spec.containers[${addressPath(entry.address).at(-1)}].${forcing?.path.replace(/^spec\./, "")}`;
+    replaceCell(ctx, formatAddress(cell), { kind: "field", text: `field ${path} forces replacement` });
+  } else if (effect === "immutable") {
+    const paths = draft.fieldEffects.filter((f) => f.effect === "immutable").map((f) => f.path);
+    if (!ctx.options.replace.some((r) => formatAddress(r) === entry.key)) {
+      ctx.errors.push({
+        severity: "error",
+        code: "failed-precondition",
+        address: entry.key,
+        summary: `${paths.join(", ")} cannot change in place`,
+        detail: "Changing it rebuilds the resource and everything inside it.",
+        remedy: `re-run with --replace ${entry.key}`,
+      });
+    }
+  }
+  const actualResource = ctx.actual.resources[entry.key];
+  if (actualResource === undefined) return;
+  for (const f of detectDrift(entry, actualResource)) {
+    ctx.drift.push(f.item);
+    const reason = { kind: "drift" as const, text: `drift: ${f.item.text}` };
+    if (f.repair === "replace-cell") {
+      const cell = entry.kind === "cell" ? entry.key : formatAddress(parentAddress(entry.address)!);
+      replaceCell(ctx, cell, reason);
+    } else {
+      raise(draft, f.repair, f.effect, reason);
+      if (f.restarts) draft.restarts = true;
+    }
+  }
+}
+
+/** Marks a cell for replacement; its containers follow in `cascadeReplacements`. */
+function replaceCell(ctx: Context, cellKey: string, reason: Draft["reason"] & object): void {
+  let draft = ctx.drafts.get(cellKey);
+  if (!ctx.desired.has(cellKey)) {
+    ctx.errors.push({
+      severity: "error",
+      code: "failed-precondition",
+      address: cellKey,
+      summary: `the cell must be replaced (${reason.text}) but is not declared in the files`,
+      remedy: `declare ${cellKey} in the files`,
+    });
+    return;
+  }
+  if (draft === undefined) {
+    draft = newDraft(cellKey, ctx.desired.get(cellKey), ctx.actual.records[cellKey]);
+    ctx.drafts.set(cellKey, draft);
+  }
+  raise(draft, "replace", "recreate-cell", reason);
+}
+
+/** `--replace ADDR`: every recorded resource at or inside ADDR is replaced. */
+function applyRequestedReplace(ctx: Context): void {
+  for (const target of ctx.options.replace) {
+    const key = formatAddress(target);
+    const reason = { kind: "requested" as const, text: "requested with --replace" };
+    const entry = ctx.desired.get(key);
+    if (entry === undefined || ctx.actual.records[key] === undefined) {
+      ctx.errors.push({
+        severity: "warning",
+        code: "not-found",
+        address: key,
+        summary: "--replace names a resource that is not both declared and applied; nothing to replace",
+      });
+      continue;
+    }
+    if (entry.kind === "container" && entry.role === "root") {
+      replaceCell(ctx, formatAddress(parentAddress(target)!), reason);
+    }
+    raise(ctx.drafts.get(key)!, "replace", entry.kind === "cell" ? "recreate-cell" : "recreate", reason);
+  }
+}
+
+/** A replaced resource takes every desired descendant with it: they live in its namespace, network or cgroup. */
+function cascadeReplacements(ctx: Context): void {
+  for (const draft of ctx.drafts.values()) {
+    if (draft.action === "delete") continue;
+    for (const ak of ancestorKeys(draft.key)) {
+      const parent = ctx.drafts.get(ak);
+      if (parent?.action !== "replace") continue;
+      const reason = { kind: parent.reason?.kind ?? "field", text: `replaced along with ${ak}` };
+      raise(draft, draft.record === undefined ? "create" : "replace", "none", draft.reason ? undefined : reason);
+      break;
+    }
+  }
+}
+
+/** Records of this project that the files no longer declare: removed containers always, the rest with --prune. */
+function planRemovals(ctx: Context): void {
+  for (const [key, record] of Object.entries(ctx.actual.records)) {
+    if (ctx.desired.has(key) || record.project !== ctx.options.project) continue;
+    const pk = parentKey(key);
+    if (record.kind === "container" && pk !== undefined && ctx.desired.get(pk)?.kind === "cell") {
+      planDelete(ctx, key, { kind: "field", text: `removed from spec.containers of ${pk}` });
+    } else if (ctx.options.prune) {
+      planDelete(ctx, key, { kind: "pruned", text: "not in configuration (pruned)" });
+    }
+  }
+}
+
+/** Deletes `key` unless a record of another project lives inside it (deleting would break theirs). */
+function planDelete(ctx: Context, key: string, reason: NonNullable<Draft["reason"]>): boolean {
+  const foreign = foreignDescendant(ctx, key);
+  if (foreign !== undefined) {
+    ctx.errors.push({
+      severity: "warning",
+      code: "failed-precondition",
+      address: key,
+      summary: `kept: ${foreign} inside it belongs to another project`,
+    });
+    return false;
+  }
+  const draft = newDraft(key, undefined, ctx.actual.records[key]);
+  draft.action = "delete";
+  draft.reason = reason;
+  ctx.drafts.set(key, draft);
+  return true;
+}
+
+function foreignDescendant(ctx: Context, key: string): string | undefined {
+  for (const child of ctx.childrenOf.get(key) ?? []) {
+    if (ctx.actual.records[child]?.project !== ctx.options.project) return child;
+    const deeper = foreignDescendant(ctx, child);
+    if (deeper !== undefined) return deeper;
+  }
+  return undefined;
+}
+
+/** Destroy: every desired resource that exists, and what this project recorded inside it. */
+function planDestroy(ctx: Context): void {
+  const reason = { kind: "destroy" as const, text: "destroy" };
+  const visit = (key: string) => {
+    if (ctx.drafts.has(key) || ctx.actual.records[key]?.project !== ctx.options.project) return;
+    if (!planDelete(ctx, key, reason)) return;
+    for (const child of ctx.childrenOf.get(key) ?? []) visit(child);
+  };
+  for (const key of ctx.desired.keys()) if (ctx.actual.records[key] !== undefined) visit(key);
+}
+
+/** A declared resource needs its parent declared or on the host; kuke never creates it silently. */
+function checkParents(ctx: Context): void {
+  const reported = new Set<string>();
+  for (const entry of ctx.desired.values()) {
+    const parent = parentAddress(entry.address);
+    const pk = parentKey(entry.key);
+    if (parent === undefined || pk === undefined) continue;
+    if (ctx.desired.has(pk) || ctx.actual.records[pk] !== undefined || reported.has(pk)) continue;
+    reported.add(pk);
+    ctx.errors.push({
+      severity: "error",
+      code: "not-found",
+      address: entry.key,
+      summary: `parent ${pk} is not declared in the files and does not exist on the host`,
+      remedy: `declare ${pk} in the files, or run '${createRemedy(parent)}'`,
+    });
+  }
+}
+
+/** A containerd object with the id kuke would use, that kuke did not record, blocks a create. */
+function checkInTheWay(ctx: Context): void {
+  for (const entry of ctx.desired.values()) {
+    if (entry.kind !== "container" || ctx.actual.records[entry.key] !== undefined) continue;
+    const a = entry.address as Extract<Address, { kind: "container" }>;
+    const realmNs = ctx.desired.get(`realm/${a.realm}`)?.view.spec.namespace;
+    const ns = typeof realmNs === "string" ? realmNs : recordedNamespace(ctx.actual, a.realm);
+    const id = containerdId(a);
+    if (ctx.actual.namespaces[ns]?.containers[id] === undefined) continue;
+    const text = `containerd container '${id}' in namespace '${ns}' exists but was not made by this apply`;
+    ctx.drift.push({ address: entry.key, kind: "unmanaged-object", text });
+    ctx.errors.push({
+      severity: "error",
+      code: "already-exists",
+      address: entry.key,
+      summary: text,
+      remedy: `remove it with '${purgeRemedy(a)}', or rename the container`,
+    });
+  }
+}
+
+/** Outermost records of this project that are not declared (and not being deleted). */
+function listNotInConfiguration(ctx: Context): string[] {
+  const out: string[] = [];
+  for (const [key, record] of Object.entries(ctx.actual.records)) {
+    if (ctx.desired.has(key) || ctx.drafts.has(key) || record.project !== ctx.options.project) continue;
+    const pk = parentKey(key);
+    const parentListed =
+      pk !== undefined && !ctx.desired.has(pk) && ctx.actual.records[pk]?.project === ctx.options.project;
+    if (!parentListed) out.push(key);
+  }
+  return out;
+}

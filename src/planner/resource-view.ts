@@ -1,0 +1,147 @@
+/**
+ * Resource views: the one shape the planner diffs, records store and plans show. Desired resources
+ * are turned into views here; records already hold views (written from the plan's `record.write`).
+ * Sensitive leaves hold a digest in views and records, and a marker in plans.
+ */
+import {
+  type Address,
+  type Cell,
+  type ContainerSpec,
+  cellAddress,
+  containerAddress,
+  type DesiredState,
+  formatAddress,
+  normalizeContainer,
+  type ResourceKind,
+  realmAddress,
+  spaceAddress,
+  specHash,
+  stackAddress,
+} from "../model/index.js";
+import { hasSensitiveFields, isSensitive } from "./field-effects.js";
+import type { ActualState, JsonValue, ResourceView } from "./types.js";
+import { mapLeaves } from "./value-diff.js";
+
+/** What plans show instead of a sensitive value. */
+export const SENSITIVE_MARKER = "(sensitive value)";
+
+function json(value: unknown): { [key: string]: JsonValue } {
+  return JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue };
+}
+
+/** Replaces sensitive leaves of `spec` by their digest, the form records and diffs use. */
+function digestSensitive(kind: ResourceKind, spec: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
+  if (!hasSensitiveFields(kind)) return spec;
+  return mapLeaves(spec, (path, leaf) => (isSensitive(kind, `spec.${path}`) ? specHash(leaf) : leaf)) as {
+    [key: string]: JsonValue;
+  };
+}
+
+/** A view as a plan may show it: sensitive leaves masked, and their paths. */
+export function maskView(
+  kind: ResourceKind,
+  view: ResourceView | null,
+): { view: ResourceView | null; paths: string[] } {
+  if (view === null || !hasSensitiveFields(kind)) return { view, paths: [] };
+  const paths: string[] = [];
+  const spec = mapLeaves(view.spec, (path, leaf) => {
+    if (!isSensitive(kind, `spec.${path}`)) return leaf;
+    paths.push(`spec.${path}`);
+    return SENSITIVE_MARKER;
+  }) as { [key: string]: JsonValue };
+  return { view: { ...view, spec }, paths };
+}
+
+export function containerView(spec: ContainerSpec, labels: Record<string, string> = {}): ResourceView {
+  return { labels: { ...labels }, spec: json(spec) };
+}
+
+/** A cell's own view lists its containers by id; each container is a resource of its own. */
+export function cellView(cell: Cell): ResourceView {
+  return {
+    labels: { ...cell.labels },
+    spec: { rootContainerId: cell.spec.rootContainerId, containers: cell.spec.containers.map((c) => c.id) },
+  };
+}
+
+/** One desired resource, flattened out of the `DesiredState` tree. */
+export interface DesiredEntry {
+  address: Address;
+  key: string;
+  kind: ResourceKind;
+  view: ResourceView;
+  /** Container: the effective spec and its role in the cell. */
+  container?: ContainerSpec;
+  role?: "root" | "workload";
+  /** Cell: true when the cell shares the host's network (no netns pin, no CNI attachment). */
+  hostNetwork?: boolean;
+  /** Container: declared as a top-level document joining a cell that exists on the host. */
+  loose?: boolean;
+}
+
+/**
+ * Every desired resource by address string. Loose containers take their defaults from the desired
+ * space, or else from the space as recorded on the host.
+ */
+export function indexDesired(desired: DesiredState, actual: ActualState): Map<string, DesiredEntry> {
+  const out = new Map<string, DesiredEntry>();
+  const put = (e: Omit<DesiredEntry, "key">) => {
+    const key = formatAddress(e.address);
+    out.set(key, { ...e, key });
+  };
+  for (const r of desired.realms) {
+    put({
+      address: realmAddress(r.name),
+      kind: "realm",
+      view: { labels: { ...r.labels }, spec: digestSensitive("realm", json(r.spec)) },
+    });
+  }
+  const spaceDefaults = new Map<string, DesiredState["spaces"][number]["spec"]["defaults"]["container"]>();
+  for (const s of desired.spaces) {
+    const address = spaceAddress(s.realm, s.name);
+    spaceDefaults.set(formatAddress(address), s.spec.defaults.container);
+    put({ address, kind: "space", view: { labels: { ...s.labels }, spec: json(s.spec) } });
+  }
+  for (const t of desired.stacks) {
+    put({
+      address: stackAddress(t.realm, t.space, t.name),
+      kind: "stack",
+      view: { labels: { ...t.labels }, spec: {} },
+    });
+  }
+  for (const c of desired.cells) {
+    const address = cellAddress(c.realm, c.space, c.stack, c.name);
+    const hostNetwork = c.spec.containers.some((k) => k.hostNetwork);
+    put({ address, kind: "cell", view: cellView(c), hostNetwork });
+    for (const k of c.spec.containers) {
+      put({
+        address: containerAddress(c.realm, c.space, c.stack, c.name, k.id),
+        kind: "container",
+        view: containerView(k),
+        container: k,
+        role: k.root ? "root" : "workload",
+      });
+    }
+  }
+  for (const l of desired.looseContainers) {
+    const spaceKey = formatAddress(spaceAddress(l.realm, l.space));
+    const defaults = spaceDefaults.has(spaceKey)
+      ? spaceDefaults.get(spaceKey)
+      : (actual.records[spaceKey]?.view.spec.defaults as { container?: never } | undefined)?.container;
+    const spec = { ...normalizeContainer({ ...l.spec, id: l.name }, defaults), root: false };
+    put({
+      address: containerAddress(l.realm, l.space, l.stack, l.cell, l.name),
+      kind: "container",
+      view: containerView(spec, l.labels),
+      container: spec,
+      role: "workload",
+      loose: true,
+    });
+  }
+  return out;
+}
+
+/** `specHash` of a view's spec: what records store and containers carry as `kukeon.io/spec-hash`. */
+export function viewHash(view: ResourceView): string {
+  return specHash(view.spec);
+}

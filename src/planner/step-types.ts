@@ -1,0 +1,167 @@
+/**
+ * Steps: the typed, plain-data units the engine runs, one executor call each. Every step carries
+ * what its executor needs, so the engine dispatches on `kind` and never looks anything up.
+ * Edge direction: a step runs after every step listed in its `dependsOn`.
+ */
+import type { ContainerSpec, EgressPolicy, RegistryCredential, Resources } from "../model/index.js";
+import type { ResourceView } from "./types.js";
+
+interface StepBase {
+  /** Unique in a step list: `<kind>:<address>` (image steps: `image.ensure:<realm>:<image>`). */
+  id: string;
+  /** The resource the step works on, as an address string. */
+  address: string;
+  /** Ids of the steps that must finish first. */
+  dependsOn: string[];
+}
+
+export interface NamespaceEnsureStep extends StepBase {
+  kind: "namespace.ensure";
+  namespace: string;
+}
+export interface NamespaceDeleteStep extends StepBase {
+  kind: "namespace.delete";
+  namespace: string;
+}
+export interface CgroupEnsureStep extends StepBase {
+  kind: "cgroup.ensure";
+  /** Relative to the cgroup root, as `cgroupPath()` spells it. */
+  cgroupPath: string;
+  /** Limits to write when creating (containers). */
+  resources: Resources;
+}
+export interface CgroupUpdateStep extends StepBase {
+  kind: "cgroup.update";
+  cgroupPath: string;
+  resources: Resources;
+}
+export interface CgroupRemoveStep extends StepBase {
+  kind: "cgroup.remove";
+  cgroupPath: string;
+}
+export interface NetworkEnsureStep extends StepBase {
+  kind: "network.ensure";
+  realm: string;
+  space: string;
+  networkName: string;
+  bridgeName: string;
+  /** The subnet allocated earlier, kept on re-ensure; absent means allocate one. */
+  subnet?: string;
+}
+export interface NetworkRemoveStep extends StepBase {
+  kind: "network.remove";
+  networkName: string;
+  bridgeName: string;
+}
+export interface EgressApplyStep extends StepBase {
+  kind: "egress.apply";
+  chainName: string;
+  bridgeName: string;
+  policy: EgressPolicy;
+}
+export interface EgressRemoveStep extends StepBase {
+  kind: "egress.remove";
+  chainName: string;
+  bridgeName: string;
+}
+export interface ImageEnsureStep extends StepBase {
+  kind: "image.ensure";
+  namespace: string;
+  image: string;
+  /** The realm's registry logins. Sensitive: steps are never printed or stored with these. */
+  credentials: RegistryCredential[];
+}
+
+/** Everything needed to create or update a container's spec. */
+export interface ContainerPayload {
+  namespace: string;
+  containerdId: string;
+  role: "root" | "workload";
+  spec: ContainerSpec;
+  labels: Record<string, string>;
+  cgroupPath: string;
+  /** Workloads: the root whose IPC/UTS (and network, unless host) namespaces they join. */
+  rootContainerdId?: string;
+  /** Pinned netns of the cell (absent for host-network cells). */
+  netnsName?: string;
+}
+export interface ContainerCreateStep extends StepBase, ContainerPayload {
+  kind: "container.create";
+}
+export interface ContainerUpdateStep extends StepBase, ContainerPayload {
+  kind: "container.update";
+}
+export interface ContainerDeleteStep extends StepBase {
+  kind: "container.delete";
+  namespace: string;
+  containerdId: string;
+}
+export interface TaskStartStep extends StepBase {
+  kind: "task.start";
+  namespace: string;
+  containerdId: string;
+  cgroupPath: string;
+}
+export interface TaskStopStep extends StepBase {
+  kind: "task.stop";
+  namespace: string;
+  containerdId: string;
+}
+export interface NetnsPinStep extends StepBase {
+  kind: "netns.pin";
+  netnsName: string;
+  namespace: string;
+  rootContainerdId: string;
+}
+export interface NetnsUnpinStep extends StepBase {
+  kind: "netns.unpin";
+  netnsName: string;
+}
+export interface CniAttachStep extends StepBase {
+  kind: "cni.attach";
+  networkName: string;
+  netnsName: string;
+  /** containerd id of the root, the CNI container id. */
+  rootContainerdId: string;
+}
+export interface CniDetachStep extends StepBase {
+  kind: "cni.detach";
+  networkName: string;
+  netnsName: string;
+  rootContainerdId: string;
+}
+export interface RecordWriteStep extends StepBase {
+  kind: "record.write";
+  project: string;
+  /** The view to record (sensitive leaves already digested) and its hash. */
+  view: ResourceView;
+  specHash: string;
+}
+export interface RecordDeleteStep extends StepBase {
+  kind: "record.delete";
+}
+
+export type Step =
+  | NamespaceEnsureStep
+  | NamespaceDeleteStep
+  | CgroupEnsureStep
+  | CgroupUpdateStep
+  | CgroupRemoveStep
+  | NetworkEnsureStep
+  | NetworkRemoveStep
+  | EgressApplyStep
+  | EgressRemoveStep
+  | ImageEnsureStep
+  | ContainerCreateStep
+  | ContainerUpdateStep
+  | ContainerDeleteStep
+  | TaskStartStep
+  | TaskStopStep
+  | NetnsPinStep
+  | NetnsUnpinStep
+  | CniAttachStep
+  | CniDetachStep
+  | RecordWriteStep
+  | RecordDeleteStep;
+
+export type StepKind = Step["kind"];

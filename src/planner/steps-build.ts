@@ -1,0 +1,303 @@
+/** Creation and update steps, parents before children; a new cell in the order of DESIGN §4. */
+import {
+  addressPath,
+  bridgeName,
+  type CellAddress,
+  type ContainerAddress,
+  type ContainerSpec,
+  containerdId,
+  containerLabels,
+  type EgressPolicy,
+  egressChainName,
+  formatAddress,
+  netnsName,
+  networkName,
+  parentAddress,
+  parseAddress,
+} from "../model/index.js";
+import { type DesiredEntry, viewHash } from "./resource-view.js";
+import type { ContainerPayload } from "./step-types.js";
+import { add, built, type Ctx, cgroupOf, type Ids, id, namespaceOf, parentKey } from "./steps-context.js";
+import type { DriftKind, ResourceChange } from "./types.js";
+
+// Creation and update (parents first)
+
+export function build(ctx: Ctx, key: string): void {
+  const change = ctx.changes.get(key)!;
+  if (change.action === "delete") return;
+  const a = parseAddress(key);
+  const own = ctx.gone.get(key) ?? [];
+  const parentReady = a.kind === "realm" ? [] : (ctx.ready.get(parentKey(key)) ?? []);
+  const after = [...own, ...parentReady];
+  const drift = ctx.drift.get(key) ?? new Set<DriftKind>();
+  const entry = ctx.entries.get(key);
+  if (entry === undefined) return;
+  const fresh = built(change);
+  const ready: Ids = [];
+  const cgroupNeeded = fresh || drift.has("cgroup-missing");
+  switch (a.kind) {
+    case "realm":
+      if (fresh || drift.has("namespace-missing")) {
+        ready.push(
+          add(ctx, {
+            id: id("namespace.ensure", key),
+            kind: "namespace.ensure",
+            address: key,
+            dependsOn: after,
+            namespace: namespaceOf(ctx, a.realm),
+          }),
+        );
+      }
+      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      break;
+    case "stack":
+      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      break;
+    case "space": {
+      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      const names = { networkName: networkName(a.realm, a.space), bridgeName: bridgeName(a.realm, a.space) };
+      let net: string | undefined;
+      if (fresh || drift.has("network-missing")) {
+        const subnet = change.action === "update" ? ctx.actual.records[key]?.extra.subnet : undefined;
+        net = add(ctx, {
+          id: id("network.ensure", key),
+          kind: "network.ensure",
+          address: key,
+          dependsOn: after,
+          realm: a.realm,
+          space: a.space,
+          ...names,
+          ...(subnet ? { subnet } : {}),
+        });
+        ready.push(net);
+      }
+      const egress = (entry.view.spec.network as { egress?: EgressPolicy } | undefined)?.egress;
+      const egressChanged = change.changedPaths.some((p) => p.startsWith("spec.network"));
+      const chainName = egressChainName(a.realm, a.space);
+      const deps = [...after, ...(net ? [net] : [])];
+      if (egress !== undefined && (fresh || egressChanged || drift.has("egress-missing"))) {
+        ready.push(
+          add(ctx, {
+            id: id("egress.apply", key),
+            kind: "egress.apply",
+            address: key,
+            dependsOn: deps,
+            chainName,
+            bridgeName: names.bridgeName,
+            policy: egress,
+          }),
+        );
+      } else if (egress === undefined && egressChanged) {
+        add(ctx, {
+          id: id("egress.remove", key),
+          kind: "egress.remove",
+          address: key,
+          dependsOn: deps,
+          chainName,
+          bridgeName: names.bridgeName,
+        });
+      }
+      break;
+    }
+    case "cell":
+      if (fresh) {
+        ready.push(...buildCell(ctx, entry, a, after));
+        ctx.ready.set(key, ready);
+        return;
+      }
+      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      break;
+    case "container":
+      if (built(ctx.changes.get(parentKey(key)))) return; // built with its cell
+      buildContainer(ctx, entry, change, drift, after);
+      return;
+  }
+  ctx.ready.set(key, ready);
+  writeRecord(ctx, entry, [...ready, ...stepsOf(ctx, key)]);
+}
+
+function stepsOf(ctx: Ctx, key: string): Ids {
+  return (ctx.byAddress.get(key) ?? []).filter((s) => !s.startsWith("record."));
+}
+
+function ensureCgroup(ctx: Ctx, key: string, after: Ids, resources: ContainerSpec["resources"]): string {
+  return add(ctx, {
+    id: id("cgroup.ensure", key),
+    kind: "cgroup.ensure",
+    address: key,
+    dependsOn: after,
+    cgroupPath: cgroupOf(key),
+    resources,
+  });
+}
+
+function writeRecord(ctx: Ctx, entry: DesiredEntry, after: Ids): string {
+  return add(ctx, {
+    id: id("record.write", entry.key),
+    kind: "record.write",
+    address: entry.key,
+    dependsOn: after,
+    project: ctx.plan.options.project,
+    view: entry.view,
+    specHash: viewHash(entry.view),
+  });
+}
+
+function payload(ctx: Ctx, entry: DesiredEntry, rootId: string | undefined, hostNetwork: boolean): ContainerPayload {
+  const a = entry.address as ContainerAddress;
+  const role = entry.role ?? "workload";
+  const p: ContainerPayload = {
+    namespace: namespaceOf(ctx, a.realm),
+    containerdId: containerdId(a),
+    role,
+    spec: entry.container!,
+    labels: containerLabels(a, role, viewHash(entry.view)),
+    cgroupPath: cgroupOf(entry.key),
+  };
+  if (role === "workload" && rootId !== undefined) p.rootContainerdId = rootId;
+  if (!hostNetwork) p.netnsName = netnsName(parentAddress(a) as CellAddress);
+  return p;
+}
+
+function ensureImage(ctx: Ctx, realm: string, image: string): string {
+  const realmKey = `realm/${realm}`;
+  return add(ctx, {
+    id: `image.ensure:${realmKey}:${image}`,
+    kind: "image.ensure",
+    address: realmKey,
+    dependsOn: ctx.ready.get(realmKey) ?? [],
+    namespace: namespaceOf(ctx, realm),
+    image,
+    credentials: ctx.credentials.get(realm) ?? [],
+  });
+}
+
+/** cgroup → image → container.create → task.start → record.write, for one container. */
+function createContainer(ctx: Ctx, entry: DesiredEntry, p: ContainerPayload, after: Ids, cellCgroup: Ids): string {
+  const a = entry.address as ContainerAddress;
+  const cg = ensureCgroup(ctx, entry.key, [...after, ...cellCgroup], p.spec.resources);
+  const image = ensureImage(ctx, a.realm, p.spec.image);
+  const create = add(ctx, {
+    id: id("container.create", entry.key),
+    kind: "container.create",
+    address: entry.key,
+    dependsOn: [...after, cg, image],
+    ...p,
+  });
+  const start = add(ctx, {
+    id: id("task.start", entry.key),
+    kind: "task.start",
+    address: entry.key,
+    dependsOn: [create],
+    namespace: p.namespace,
+    containerdId: p.containerdId,
+    cgroupPath: p.cgroupPath,
+  });
+  writeRecord(ctx, entry, [start]);
+  return start;
+}
+
+/** A new cell: cgroups → image → root → root task → netns pin → CNI attach → workloads → records. */
+function buildCell(ctx: Ctx, cell: DesiredEntry, a: CellAddress, after: Ids): Ids {
+  const containers = (cell.view.spec.containers as string[]).map(
+    (k) => ctx.entries.get(`container/${addressPath(a).join("/")}/${k}`)!,
+  );
+  const rootEntry = containers.find((c) => c.role === "root")!;
+  const hostNetwork = cell.hostNetwork === true;
+  const cellCg = ensureCgroup(ctx, cell.key, after, {});
+  const rootP = payload(ctx, rootEntry, undefined, hostNetwork);
+  const rootStart = createContainer(ctx, rootEntry, rootP, [], [cellCg]);
+  let netReady = rootStart;
+  if (!hostNetwork) {
+    const ns = netnsName(a);
+    const pin = add(ctx, {
+      id: id("netns.pin", cell.key),
+      kind: "netns.pin",
+      address: cell.key,
+      dependsOn: [rootStart],
+      netnsName: ns,
+      namespace: rootP.namespace,
+      rootContainerdId: rootP.containerdId,
+    });
+    const spaceReady = ctx.ready.get(formatAddress(parentAddress(parentAddress(a)!)!)) ?? [];
+    netReady = add(ctx, {
+      id: id("cni.attach", cell.key),
+      kind: "cni.attach",
+      address: cell.key,
+      dependsOn: [pin, ...spaceReady],
+      networkName: networkName(a.realm, a.space),
+      netnsName: ns,
+      rootContainerdId: rootP.containerdId,
+    });
+  }
+  const starts = containers
+    .filter((c) => c !== rootEntry)
+    .map((w) => createContainer(ctx, w, payload(ctx, w, rootP.containerdId, hostNetwork), [netReady], [cellCg]));
+  writeRecord(ctx, cell, [netReady, ...starts]);
+  return [netReady];
+}
+
+/** A container in a cell that stays: create, replace, or update in place (live, restart, records). */
+function buildContainer(
+  ctx: Ctx,
+  entry: DesiredEntry,
+  change: ResourceChange,
+  drift: Set<DriftKind>,
+  after: Ids,
+): void {
+  const cell = parseAddress(parentKey(entry.key)) as CellAddress;
+  const rootKey = `container/${addressPath(cell).join("/")}/${ctx.entries.get(formatAddress(cell))?.view.spec.rootContainerId ?? "root"}`;
+  const rootId = containerdId(parseAddress(rootKey) as ContainerAddress);
+  const hostNetwork = ctx.entries.get(formatAddress(cell))?.hostNetwork ?? entry.container!.hostNetwork;
+  const p = payload(ctx, entry, rootId, hostNetwork);
+  if (built(change)) {
+    createContainer(ctx, entry, p, after, []);
+    return;
+  }
+  const ids: Ids = [];
+  const base = { address: entry.key, namespace: p.namespace, containerdId: p.containerdId };
+  let cg: string | undefined;
+  if (drift.has("cgroup-missing")) cg = ensureCgroup(ctx, entry.key, after, p.spec.resources);
+  const live = change.fieldEffects.some((f) => f.effect === "live");
+  if (live)
+    ids.push(
+      add(ctx, {
+        id: id("cgroup.update", entry.key),
+        kind: "cgroup.update",
+        dependsOn: [...after, ...(cg ? [cg] : [])],
+        cgroupPath: p.cgroupPath,
+        resources: p.spec.resources,
+        address: entry.key,
+      }),
+    );
+  if (cg) ids.push(cg);
+  if (change.restarts) {
+    const specChanged = change.fieldEffects.some((f) => f.effect === "restart");
+    const upd = specChanged
+      ? [
+          add(ctx, {
+            id: id("container.update", entry.key),
+            kind: "container.update",
+            address: entry.key,
+            dependsOn: after,
+            ...p,
+          }),
+        ]
+      : [];
+    const stop = add(ctx, {
+      id: id("task.stop", entry.key),
+      kind: "task.stop",
+      dependsOn: [...after, ...upd],
+      ...base,
+    });
+    const start = add(ctx, {
+      id: id("task.start", entry.key),
+      kind: "task.start",
+      dependsOn: [stop, ...(cg ? [cg] : [])],
+      ...base,
+      cgroupPath: p.cgroupPath,
+    });
+    ids.push(...upd, stop, start);
+  }
+  writeRecord(ctx, entry, [...after, ...ids]);
+}

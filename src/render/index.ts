@@ -1,0 +1,2 @@
+export { type HumanRenderOptions, renderPlanHuman } from "./plan-human.js";
+export { parsePlanJson, renderPlanJson } from "./plan-json.js";

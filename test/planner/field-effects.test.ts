@@ -1,0 +1,116 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { Cell, ContainerSpec, RealmSpec, ResourceKind, SpaceSpec } from "../../src/model/index.js";
+import { fieldEffect, findRow, isSensitive } from "../../src/planner/field-effects.js";
+import { cellView, containerView } from "../../src/planner/resource-view.js";
+import { leafPaths } from "../../src/planner/value-diff.js";
+
+/** Every optional field made required, so adding a model field breaks this fixture until it is filled. */
+type Full<T> = T extends (infer U)[] ? Full<U>[] : T extends object ? { [K in keyof T]-?: Full<T[K]> } : T;
+
+const container: Full<ContainerSpec> = {
+  id: "app",
+  root: false,
+  synthesized: false,
+  image: "busybox:1",
+  command: "/bin/sh",
+  args: ["-c", "true"],
+  workingDir: "/srv",
+  env: ["A=1"],
+  volumes: [{ source: "/a", target: "/b", readOnly: true }],
+  privileged: false,
+  hostNetwork: false,
+  hostPID: false,
+  user: "1000",
+  readOnlyRootFilesystem: true,
+  capabilities: { add: ["CAP_NET_ADMIN"], drop: ["ALL"] },
+  securityOpts: ["no-new-privileges"],
+  tmpfs: [{ path: "/tmp", sizeBytes: 1024, options: ["noexec"] }],
+  resources: { memoryLimitBytes: 1, cpuShares: 2, pidsLimit: 3 },
+  secrets: [{ name: "token", fromFile: "/run/token", fromEnv: "TOKEN", mountPath: "/etc/token" }],
+  restartPolicy: "always",
+};
+
+const realm: Full<RealmSpec> = {
+  namespace: "r.kukeon.io",
+  registryCredentials: [{ username: "u", password: "p", serverAddress: "127.0.0.1:5000" }],
+};
+
+const space: Full<SpaceSpec> = {
+  network: { egress: { default: "deny", allow: [{ host: "example.test", cidr: "10.0.0.0/8", ports: [443] }] } },
+  defaults: {
+    container: {
+      user: "1000",
+      readOnlyRootFilesystem: true,
+      capabilities: { add: ["CAP_CHOWN"], drop: [] },
+      securityOpts: ["no-new-privileges"],
+      tmpfs: [{ path: "/tmp", sizeBytes: 1, options: ["noexec"] }],
+      resources: { memoryLimitBytes: 1, cpuShares: 2, pidsLimit: 3 },
+    },
+  },
+};
+
+const cell: Cell = {
+  kind: "cell",
+  name: "c",
+  realm: "r",
+  space: "s",
+  stack: "t",
+  labels: { team: "x" },
+  spec: { rootContainerId: "app", containers: [{ ...container, root: true }] },
+};
+
+const views: [ResourceKind, unknown][] = [
+  ["realm", { labels: { a: "b" }, spec: realm }],
+  ["space", { labels: { a: "b" }, spec: space }],
+  ["stack", { labels: { a: "b" }, spec: {} }],
+  ["cell", cellView(cell)],
+  ["container", containerView(container as ContainerSpec, { a: "b" })],
+];
+
+const t = suite("planner/field-effects");
+
+t("the table classifies every leaf of a fully populated view of each kind", () => {
+  const missing: string[] = [];
+  for (const [kind, view] of views) {
+    for (const path of leafPaths(view)) if (findRow(kind, path) === undefined) missing.push(`${kind}: ${path}`);
+  }
+  assert.equal(missing, []);
+});
+
+t("an unclassified path is caught by the coverage check", () => {
+  assert.is(findRow("container", "spec.noSuchField"), undefined);
+  assert.is(fieldEffect("container", "spec.noSuchField"), "recreate");
+});
+
+t("effects follow DESIGN §4", () => {
+  assert.is(fieldEffect("container", "labels.team"), "none");
+  assert.is(fieldEffect("container", "spec.resources.memoryLimitBytes"), "live");
+  assert.is(fieldEffect("space", "spec.network.egress.allow[0].cidr"), "live");
+  for (const f of ["env", "command", "args", "workingDir", "user", "privileged", "restartPolicy", "securityOpts"]) {
+    assert.is(fieldEffect("container", `spec.${f}`), "restart", f);
+  }
+  assert.is(fieldEffect("container", "spec.volumes[2].source"), "restart");
+  assert.is(fieldEffect("container", "spec.secrets[0].fromEnv"), "restart");
+  assert.is(fieldEffect("container", "spec.image"), "recreate");
+  assert.is(fieldEffect("container", "spec.image", "root"), "recreate-cell");
+  assert.is(fieldEffect("container", "spec.env", "root"), "recreate-cell");
+  assert.is(fieldEffect("container", "spec.hostNetwork"), "recreate-cell");
+  assert.is(fieldEffect("container", "spec.hostPID"), "recreate-cell");
+  assert.is(fieldEffect("cell", "spec.rootContainerId"), "recreate-cell");
+  assert.is(fieldEffect("realm", "spec.namespace"), "immutable");
+  assert.is(fieldEffect("space", "spec.defaults.container.user"), "none");
+});
+
+t("a whole array path takes the strongest effect below it", () => {
+  assert.is(fieldEffect("container", "spec.volumes"), "restart");
+  assert.is(fieldEffect("realm", "spec.registryCredentials"), "none");
+});
+
+t("registry passwords are sensitive, nothing else of the realm is", () => {
+  assert.ok(isSensitive("realm", "spec.registryCredentials[0].password"));
+  assert.not.ok(isSensitive("realm", "spec.registryCredentials[0].username"));
+  assert.not.ok(isSensitive("container", "spec.env"));
+});
+
+t.run();
