@@ -1,0 +1,103 @@
+import { LABELS, MANAGED_BY } from "../../model/host-names.js";
+import type { CallOptions, ContainerdClient } from "./client.js";
+import { withLease } from "./importer.js";
+import { runcOptions } from "./runc-options.js";
+import { prepareSnapshot, removeSnapshot, SNAPSHOTTER } from "./snapshots.js";
+
+/** Container records (metadata only; the running process is a task, see tasks.ts). */
+
+export const RUNTIME = "io.containerd.runc.v2";
+export const SPEC_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
+/** containerd filter syntax: only containers kuke made. */
+export const MANAGED_FILTER = `labels."${LABELS.managedBy}"==${MANAGED_BY}`;
+
+export interface NewContainer {
+  id: string;
+  /** Image name recorded on the container (for `get` output and drift checks). */
+  image: string;
+  /** Chain id of the image's top layer: the parent of the container's rootfs snapshot. */
+  snapshotParent: string;
+  /** The OCI runtime spec, stored as JSON bytes. */
+  spec: object;
+  labels: Record<string, string>;
+  /** runc's state directory for this container's shim. @default the shim's own (/run/containerd/runc) */
+  runcRoot?: string | undefined;
+}
+
+export interface ContainerMsg {
+  id: string;
+  labels: Record<string, string>;
+  image: string;
+  snapshot_key: string;
+}
+
+function specAny(spec: object): { type_url: string; value: Buffer } {
+  return { type_url: SPEC_TYPE_URL, value: Buffer.from(JSON.stringify(spec)) };
+}
+
+/**
+ * Prepares the rootfs snapshot (key = container id) and creates the container record, under a
+ * lease so the fresh snapshot survives GC until the record references it. If the record cannot be
+ * created the snapshot is removed again. An existing container id fails with `already-exists`.
+ */
+export async function createContainer(client: ContainerdClient, namespace: string, c: NewContainer): Promise<void> {
+  await withLease(client, namespace, async (call) => {
+    await prepareSnapshot(client, call, c.id, c.snapshotParent);
+    try {
+      await client.unary(
+        "containers",
+        "Create",
+        {
+          container: {
+            id: c.id,
+            labels: c.labels,
+            image: c.image,
+            runtime: c.runcRoot ? { name: RUNTIME, options: runcOptions(c.runcRoot) } : { name: RUNTIME },
+            spec: specAny(c.spec),
+            snapshotter: SNAPSHOTTER,
+            snapshot_key: c.id,
+          },
+        },
+        call,
+      );
+    } catch (e) {
+      await removeSnapshot(client, call, c.id).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/** Replaces spec and labels of an existing container (`not-found` if missing); the snapshot stays. */
+export async function updateContainer(
+  client: ContainerdClient,
+  call: CallOptions,
+  id: string,
+  spec: object,
+  labels: Record<string, string>,
+): Promise<void> {
+  await client.unary(
+    "containers",
+    "Update",
+    { container: { id, labels, spec: specAny(spec) }, update_mask: { paths: ["spec", "labels"] } },
+    call,
+  );
+}
+
+export async function listManagedContainers(client: ContainerdClient, call: CallOptions): Promise<ContainerMsg[]> {
+  const res = await client.unary<{ containers: ContainerMsg[] }>(
+    "containers",
+    "List",
+    { filters: [MANAGED_FILTER] },
+    call,
+  );
+  return res.containers;
+}
+
+/** Deletes the record; missing is success. Callers delete the task and snapshot first. */
+export async function deleteContainerRecord(client: ContainerdClient, call: CallOptions, id: string): Promise<void> {
+  try {
+    await client.unary("containers", "Delete", { id }, call);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "not-found") throw e;
+  }
+}

@@ -1,0 +1,55 @@
+import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import type { Address } from "../../model/address.js";
+import { type ErrorCode, KukeError } from "../../model/errors.js";
+
+/**
+ * The one place that reads a gRPC error from containerd. Everything above this adapter branches on
+ * `KukeError.code`; the daemon's own text is kept in `detail` for people.
+ */
+
+function isServiceError(e: unknown): e is ServiceError {
+  return typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "number";
+}
+
+function codeFor(grpcCode: number): ErrorCode {
+  switch (grpcCode) {
+    case GrpcStatus.NOT_FOUND:
+      return "not-found";
+    case GrpcStatus.ALREADY_EXISTS:
+      return "already-exists";
+    case GrpcStatus.UNAVAILABLE:
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return "unavailable";
+    case GrpcStatus.FAILED_PRECONDITION:
+      return "failed-precondition";
+    default:
+      return "runtime";
+  }
+}
+
+/**
+ * Turns whatever a gRPC call rejected with into a KukeError. `what` names the operation for the
+ * summary (e.g. `containerd Tasks.Create app`). A KukeError passes through unchanged.
+ */
+export function classifyGrpcError(e: unknown, what: string, address?: Address): KukeError {
+  if (e instanceof KukeError) return e;
+  if (isServiceError(e)) {
+    const code = codeFor(e.code);
+    const grpcName = GrpcStatus[e.code] ?? String(e.code);
+    const remedy =
+      code === "unavailable"
+        ? "check that containerd is running and that --containerd-address points at its socket"
+        : undefined;
+    return new KukeError(code, `${what}: ${grpcName.toLowerCase().replace(/_/g, " ")}`, {
+      address,
+      detail: e.details || undefined,
+      remedy,
+      cause: e,
+    });
+  }
+  return new KukeError("runtime", `${what} failed`, {
+    address,
+    detail: e instanceof Error ? e.message : String(e),
+    cause: e,
+  });
+}

@@ -1,0 +1,140 @@
+import { LABELS } from "../../model/host-names.js";
+import { removeEmptyCgroups } from "./cgroup-cleanup.js";
+import { ContainerdClient } from "./client.js";
+import {
+  createContainer,
+  deleteContainerRecord,
+  listManagedContainers,
+  type NewContainer,
+  updateContainer,
+} from "./containers.js";
+import type { ImageSource } from "./image-source.js";
+import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage } from "./images.js";
+import { type ImportResult, importImage } from "./importer.js";
+import { deleteNamespace, ensureNamespace } from "./namespaces.js";
+import { removeSnapshot } from "./snapshots.js";
+import {
+  exitedAt,
+  killTask,
+  listTasks,
+  type StopOptions,
+  startTask,
+  stopTask,
+  type TaskStatus,
+  taskStatus,
+} from "./tasks.js";
+
+/** What refresh learns about one kuke-managed container, from one List of each kind. */
+export interface ContainerRecord {
+  id: string;
+  labels: Record<string, string>;
+  image: string;
+  /** The `kukeon.io/spec-hash` label: the hash of the spec this container was made or updated with. */
+  specHash: string | undefined;
+  /** `stopped` also when the container has no task at all (`hasTask` tells them apart). */
+  status: TaskStatus;
+  hasTask: boolean;
+  pid: number | undefined;
+  exitStatus: number | undefined;
+  /** ISO time; only for a task that exited. */
+  exitedAt: string | undefined;
+}
+
+/**
+ * The containerd port the engine uses. Every method takes the containerd namespace explicitly.
+ * Errors are KukeErrors (`not-found`, `already-exists`, `unavailable`, `failed-precondition`,
+ * `runtime`); idempotent methods say so.
+ */
+export interface ContainerdExecutor {
+  /** Creates the namespace if missing (idempotent). */
+  ensureNamespace(namespace: string, labels?: Record<string, string>): Promise<void>;
+  /** Deletes an empty namespace; missing is success; not empty is `failed-precondition`. */
+  deleteNamespace(namespace: string): Promise<void>;
+  /** Stores and unpacks an image (idempotent: present blobs and layers are skipped). */
+  importImage(namespace: string, source: ImageSource): Promise<ImportResult>;
+  /** Process defaults and top snapshot of an image; `not-found` with a remedy when absent. */
+  resolveImage(namespace: string, name: string): Promise<ResolvedImage>;
+  listImages(namespace: string): Promise<ImageRecord[]>;
+  /** Removes the image record; `not-found` when absent. */
+  removeImage(namespace: string, name: string): Promise<void>;
+  /** Rootfs snapshot + container record; `already-exists` if the id is taken. */
+  createContainer(namespace: string, c: NewContainer): Promise<void>;
+  /** Replaces spec and labels in place (restart-class changes); takes effect at the next start. */
+  updateContainer(namespace: string, id: string, spec: object, labels: Record<string, string>): Promise<void>;
+  /** Starts the task (no-op if running), stdout+stderr appended to `logPath` (absolute). */
+  startTask(namespace: string, id: string, logPath: string): Promise<{ pid: number }>;
+  /** SIGTERM, grace, SIGKILL, then deletes the task. No task is success (returns undefined). */
+  stopTask(namespace: string, id: string, opts?: StopOptions): Promise<{ exitStatus: number } | undefined>;
+  /** Signals the task; false when there is no live task. */
+  killTask(namespace: string, id: string, signal: number): Promise<boolean>;
+  /**
+   * Kill → wait → delete task → remove snapshot → delete record (missing is success at each step),
+   * then removes the container's empty cgroup directories below `cgroupKeep` in every hierarchy.
+   */
+  deleteContainer(
+    namespace: string,
+    id: string,
+    opts: { cgroupPath?: string; cgroupKeep?: string; graceMs?: number },
+  ): Promise<void>;
+  /** kuke-managed containers with their task state: one Containers.List and one Tasks.List. */
+  listContainers(namespace: string): Promise<ContainerRecord[]>;
+  /** Closes the gRPC channel. */
+  close(): void;
+}
+
+export interface ExecutorOptions {
+  /**
+   * runc's state directory for the containers this executor creates (a managed or test containerd
+   * keeps it under its own state dir).
+   * @default the shim's default, /run/containerd/runc/<namespace>
+   */
+  runcRoot?: string;
+}
+
+/** The executor over one containerd socket (`/run/containerd/containerd.sock` or `unix:///…`). */
+export function createContainerdExecutor(address: string, options: ExecutorOptions = {}): ContainerdExecutor {
+  const client = new ContainerdClient(address);
+  return {
+    ensureNamespace: (ns, labels) => ensureNamespace(client, ns, labels),
+    deleteNamespace: (ns) => deleteNamespace(client, ns),
+    importImage: (ns, source) => importImage(client, ns, source),
+    resolveImage: (ns, name) => resolveImage(client, ns, name),
+    listImages: (ns) => listImages(client, ns),
+    removeImage: (ns, name) => removeImage(client, ns, name),
+    createContainer: (ns, c) => createContainer(client, ns, { runcRoot: options.runcRoot, ...c }),
+    updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
+    startTask: (ns, id, logPath) => startTask(client, { namespace: ns }, id, logPath),
+    stopTask: (ns, id, opts) => stopTask(client, { namespace: ns }, id, opts),
+    killTask: (ns, id, signal) => killTask(client, { namespace: ns }, id, signal),
+    async deleteContainer(ns, id, opts) {
+      const call = { namespace: ns };
+      await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0 });
+      await removeSnapshot(client, call, id);
+      await deleteContainerRecord(client, call, id);
+      if (opts.cgroupPath) await removeEmptyCgroups(opts.cgroupPath, opts.cgroupKeep ?? "/");
+    },
+    async listContainers(ns) {
+      const call = { namespace: ns };
+      const [containers, tasks] = await Promise.all([listManagedContainers(client, call), listTasks(client, call)]);
+      // Process.container_id comes back empty on 1.6; the task's `id` is the container id.
+      const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
+      return containers
+        .map((c): ContainerRecord => {
+          const t = byId.get(c.id);
+          return {
+            id: c.id,
+            labels: { ...c.labels },
+            image: c.image,
+            specHash: c.labels[LABELS.specHash],
+            status: t ? taskStatus(t.status) : "stopped",
+            hasTask: t !== undefined,
+            pid: t && t.pid > 0 ? t.pid : undefined,
+            exitStatus: t && t.status === "STOPPED" ? t.exit_status : undefined,
+            exitedAt: t ? exitedAt(t.exited_at) : undefined,
+          };
+        })
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,180 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, isAbsolute } from "node:path";
+import { KukeError } from "../../model/errors.js";
+import type { CallOptions, ContainerdClient } from "./client.js";
+import { snapshotMounts } from "./snapshots.js";
+
+/** Tasks: the running process of a container. */
+
+export type TaskStatus = "created" | "running" | "stopped" | "paused" | "unknown";
+
+export interface TaskMsg {
+  id: string;
+  container_id: string;
+  pid: number;
+  status: string;
+  exit_status: number;
+  exited_at: { seconds: number; nanos: number } | null;
+}
+
+export function taskStatus(s: string): TaskStatus {
+  switch (s) {
+    case "CREATED":
+      return "created";
+    case "RUNNING":
+      return "running";
+    case "STOPPED":
+      return "stopped";
+    case "PAUSED":
+    case "PAUSING":
+      return "paused";
+    default:
+      return "unknown";
+  }
+}
+
+/** containerd reports an unset time as year 1 (-62135596800 s), not as null. */
+export function exitedAt(ts: TaskMsg["exited_at"]): string | undefined {
+  if (!ts || ts.seconds <= 0) return undefined;
+  return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
+}
+
+const isCode = (e: unknown, code: string) => (e as { code?: string }).code === code;
+
+export async function getTask(client: ContainerdClient, call: CallOptions, id: string): Promise<TaskMsg | undefined> {
+  try {
+    return (await client.unary<{ process: TaskMsg }>("tasks", "Get", { container_id: id }, call)).process;
+  } catch (e) {
+    if (isCode(e, "not-found")) return undefined;
+    throw e;
+  }
+}
+
+export async function listTasks(client: ContainerdClient, call: CallOptions): Promise<TaskMsg[]> {
+  return (await client.unary<{ tasks: TaskMsg[] }>("tasks", "List", {}, call)).tasks;
+}
+
+/** Deletes the task record (exit status is lost afterwards); missing is success. */
+export async function deleteTask(client: ContainerdClient, call: CallOptions, id: string): Promise<void> {
+  try {
+    await client.unary("tasks", "Delete", { container_id: id }, call);
+  } catch (e) {
+    if (!isCode(e, "not-found")) throw e;
+  }
+}
+
+/**
+ * Creates and starts the task with the container's snapshot as rootfs, stdout and stderr appended
+ * to `logPath`. A running task is left alone (its pid is returned); a stopped one is deleted first.
+ * If create fails the half-made task is deleted so the next attempt does not hit "file exists".
+ */
+export async function startTask(
+  client: ContainerdClient,
+  call: CallOptions,
+  id: string,
+  logPath: string,
+): Promise<{ pid: number }> {
+  if (!isAbsolute(logPath)) throw new KukeError("runtime", `log path ${logPath} must be absolute`);
+  const existing = await getTask(client, call, id);
+  if (existing && (existing.status === "RUNNING" || existing.status === "PAUSED")) return { pid: existing.pid };
+  if (existing) await deleteTask(client, call, id);
+
+  const rootfs = await snapshotMounts(client, call, id);
+  await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
+  // Both streams to the same file: setting only stdout crashes the 1.6 shim.
+  const uri = `file://${logPath}`;
+  try {
+    await client.unary(
+      "tasks",
+      "Create",
+      { container_id: id, rootfs, stdout: uri, stderr: uri, terminal: false },
+      call,
+    );
+  } catch (e) {
+    await deleteTask(client, call, id).catch(() => undefined);
+    throw e;
+  }
+  try {
+    const res = await client.unary<{ pid: number }>("tasks", "Start", { container_id: id }, call);
+    return { pid: res.pid };
+  } catch (e) {
+    await deleteTask(client, call, id).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Sends a signal to the task's init process (`all`: every process in it). False if there is no live task. */
+export async function killTask(
+  client: ContainerdClient,
+  call: CallOptions,
+  id: string,
+  signal: number,
+  all = false,
+): Promise<boolean> {
+  try {
+    await client.unary("tasks", "Kill", { container_id: id, signal, all }, call);
+    return true;
+  } catch (e) {
+    // containerd says NOT_FOUND both for no task and for a task whose process already exited.
+    if (isCode(e, "not-found")) return false;
+    throw e;
+  }
+}
+
+const SIGKILL = 9;
+const SIGTERM = 15;
+
+export interface StopOptions {
+  /**
+   * How long the process gets to exit after SIGTERM before SIGKILL, in milliseconds.
+   * @default 10000
+   */
+  graceMs?: number;
+  /** Signal sent first. @default 15 (SIGTERM) */
+  signal?: number;
+}
+
+/**
+ * Ends the task and deletes it: SIGTERM, wait up to `graceMs`, then SIGKILL to every process of the
+ * task and wait again (bounded). No task, or an already exited one, is success. Returns the exit
+ * status when a task was there.
+ */
+export async function stopTask(
+  client: ContainerdClient,
+  call: CallOptions,
+  id: string,
+  opts: StopOptions = {},
+): Promise<{ exitStatus: number } | undefined> {
+  const task = await getTask(client, call, id);
+  if (!task) return undefined;
+  if (task.status === "STOPPED") {
+    await deleteTask(client, call, id);
+    return { exitStatus: task.exit_status };
+  }
+  const grace = opts.graceMs ?? 10_000;
+  const killWait = 10_000;
+  // Wait is registered before the first signal so the exit cannot slip past it.
+  const waited = client
+    .unary<{ exit_status: number }>("tasks", "Wait", { container_id: id }, { ...call, timeoutMs: grace + killWait })
+    .then(
+      (r) => ({ ok: true as const, status: r.exit_status }),
+      (e: unknown) => ({ ok: false as const, error: e }),
+    );
+  let outcome: Awaited<typeof waited> | undefined;
+  if (grace > 0 && (await killTask(client, call, id, opts.signal ?? SIGTERM))) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), grace);
+    });
+    outcome = await Promise.race([waited, timeout]);
+    clearTimeout(timer);
+  }
+  if (!outcome) {
+    await killTask(client, call, id, SIGKILL, true);
+    outcome = await waited;
+  }
+  if (!outcome.ok && !isCode(outcome.error, "not-found")) throw outcome.error;
+  const after = await getTask(client, call, id);
+  await deleteTask(client, call, id);
+  return { exitStatus: outcome.ok ? outcome.status : (after?.exit_status ?? 0) };
+}

@@ -1,0 +1,208 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { openImageArchive } from "../../../src/executors/containerd/archive-source.js";
+import { cgroupMounts, removeEmptyCgroups } from "../../../src/executors/containerd/cgroup-cleanup.js";
+import { ContainerdClient } from "../../../src/executors/containerd/client.js";
+import { createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
+import { listSnapshots } from "../../../src/executors/containerd/snapshots.js";
+import { getTask } from "../../../src/executors/containerd/tasks.js";
+import type { ContainerAddress } from "../../../src/model/address.js";
+import { parseAddress } from "../../../src/model/address.js";
+import { isKukeError } from "../../../src/model/errors.js";
+import { containerLabels } from "../../../src/model/host-names.js";
+import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../../harness/busybox-image.js";
+import { minimalOciSpec, sharedContainerd } from "../../harness/containerd.js";
+import { onTeardown } from "../../harness/teardown.js";
+
+const t = suite("executors/containerd/executor");
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+t("container lifecycle: create, start in its cgroup, log, list, update, stop, restart, delete", async () => {
+  const ctd = await sharedContainerd();
+  const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
+  const client = new ContainerdClient(ctd.socketPath);
+  const ns = `kuke-test-ctr-${process.pid}`;
+  const tag = randomBytes(4).toString("hex");
+  const addr = parseAddress(`container/r/s${tag}/t/c/app`) as ContainerAddress;
+  const id = `s${tag}_t_c_app`;
+  const cgroup = `/kuke-test-${tag}/app`;
+  const dir = await mkdtemp(join(tmpdir(), "kuke-ctr-test-"));
+  const logPath = join(dir, "logs", "app.log");
+  const cleanup = async () => {
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
+    await removeEmptyCgroups(cgroup).catch(() => undefined);
+    await exec.removeImage(ns, BUSYBOX_IMAGE).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  onTeardown(`executor test ${id}`, cleanup);
+  try {
+    const source = await openImageArchive(await buildBusyboxArchive(dir));
+    try {
+      await exec.importImage(ns, source);
+    } finally {
+      await source.close();
+    }
+    const image = await exec.resolveImage(ns, BUSYBOX_IMAGE);
+    const spec = minimalOciSpec(["sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 1000"], cgroup);
+    await exec.createContainer(ns, {
+      id,
+      image: BUSYBOX_IMAGE,
+      snapshotParent: image.topChainId,
+      spec,
+      labels: containerLabels(addr, "workload", "hash-1"),
+    });
+    const dup = await exec
+      .createContainer(ns, { id, image: BUSYBOX_IMAGE, snapshotParent: image.topChainId, spec, labels: {} })
+      .catch((e: unknown) => e);
+    assert.ok(isKukeError(dup, "already-exists"), String(dup));
+
+    const { pid } = await exec.startTask(ns, id, logPath);
+    assert.ok(pid > 0);
+    assert.is((await exec.startTask(ns, id, logPath)).pid, pid, "starting a running task is a no-op");
+    assert.ok(existsSync(join(ctd.runcRoot, ns, id)), "runc state is under the runc root we chose");
+    assert.not.ok(existsSync(`/run/containerd/runc/${ns}`), "nothing under the system's runc root");
+
+    // The process really is in the cgroup we asked for, in every hierarchy it joined.
+    const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
+    const inside = lines.filter((l) => l.endsWith(`:${cgroup}`));
+    assert.ok(inside.length > 0, lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /:memory:/.test(l) || l.startsWith("0::")),
+      "a memory or unified line",
+    );
+
+    const log = await until("both streams in the log", async () => {
+      const text = await readFile(logPath, "utf8").catch(() => "");
+      return text.includes("to-stdout") && text.includes("to-stderr") ? text : undefined;
+    });
+    assert.match(log, /to-stdout/);
+
+    let records = await exec.listContainers(ns);
+    assert.is(records.length, 1);
+    assert.is(records[0]!.id, id);
+    assert.is(records[0]!.status, "running");
+    assert.is(records[0]!.pid, pid);
+    assert.is(records[0]!.specHash, "hash-1");
+    assert.is(records[0]!.image, BUSYBOX_IMAGE);
+
+    await exec.updateContainer(
+      ns,
+      id,
+      minimalOciSpec(["sleep", "1000"], cgroup),
+      containerLabels(addr, "workload", "hash-2"),
+    );
+    assert.is((await exec.listContainers(ns))[0]!.specHash, "hash-2");
+
+    // `sleep` as PID 1 ignores SIGTERM: stop must escalate to SIGKILL right after the grace period.
+    const started = Date.now();
+    const stopped = await exec.stopTask(ns, id, { graceMs: 800 });
+    const took = Date.now() - started;
+    assert.ok(took >= 750 && took < 800 + 5000, `stop took ${took} ms`);
+    assert.is(stopped?.exitStatus, 137);
+    assert.not.ok(existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sleep"));
+    assert.is(await exec.stopTask(ns, id), undefined, "stopping again is a no-op");
+    assert.is(await exec.killTask(ns, id, 15), false);
+
+    records = await exec.listContainers(ns);
+    assert.is(records[0]!.status, "stopped");
+    assert.is(records[0]!.hasTask, false);
+
+    const again = await exec.startTask(ns, id, logPath);
+    assert.ok(again.pid > 0 && again.pid !== pid);
+    // Start returns once runc has told init to exec; the exec itself may still be a moment away.
+    await until("the updated spec's program", () =>
+      readFileSync(`/proc/${again.pid}/cmdline`, "utf8").split("\0")[0] === "sleep" ? true : undefined,
+    );
+
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup });
+    assert.is(await getTask(client, { namespace: ns }, id), undefined);
+    assert.equal(await exec.listContainers(ns), []);
+    const snaps = await listSnapshots(client, { namespace: ns });
+    assert.not.ok(
+      snaps.some((s) => s.name === id),
+      "the container's snapshot is gone",
+    );
+    for (const m of cgroupMounts()) {
+      assert.not.ok(existsSync(`${m}${cgroup}`), `${m}${cgroup} removed`);
+      assert.not.ok(existsSync(`${m}/kuke-test-${tag}`), `${m}/kuke-test-${tag} removed`);
+    }
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup });
+  } finally {
+    await cleanup();
+    exec.close();
+    client.close();
+  }
+});
+
+t("a task whose create fails is cleaned up so a corrected start succeeds", async () => {
+  const ctd = await sharedContainerd();
+  const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
+  const ns = `kuke-test-ctr-${process.pid}`;
+  const tag = randomBytes(4).toString("hex");
+  const id = `bad${tag}`;
+  const cgroup = `/kuke-test-${tag}/bad`;
+  const dir = await mkdtemp(join(tmpdir(), "kuke-ctr-test-"));
+  const cleanup = async () => {
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
+    await removeEmptyCgroups(cgroup).catch(() => undefined);
+    await exec.removeImage(ns, BUSYBOX_IMAGE).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  onTeardown(`executor test ${id}`, cleanup);
+  try {
+    const source = await openImageArchive(await buildBusyboxArchive(dir));
+    try {
+      await exec.importImage(ns, source);
+    } finally {
+      await source.close();
+    }
+    const image = await exec.resolveImage(ns, BUSYBOX_IMAGE);
+    await exec.createContainer(ns, {
+      id,
+      image: BUSYBOX_IMAGE,
+      snapshotParent: image.topChainId,
+      spec: minimalOciSpec(["/no/such/program"], cgroup),
+      labels: { "kuke.dev/managed-by": "kuke" },
+    });
+    const failed = await exec.startTask(ns, id, join(dir, "bad.log")).catch((e: unknown) => e);
+    assert.ok(isKukeError(failed, "runtime") || isKukeError(failed, "not-found"), String(failed));
+    const records = await exec.listContainers(ns);
+    assert.is(records.find((r) => r.id === id)?.hasTask, false, "no task left behind");
+
+    await exec.updateContainer(ns, id, minimalOciSpec(["sleep", "1000"], cgroup), { "kuke.dev/managed-by": "kuke" });
+    const { pid } = await exec.startTask(ns, id, join(dir, "bad.log"));
+    assert.ok(pid > 0);
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup, graceMs: 0 });
+    assert.equal(
+      (await exec.listContainers(ns)).filter((r) => r.id === id),
+      [],
+    );
+  } finally {
+    await cleanup();
+    exec.close();
+  }
+});
+
+t("removeEmptyCgroups keeps the given ancestor and refuses a non-ancestor", async () => {
+  const notAncestor = await removeEmptyCgroups("/a/b", "/x").catch((e: unknown) => e);
+  assert.ok(isKukeError(notAncestor, "runtime"), String(notAncestor));
+  const dotdot = await removeEmptyCgroups("/a/../b").catch((e: unknown) => e);
+  assert.ok(isKukeError(dotdot, "runtime"), String(dotdot));
+  assert.ok(cgroupMounts().length > 0);
+});
+
+t.run();
