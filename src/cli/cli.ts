@@ -1,0 +1,42 @@
+import { type BaseContext, Builtins, Cli } from "clipanion";
+import { COMMANDS } from "./commands/index.js";
+import { wantsColor } from "./output-style.js";
+import { packageVersion } from "./package-info.js";
+import { reportError } from "./report-error.js";
+
+/** Exit code for a command line kuke cannot parse (DESIGN §5). */
+export const EXIT_USAGE = 64;
+
+export function buildCli(colored: boolean): Cli {
+  const cli = new Cli({
+    binaryName: "kuke",
+    binaryLabel: "kuke",
+    binaryVersion: packageVersion(),
+    enableColors: colored,
+  });
+  cli.register(Builtins.HelpCommand);
+  for (const command of COMMANDS) cli.register(command);
+  return cli;
+}
+
+/**
+ * Runs kuke in-process and returns the exit code; writes only to the context's streams, so tests
+ * pass fake ones. Parse errors are usage errors (64), unlike clipanion's default of 1.
+ */
+export async function runCli(argv: readonly string[], context: Partial<BaseContext> = {}): Promise<number> {
+  const ctx: BaseContext = { ...Cli.defaultContext, ...context };
+  const colored = wantsColor(ctx.stderr, ctx.env, argv.includes("--no-color"));
+  const cli = buildCli(colored);
+  let command: Awaited<ReturnType<Cli["process"]>>;
+  try {
+    command = cli.process([...argv], ctx);
+  } catch (e) {
+    ctx.stderr.write(cli.error(e, { colored }));
+    return EXIT_USAGE;
+  }
+  try {
+    return await cli.run(command, ctx);
+  } catch (e) {
+    return reportError(e, ctx.stderr);
+  }
+}

@@ -1,0 +1,69 @@
+import { Command, Option } from "clipanion";
+import { KukeError } from "../model/index.js";
+import { type OutputStream, wantsColor } from "./output-style.js";
+import { reportError } from "./report-error.js";
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Options every command accepts (DESIGN §5 "global"). */
+export interface GlobalOptions {
+  /** @default "/var/lib/kuke" (or KUKE_RUN_PATH) */
+  runPath: string;
+  /** @default "/run/containerd/containerd.sock" (or KUKE_CONTAINERD_ADDRESS) */
+  containerdAddress: string;
+  noColor: boolean;
+  /** @default "warn" */
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_RUN_PATH = "/var/lib/kuke";
+export const DEFAULT_CONTAINERD_ADDRESS = "/run/containerd/containerd.sock";
+
+/**
+ * Base of every kuke command: the global options, and one place that turns whatever `run` throws
+ * into output and an exit code. Subclasses implement `run` and write only to `this.context`.
+ */
+export abstract class KukeCommand extends Command {
+  runPath = Option.String("--run-path", DEFAULT_RUN_PATH, {
+    env: "KUKE_RUN_PATH",
+    description: "Directory of kuke's records, locks and journal (env KUKE_RUN_PATH)",
+  });
+  containerdAddress = Option.String("--containerd-address", DEFAULT_CONTAINERD_ADDRESS, {
+    env: "KUKE_CONTAINERD_ADDRESS",
+    description: "containerd socket (env KUKE_CONTAINERD_ADDRESS)",
+  });
+  noColor = Option.Boolean("--no-color", false, { description: "Never colour output (also NO_COLOR)" });
+  logLevel = Option.String("--log-level", "warn", { description: `One of ${LOG_LEVELS.join(", ")}` });
+
+  /** The command's work; returns the exit code. Throw a KukeError for anything the user can fix. */
+  abstract run(): Promise<number>;
+
+  async execute(): Promise<number> {
+    try {
+      return await this.run();
+    } catch (e) {
+      return reportError(e, this.context.stderr);
+    }
+  }
+
+  /** Global options, checked. */
+  globals(): GlobalOptions {
+    if (!(LOG_LEVELS as readonly string[]).includes(this.logLevel)) {
+      throw new KukeError("usage", `--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${this.logLevel}'`, {
+        remedy: "pass --log-level warn (or error, info, debug)",
+      });
+    }
+    return {
+      runPath: this.runPath,
+      containerdAddress: this.containerdAddress,
+      noColor: this.noColor,
+      logLevel: this.logLevel as LogLevel,
+    };
+  }
+
+  /** Whether to colour what goes to `stream`. */
+  colored(stream: OutputStream): boolean {
+    return wantsColor(stream, this.context.env, this.noColor);
+  }
+}

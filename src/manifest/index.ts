@@ -1,0 +1,14 @@
+export type { Diagnostic, Severity, SourcePosition } from "./diagnostic.js";
+export { type LoadResult, loadManifests, type ManifestSource } from "./load.js";
+export {
+  countLine,
+  formatDiagnostics,
+  PLAIN,
+  type Style,
+  summarize,
+  summaryLine,
+  type ValidationReport,
+  type ValidationSummary,
+  validationReport,
+} from "./report.js";
+export { readManifestSources, STDIN_NAME } from "./sources.js";

@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { runKuke } from "./capture.js";
+
+const t = suite("cli/help-version");
+const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8"));
+
+t("kuke version prints the package and node versions", async () => {
+  const r = await runKuke(["version"]);
+  assert.is(r.code, 0);
+  assert.is(r.stdout, `kuke ${pkg.version}\nnode ${process.version}\n`);
+});
+
+t("kuke --help lists the commands", async () => {
+  const r = await runKuke(["--help"]);
+  assert.is(r.code, 0);
+  assert.match(r.stdout, "kuke validate");
+  assert.match(r.stdout, "kuke version");
+});
+
+t("kuke validate --help shows details and examples", async () => {
+  const r = await runKuke(["validate", "--help"]);
+  assert.is(r.code, 0);
+  assert.match(r.stdout, "Examples");
+  assert.match(r.stdout, "kuke validate -f stack.yaml");
+  assert.match(r.stdout, "--json");
+  assert.match(r.stdout, "--run-path");
+});
+
+t("the bin starts with a node shebang", () => {
+  const main = readFileSync(fileURLToPath(new URL("../../src/cli/main.js", import.meta.url)), "utf8");
+  assert.ok(main.startsWith("#!/usr/bin/env node\n"));
+});
+
+t.run();
