@@ -1,0 +1,123 @@
+/**
+ * `kuke logs ADDR [--follow]`: prints a container's captured stdout+stderr from its log file, and
+ * with `follow` keeps printing what the task appends until the signal aborts.
+ */
+import { watch } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { join } from "node:path";
+import { type ContainerAddress, formatAddress, KukeError } from "../model/index.js";
+
+/**
+ * Where a container's task writes its output:
+ * `<runPath>/logs/<realm>/<space>/<stack>/<cell>/<container>.log` (DESIGN §3).
+ */
+export function containerLogPath(runPath: string, a: ContainerAddress): string {
+  return join(runPath, "logs", a.realm, a.space, a.stack, a.cell, `${a.container}.log`);
+}
+
+export interface ReadLogsOptions {
+  /** Where the bytes go (the command's stdout). Awaited, so a slow consumer slows the reader. */
+  write: (chunk: Buffer) => void | Promise<void>;
+  /** Keep reading what is appended after the end is reached. @default false */
+  follow?: boolean;
+  /** Ends following (Ctrl-C); reading stops at the next chunk boundary and the call resolves. */
+  signal?: AbortSignal;
+  /**
+   * How often to look for new bytes when following, besides file-change events (which can be
+   * missed, e.g. on some overlay or network file systems). @default 250
+   */
+  pollMs?: number;
+  /** The container, for the error message and remedy when there is no log. */
+  address?: ContainerAddress;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes the log from its start. Without `follow` it resolves at the end of the file; with
+ * `follow` it resolves when `signal` aborts. A log file that is truncated (or replaced by a
+ * shorter one) while followed is read again from its start. Throws `not-found` when the file does
+ * not exist (the container never ran), `permission` when it cannot be read.
+ */
+export async function readLogs(logPath: string, options: ReadLogsOptions): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(logPath, "r");
+  } catch (e) {
+    throw classify(e, logPath, options.address);
+  }
+  try {
+    let offset = await drain(handle, 0, options);
+    if (!options.follow) return;
+    const signal = options.signal;
+    if (signal?.aborted) return;
+    let wake: (() => void) | undefined;
+    const nudge = () => wake?.();
+    // fs.watch can fail (the inode is gone, or no inotify watches are left); polling still works.
+    let watcher: ReturnType<typeof watch> | undefined;
+    try {
+      watcher = watch(logPath, { persistent: false }, nudge);
+      watcher.on("error", () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+    signal?.addEventListener("abort", nudge, { once: true });
+    try {
+      while (!signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollMs ?? 250);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+        if (signal?.aborted) break;
+        const { size } = await handle.stat();
+        if (size < offset) offset = 0;
+        offset = await drain(handle, offset, options);
+      }
+    } finally {
+      watcher?.close();
+      signal?.removeEventListener("abort", nudge);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes everything from `offset` to the current end; returns the new offset. */
+async function drain(handle: FileHandle, offset: number, options: ReadLogsOptions): Promise<number> {
+  const buf = Buffer.alloc(CHUNK);
+  for (;;) {
+    if (options.follow && options.signal?.aborted) return offset;
+    const { bytesRead } = await handle.read(buf, 0, CHUNK, offset);
+    if (bytesRead === 0) return offset;
+    offset += bytesRead;
+    await options.write(Buffer.from(buf.subarray(0, bytesRead)));
+  }
+}
+
+/** The one place file errors of this module become KukeErrors. */
+function classify(e: unknown, logPath: string, address: ContainerAddress | undefined): KukeError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = address ? formatAddress(address) : logPath;
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    return new KukeError("not-found", `no logs for ${where}`, {
+      address,
+      detail: `${logPath} does not exist: the container has not been started yet, or its logs were removed`,
+      remedy: address
+        ? `kuke start container ${address.container} --realm ${address.realm} --space ${address.space} --stack ${address.stack} --cell ${address.cell}`
+        : "start the container, then read its logs again",
+      cause: e,
+    });
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new KukeError("permission", `cannot read ${logPath}`, {
+      address,
+      remedy: "run kuke as root (logs are readable by root only)",
+      cause: e,
+    });
+  }
+  return new KukeError("runtime", `cannot read ${logPath}`, { address, detail: String(e), cause: e });
+}

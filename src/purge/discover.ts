@@ -1,0 +1,214 @@
+/**
+ * Finds everything kuke made for a realm/space/stack/cell/container on this host *without* kuke's
+ * records: containerd objects by label, cgroup directories by path, CNI state and netns pins by the
+ * names `src/model/host-names.ts` gives them. Reads only.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { masqueradeChainName } from "../executors/cni/network-executor.js";
+import { cgroupMounts } from "../executors/containerd/cgroup-cleanup.js";
+import {
+  type Address,
+  addressPath,
+  bridgeName,
+  type CellAddress,
+  cellAddress,
+  cgroupPath,
+  containerAddress,
+  defaultNamespace,
+  egressChainName,
+  formatAddress,
+  isValidName,
+  isWithin,
+  LABELS,
+  netnsName,
+  networkName,
+  parseAddress,
+} from "../model/index.js";
+import { natChainExists } from "./nat-chain.js";
+import type { Discovery, FoundCell, FoundContainer, FoundSpace, PurgeDeps } from "./types.js";
+
+/** Lists what `purge` would remove for `scope`. Throws `unavailable` when containerd cannot be reached. */
+export async function discover(scope: Address, deps: PurgeDeps): Promise<Discovery> {
+  const namespace = deps.namespace ?? defaultNamespace(scope.realm);
+  const containers = await findContainers(scope, namespace, deps);
+  const mounts = deps.cgroupMounts ?? cgroupMounts();
+  const path = cgroupPath(...addressPath(scope));
+  const dirs = (await Promise.all(mounts.map((m) => subtree(join(m, path))))).flat();
+  const spaceNames = scope.kind === "realm" || scope.kind === "space" ? await findSpaces(scope, deps, mounts) : [];
+  const spaces = await Promise.all(spaceNames.map((s) => findSpace(scope.realm, s, deps.network)));
+  const cells = scope.kind === "container" ? [] : await findCells(scope, containers, deps.network);
+  const logs = deps.runPath ? await findLogs(scope, deps.runPath) : [];
+  return {
+    scope: formatAddress(scope),
+    namespace,
+    containers,
+    cells,
+    spaces,
+    // Deepest first, the order they can be removed in.
+    cgroup: { path, dirs: dirs.sort((a, b) => b.split("/").length - a.split("/").length || a.localeCompare(b)) },
+    logs,
+  };
+}
+
+/** kuke-managed containers whose labels put them inside `scope`. */
+async function findContainers(scope: Address, namespace: string, deps: PurgeDeps): Promise<FoundContainer[]> {
+  const out: FoundContainer[] = [];
+  for (const c of await deps.containerd.listContainers(namespace)) {
+    const l = c.labels;
+    const names = [l[LABELS.realm], l[LABELS.space], l[LABELS.stack], l[LABELS.cell], l[LABELS.container]];
+    if (!names.every((n): n is string => n !== undefined && isValidName(n))) continue;
+    const [r, s, t, cell, k] = names as [string, string, string, string, string];
+    const a = containerAddress(r, s, t, cell, k);
+    if (!isWithin(a, scope)) continue;
+    out.push({ id: c.id, address: formatAddress(a), hasTask: c.hasTask, status: c.status });
+  }
+  return out;
+}
+
+/**
+ * Spaces of the realm (or just the scope's space) that left anything behind: a subnet record, a
+ * conflist, a cgroup directory or a netns pin names them.
+ */
+async function findSpaces(scope: Address, deps: PurgeDeps, mounts: string[]): Promise<string[]> {
+  if (scope.kind === "space") return [scope.space];
+  const realm = scope.realm;
+  const names = new Set<string>();
+  for (const r of await deps.network.subnets.list()) if (r.realm === realm) names.add(r.space);
+  // `kuke_<realm>_<space>.conflist`: names hold no `_`, so the rest after the prefix is the space.
+  const prefix = networkName(realm, "");
+  for (const f of await listDir(deps.network.configDir)) {
+    if (f.startsWith(prefix) && f.endsWith(".conflist")) names.add(f.slice(prefix.length, -".conflist".length));
+  }
+  for (const m of mounts) for (const d of await listSubdirs(join(m, cgroupPath(realm)))) names.add(d);
+  for (const pin of await deps.network.pinner.list()) {
+    const cell = cellOfNetns(basename(pin));
+    if (cell?.realm === realm) names.add(cell.space);
+  }
+  return [...names].filter(isValidName).sort();
+}
+
+async function findSpace(realm: string, space: string, network: PurgeDeps["network"]): Promise<FoundSpace> {
+  const leaks = await network.leaks(realm, space);
+  const subnet = (await network.subnets.get(realm, space))?.subnet;
+  const chain = egressChainName(realm, space);
+  return {
+    realm,
+    space,
+    network: networkName(realm, space),
+    ...(leaks.bridge.length > 0 ? { bridge: bridgeName(realm, space) } : {}),
+    ...(leaks.conflist[0] !== undefined ? { conflist: leaks.conflist[0] } : {}),
+    ipamFiles: leaks.ipamFiles,
+    ...(subnet !== undefined ? { subnet } : {}),
+    ...(leaks.egressRules.length > 0 ? { egressChain: chain } : {}),
+  };
+}
+
+/**
+ * Cells in scope with network leftovers, named by netns pins, attachment records or the labels of
+ * their containers.
+ */
+async function findCells(
+  scope: Address,
+  containers: FoundContainer[],
+  network: PurgeDeps["network"],
+): Promise<FoundCell[]> {
+  const cells = new Map<string, CellAddress>();
+  const add = (c: CellAddress | undefined) => {
+    if (c && isWithin(c, scope)) cells.set(formatAddress(c), c);
+  };
+  for (const pin of await network.pinner.list()) add(cellOfNetns(basename(pin)));
+  const attachments = new Map<string, string>();
+  for (const f of await listDir(network.resultsDir)) {
+    const file = join(network.resultsDir, f);
+    const id = await readAttachmentId(file);
+    const cell = id === undefined ? undefined : cellOfNetns(id);
+    if (cell) {
+      attachments.set(netnsName(cell), file);
+      add(cell);
+    }
+  }
+  for (const c of containers) {
+    const [r, s, t, cell] = addressPath(parseAddress(c.address));
+    add(cellAddress(r!, s!, t!, cell!));
+  }
+  const out: FoundCell[] = [];
+  for (const [address, cell] of [...cells].sort(([a], [b]) => a.localeCompare(b))) {
+    const netns = netnsName(cell);
+    const pin = network.pinner.pathOf(cell);
+    const pinned = (await network.isPinned(cell)) || (await exists(pin));
+    const chain = masqueradeChainName(networkName(cell.realm, cell.space), netns);
+    const attachment = attachments.get(netns);
+    out.push({
+      address,
+      netns,
+      ...(pinned ? { pin } : {}),
+      ...(attachment !== undefined ? { attachment } : {}),
+      ...((await natChainExists(chain)) ? { natChain: chain } : {}),
+    });
+  }
+  return out;
+}
+
+/** Log files of the scope: one file for a container, the directory for anything larger. */
+async function findLogs(scope: Address, runPath: string): Promise<string[]> {
+  const path = addressPath(scope);
+  const target =
+    scope.kind === "container"
+      ? join(runPath, "logs", ...path.slice(0, -1), `${scope.container}.log`)
+      : join(runPath, "logs", ...path);
+  return (await exists(target)) ? [target] : [];
+}
+
+/**
+ * The cell a netns name (`<realm>_<space>_<stack>_<cell>`) stands for; undefined for anything else.
+ * Unambiguous because names cannot contain `_`.
+ */
+export function cellOfNetns(name: string): CellAddress | undefined {
+  const parts = name.split("_");
+  if (parts.length !== 4 || !parts.every(isValidName)) return undefined;
+  const [r, s, t, c] = parts as [string, string, string, string];
+  return cellAddress(r, s, t, c);
+}
+
+/** The CNI container id (the cell's netns name) an attachment record was made for. */
+async function readAttachmentId(file: string): Promise<string | undefined> {
+  try {
+    const data = JSON.parse(await readFile(file, "utf8")) as { attachment?: { containerId?: unknown } };
+    const id = data.attachment?.containerId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    // Unreadable or half-written: not a record this purge can act on.
+    return undefined;
+  }
+}
+
+/** Every directory at and below `dir`, or none when it does not exist. */
+async function subtree(dir: string): Promise<string[]> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out = [dir];
+  for (const e of entries) if (e.isDirectory()) out.push(...(await subtree(join(dir, e.name))));
+  return out;
+}
+
+/** Names of the directories in `dir` (a cgroup directory also holds control files such as `tasks`). */
+async function listSubdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => [] as string[]);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,3 @@
+export { cellOfNetns, discover } from "./discover.js";
+export { purge } from "./purge.js";
+export type * from "./types.js";

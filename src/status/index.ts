@@ -1,0 +1,2 @@
+export { cellState, containerState, deriveStatus, publicSpec, type StatusOptions } from "./derive.js";
+export type * from "./types.js";

@@ -1,0 +1,186 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { detectCgroupDriver } from "../../src/executors/cgroup/detect.js";
+import type { CgroupDriver } from "../../src/executors/cgroup/driver.js";
+import { chainExists } from "../../src/executors/cni/egress.js";
+import { NetworkExecutor } from "../../src/executors/cni/network-executor.js";
+import { openImageArchive } from "../../src/executors/containerd/archive-source.js";
+import { type ContainerdExecutor, createContainerdExecutor } from "../../src/executors/containerd/executor.js";
+import { containerLogPath } from "../../src/logs/read-logs.js";
+import {
+  type CellAddress,
+  cellAddress,
+  cgroupPath,
+  containerAddress,
+  containerdId,
+  containerLabels,
+  defaultNamespace,
+  egressChainName,
+  formatAddress,
+  realmAddress,
+} from "../../src/model/index.js";
+import { discover } from "../../src/purge/discover.js";
+import { purge } from "../../src/purge/purge.js";
+import type { PurgeDeps } from "../../src/purge/types.js";
+import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
+import { minimalOciSpec, sharedContainerd } from "../harness/containerd.js";
+import { leakCheck, runId } from "../harness/netns.js";
+import { onTeardown } from "../harness/teardown.js";
+
+const t = suite("purge/purge on this host");
+
+const realm = `kp${runId()}`;
+const space = "web";
+const ns = defaultNamespace(realm);
+// A pool of this run's own, so neither a real kuke nor another test run shares its routes.
+const pool = `10.${150 + Math.floor(Math.random() * 100)}.0.0/16`;
+const cellA = cellAddress(realm, space, "front", "a");
+const cellB = cellAddress(realm, space, "back", "b");
+const cells = [cellA, cellB];
+
+let dir = "";
+let ctd: ContainerdExecutor;
+let net: NetworkExecutor;
+let cgroups: CgroupDriver;
+let deps: PurgeDeps;
+
+/** Independent of the code under test: the executors' own removal calls, each allowed to fail. */
+async function cleanupAll(): Promise<void> {
+  const quiet = (p: Promise<unknown>) => p.catch(() => undefined);
+  for (const c of (await ctd.listContainers(ns).catch(() => [])) ?? []) {
+    await quiet(ctd.deleteContainer(ns, c.id, { graceMs: 0 }));
+  }
+  for (const c of cells) {
+    await quiet(net.detach(c));
+    await quiet(net.unpin(c));
+  }
+  await quiet(net.removeSpaceNetwork(realm, space));
+  await quiet(cgroups.remove(cgroupPath(realm)));
+  await quiet(ctd.removeImage(ns, BUSYBOX_IMAGE));
+  await quiet(ctd.deleteNamespace(ns));
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** What apply would make for a cell: its cgroup, a running root container in it, a pinned and attached netns. */
+async function makeCell(cell: CellAddress, topChainId: string): Promise<void> {
+  const a = containerAddress(cell.realm, cell.space, cell.stack, cell.cell, "root");
+  await cgroups.ensure(cgroupPath(cell.realm, cell.space, cell.stack, cell.cell));
+  const id = containerdId(a);
+  await ctd.createContainer(ns, {
+    id,
+    image: BUSYBOX_IMAGE,
+    snapshotParent: topChainId,
+    spec: minimalOciSpec(["sleep", "1000"], cgroupPath(cell.realm, cell.space, cell.stack, cell.cell, "root")),
+    labels: containerLabels(a, "root", "hash"),
+  });
+  const { pid } = await ctd.startTask(ns, id, containerLogPath(join(dir, "run"), a));
+  await net.pin(cell, pid);
+  await net.attach(cell);
+}
+
+t.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "kuke-purge-"));
+  const daemon = await sharedContainerd();
+  ctd = createContainerdExecutor(daemon.socketPath, { runcRoot: daemon.runcRoot });
+  net = new NetworkExecutor({ runPath: join(dir, "run"), runtimeDir: join(dir, "runtime"), subnetPool: pool });
+  cgroups = await detectCgroupDriver();
+  deps = { containerd: ctd, network: net, cgroups, runPath: join(dir, "run") };
+  onTeardown(`purge test realm ${realm}`, cleanupAll);
+
+  await ctd.ensureNamespace(ns);
+  const source = await openImageArchive(await buildBusyboxArchive(dir));
+  try {
+    await ctd.importImage(ns, source);
+  } finally {
+    await source.close();
+  }
+  const image = await ctd.resolveImage(ns, BUSYBOX_IMAGE);
+  await net.ensureSpaceNetwork(realm, space);
+  await net.applyEgress(realm, space, { default: "deny", allow: [] });
+  for (const c of cells) await makeCell(c, image.topChainId);
+});
+
+t.after(async () => {
+  await cleanupAll();
+  ctd.close();
+});
+
+t("purging a cell finds and removes its container, task, pin, attachment, cgroup and logs only", async () => {
+  const found = await discover(cellA, deps);
+  assert.is(found.scope, formatAddress(cellA));
+  assert.equal(
+    found.containers.map((c) => [c.address, c.hasTask, c.status]),
+    [[`container/${realm}/${space}/front/a/root`, true, "running"]],
+  );
+  assert.is(found.cells.length, 1);
+  const cell = found.cells[0]!;
+  assert.ok(cell.pin && cell.attachment && cell.natChain, JSON.stringify(cell));
+  assert.equal(found.spaces, [], "a cell's purge leaves its space's network alone");
+  assert.ok(found.cgroup.dirs.length > 0);
+  assert.is(found.logs.length, 1);
+
+  const report = await purge(found, deps);
+  assert.is(report.failed, 0, JSON.stringify(report.items));
+  assert.equal(
+    report.items.map((i) => i.kind),
+    ["container", "cni-attachment", "netns-pin", "nat-chain", "cgroup", "logs"],
+  );
+  assert.not.ok(await chainExists("nat", cell.natChain!));
+  assert.not.ok(existsSync(cell.pin!));
+  assert.not.ok(await cgroups.exists(cgroupPath(realm, space, "front", "a")));
+  assert.equal(
+    (await ctd.listContainers(ns)).map((c) => [c.id, c.status]),
+    [[containerdId(containerAddress(realm, space, "back", "b", "root")), "running"]],
+    "the other cell still runs",
+  );
+  assert.ok(await net.isPinned(cellB));
+});
+
+t("purging the realm leaves nothing of it on the host, and a second purge finds nothing", async () => {
+  const found = await discover(realmAddress(realm), deps);
+  assert.is(found.containers.length, 1);
+  assert.equal(
+    found.cells.map((c) => c.address),
+    [formatAddress(cellB)],
+  );
+  assert.is(found.spaces.length, 1);
+  const s = found.spaces[0]!;
+  assert.ok(s.bridge && s.conflist && s.subnet, JSON.stringify(s));
+  assert.is(s.egressChain, egressChainName(realm, space));
+  assert.ok(s.ipamFiles.length > 0);
+
+  const report = await purge(found, deps);
+  assert.is(report.failed, 0, JSON.stringify(report.items));
+  assert.equal(report.items.at(-1), {
+    kind: "namespace",
+    name: ns,
+    outcome: "kept",
+    detail: "it still holds images (kuke image ls/rm --realm)",
+  });
+  const leaks = await leakCheck({
+    network: { executor: net, realm, space, cells },
+    cgroups: { driver: cgroups, paths: [cgroupPath(realm)] },
+  });
+  assert.equal(leaks, []);
+  assert.equal(await ctd.listContainers(ns), []);
+  assert.not.ok(existsSync(join(dir, "run", "logs", realm)));
+
+  const again = await discover(realmAddress(realm), deps);
+  assert.equal([again.containers, again.cells, again.spaces, again.cgroup.dirs, again.logs], [[], [], [], [], []]);
+  const second = await purge(again, deps);
+  assert.equal(
+    second.items.map((i) => [i.kind, i.outcome]),
+    [["namespace", "kept"]],
+  );
+
+  // With the images gone the namespace goes too.
+  await ctd.removeImage(ns, BUSYBOX_IMAGE);
+  const last = await purge(await discover(realmAddress(realm), deps), deps);
+  assert.equal(last.items.at(-1)?.outcome, "removed", JSON.stringify(last.items));
+});
+
+t.run();
