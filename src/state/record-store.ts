@@ -10,43 +10,19 @@ import {
 } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import { isValidName } from "../model/names.js";
+import type { ResourceRecord } from "../planner/types.js";
 import { isTempName, removeAbandonedTemp, writeFileAtomic } from "./atomic-file.js";
 import { errnoOf, fsError } from "./fs-errors.js";
 import type { RunPathLayout } from "./run-path.js";
 
-/** How a cell's root was attached to its space's bridge, as the CNI result reported it. */
-export interface CniAttachment {
-  ip: string;
-  gateway: string;
-  mac: string;
-  interface: string;
-}
-
-/** Facts only kuke knows after applying a resource; refresh reads them back. */
-export interface RecordExtra {
-  /** Cells: the root's CNI attachment (absent for host-network cells). */
-  cni?: CniAttachment;
-  /** Spaces: the /24 allocated to the space's network. */
-  subnet?: string;
-  /** Containers: the id given to containerd. */
-  containerdId?: string;
-  /** Realms: the containerd namespace used. */
-  namespace?: string;
-}
-
-/** What was applied for one resource address. Plain JSON data. */
-export interface ResourceRecord {
-  /** The formatted address (`cell/r/s/t/c`); the file's location is derived from it. */
-  address: string;
-  kind: ResourceKind;
-  /** The project that applied it; `--prune` only deletes its own project's records. */
-  project: string;
-  /** The normalized effective spec as applied. */
-  spec: unknown;
-  specHash: string;
+/**
+ * What the store keeps per resource: the planner's `ResourceRecord` (the applied view, its hash,
+ * the owning project and host-assigned `extra`) plus when it was written. The record's shape is
+ * the planner's, so refresh hands records to the planner unchanged.
+ */
+export interface StoredRecord extends ResourceRecord {
   /** ISO 8601 time of the apply that wrote this record. */
   appliedAt: string;
-  extra: RecordExtra;
 }
 
 /** A record file that could not be read back; `error` names the file and says what is wrong. */
@@ -57,7 +33,7 @@ export interface CorruptRecord {
 
 export interface LoadedRecords {
   /** Good records, ordered by address. */
-  records: ResourceRecord[];
+  records: StoredRecord[];
   /** Files that are present but unusable; a purge can still proceed without them. */
   corrupt: CorruptRecord[];
 }
@@ -87,7 +63,7 @@ export class RecordStore {
    * The record of `address`, or undefined when none was written.
    * @throws KukeError `failed-precondition` naming the file when it is corrupt.
    */
-  async get(address: Address): Promise<ResourceRecord | undefined> {
+  async get(address: Address): Promise<StoredRecord | undefined> {
     const file = this.pathOf(address);
     let text: string;
     try {
@@ -102,7 +78,7 @@ export class RecordStore {
   }
 
   /** Writes (or replaces) the record of `record.address` atomically. */
-  async put(record: ResourceRecord): Promise<void> {
+  async put(record: StoredRecord): Promise<void> {
     const parsed = tryParseAddress(record.address);
     if (!parsed.ok) throw new TypeError(`record has invalid address '${record.address}': ${parsed.problem}`);
     if (parsed.address.kind !== record.kind) {
@@ -156,7 +132,7 @@ export class RecordStore {
     }
     await Promise.all(temps.map((rel) => removeAbandonedTemp(dirname(join(this.layout.records, rel)), basename(rel))));
 
-    const records: ResourceRecord[] = [];
+    const records: StoredRecord[] = [];
     const corrupt: CorruptRecord[] = [];
     let next = 0;
     const worker = async () => {
@@ -208,7 +184,7 @@ function corruptRecord(file: string, problem: string): KukeError {
 }
 
 /** Parses and checks one record file; returns the problem as a KukeError rather than throwing. */
-function parseRecord(text: string, file: string, expectedAddress: string): ResourceRecord | KukeError {
+function parseRecord(text: string, file: string, expectedAddress: string): StoredRecord | KukeError {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -228,9 +204,16 @@ function parseRecord(text: string, file: string, expectedAddress: string): Resou
   for (const key of ["project", "specHash", "appliedAt"] as const) {
     if (typeof r[key] !== "string") return corruptRecord(file, `'${key}' is missing or not a string`);
   }
-  if (!("spec" in r)) return corruptRecord(file, "'spec' is missing");
-  if (r.extra === null || typeof r.extra !== "object" || Array.isArray(r.extra)) {
+  const view = r.view as Record<string, unknown> | null | undefined;
+  if (!isObject(view) || !isObject(view.spec) || !isObject(view.labels)) {
+    return corruptRecord(file, "'view' is missing or has no 'spec' and 'labels' objects");
+  }
+  if (!isObject(r.extra)) {
     return corruptRecord(file, "'extra' is missing or not an object");
   }
-  return r as unknown as ResourceRecord;
+  return r as unknown as StoredRecord;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

@@ -5,18 +5,18 @@ import * as assert from "uvu/assert";
 import { cellAddress, formatAddress, parseAddress } from "../../src/model/address.js";
 import { isKukeError } from "../../src/model/errors.js";
 import { tempPathFor } from "../../src/state/atomic-file.js";
-import { RecordStore, type ResourceRecord } from "../../src/state/record-store.js";
+import { RecordStore, type StoredRecord } from "../../src/state/record-store.js";
 import { deadPid } from "./helpers/child.js";
 import { rejection } from "./helpers/rejects.js";
 import { tempRunPath } from "./helpers/temp-run-path.js";
 
 const t = suite("state/record-store");
 
-const record = (address: string, project = "demo", extra: ResourceRecord["extra"] = {}): ResourceRecord => ({
+const record = (address: string, project = "demo", extra: StoredRecord["extra"] = {}): StoredRecord => ({
   address,
   kind: parseAddress(address).kind,
   project,
-  spec: { image: "busybox", env: ["A=1"] },
+  view: { labels: { team: "a" }, spec: { image: "busybox", env: ["A=1"] }, computed: { ip: "10.88.0.2" } },
   specHash: "sha256:abc",
   appliedAt: "2026-11-29T20:00:00.000Z",
   extra,
@@ -28,9 +28,7 @@ t("put, get, delete round-trip under records/<kind>/<names>.json", async () => {
     const store = new RecordStore(layout);
     const addr = cellAddress("r", "s", "t", "c");
     assert.is(await store.get(addr), undefined);
-    const rec = record("cell/r/s/t/c", "demo", {
-      cni: { ip: "10.88.0.2", gateway: "10.88.0.1", mac: "aa:bb:cc:dd:ee:ff", interface: "eth0" },
-    });
+    const rec = record("cell/r/s/t/c", "demo", { ip: "10.88.0.2", gateway: "10.88.0.1", mac: "aa:bb:cc:dd:ee:ff" });
     await store.put(rec);
     assert.is(store.pathOf(addr), join(layout.records, "cell", "r", "s", "t", "c.json"));
     assert.equal(await store.get(addr), rec);
@@ -109,6 +107,10 @@ t("corrupt files are reported by name beside the good records; get throws the sa
     const missingField = store.pathOf(cellAddress("r", "s", "t", "nofield"));
     const { specHash: _, ...withoutHash } = record("cell/r/s/t/nofield");
     writeFileSync(missingField, JSON.stringify(withoutHash));
+    // An old-format record (spec at the top, no view) cannot be diffed by the planner.
+    const oldShape = store.pathOf(cellAddress("r", "s", "t", "oldshape"));
+    const { view: _v, ...withoutView } = record("cell/r/s/t/oldshape");
+    writeFileSync(oldShape, JSON.stringify({ ...withoutView, spec: { image: "busybox" } }));
     mkdirSync(join(layout.records, "pod"));
     const stray = join(layout.records, "pod", "x.json");
     writeFileSync(stray, "{}");
@@ -120,7 +122,7 @@ t("corrupt files are reported by name beside the good records; get throws the sa
     );
     assert.equal(
       all.corrupt.map((c) => c.file),
-      [missingField, misplaced, truncated, stray].sort(),
+      [missingField, oldShape, misplaced, truncated, stray].sort(),
     );
     for (const c of all.corrupt) {
       assert.ok(isKukeError(c.error, "failed-precondition"));
@@ -130,6 +132,7 @@ t("corrupt files are reported by name beside the good records; get throws the sa
     assert.match(all.corrupt.find((c) => c.file === truncated)!.error.message, "not valid JSON");
     assert.match(all.corrupt.find((c) => c.file === misplaced)!.error.message, "does not match its location");
     assert.match(all.corrupt.find((c) => c.file === missingField)!.error.message, "'specHash'");
+    assert.match(all.corrupt.find((c) => c.file === oldShape)!.error.message, "'view'");
 
     try {
       await store.get(cellAddress("r", "s", "t", "trunc"));

@@ -1,0 +1,94 @@
+import { readFile } from "node:fs/promises";
+import { qualifyImageName } from "../executors/containerd/image-name.js";
+import type { ResolvedImage } from "../executors/containerd/images.js";
+import { buildOciSpec, type CellRole, type OciSpec } from "../executors/containerd/oci-spec.js";
+import { type CellAddress, type ContainerAddress, parentAddress, parseAddress } from "../model/address.js";
+import { KukeError } from "../model/errors.js";
+import type { ContainerPayload } from "../planner/step-types.js";
+import type { RunContext } from "./run-context.js";
+import { resolveSecrets } from "./secrets.js";
+
+/** The image name containerd records for a spec's `image` (`busybox` → `docker.io/library/busybox:latest`). */
+export const imageRef = (image: string): string => qualifyImageName(image);
+
+/**
+ * Gathers the host facts a container's OCI spec needs at apply time — the image config, the root
+ * task's namespaces to join, secret values, seccomp profiles, the host's nofile cap — and builds
+ * the spec. Used by `container.create` and `container.update`.
+ */
+export async function containerSpecFor(
+  ctx: RunContext,
+  address: string,
+  p: ContainerPayload,
+): Promise<{ spec: OciSpec; image: ResolvedImage }> {
+  const a = parseAddress(address) as ContainerAddress;
+  const image = await ctx.resolveImage(p.namespace, imageRef(p.spec.image));
+  const [role, secrets, seccompProfiles] = await Promise.all([
+    roleOf(ctx, a, p),
+    resolveSecrets(p.spec.secrets, a, ctx.host.runtimeDir, ctx.env),
+    readSeccompProfiles(p.spec.securityOpts, a),
+  ]);
+  const spec = buildOciSpec({
+    address: a,
+    container: p.spec,
+    image: image.process,
+    role,
+    cgroupsPath: p.cgroupPath,
+    secrets,
+    seccompProfiles,
+    ...(ctx.hostNofile ? { hostNofile: ctx.hostNofile } : {}),
+  });
+  return { spec, image };
+}
+
+/**
+ * A workload joins the root task's IPC and UTS namespaces through `/proc/<root pid>/ns/*` and the
+ * cell's network through the pin (which outlives the root's process), unless the cell uses the
+ * host network.
+ */
+async function roleOf(ctx: RunContext, a: ContainerAddress, p: ContainerPayload): Promise<CellRole> {
+  if (p.role === "root" || p.rootContainerdId === undefined) return { kind: "root" };
+  const pid = await ctx.taskPid(p.namespace, p.rootContainerdId);
+  if (pid === undefined) {
+    throw new KukeError("failed-precondition", "the cell's root task is not running", {
+      address: a,
+      detail: `root container ${p.rootContainerdId} in namespace ${p.namespace} has no running task`,
+      remedy: "run kuke apply again: the plan replaces a cell whose root died",
+    });
+  }
+  const cell = parentAddress(a) as CellAddress;
+  return {
+    kind: "member",
+    namespaces: {
+      ...(p.netnsName !== undefined ? { network: ctx.host.network.pinPath(cell) } : {}),
+      ipc: `/proc/${pid}/ns/ipc`,
+      uts: `/proc/${pid}/ns/uts`,
+    },
+  };
+}
+
+/** Parsed JSON of every `seccomp=<path>` profile the container names. */
+async function readSeccompProfiles(opts: string[], a: ContainerAddress): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const opt of opts) {
+    const m = /^seccomp=(.+)$/.exec(opt);
+    const path = m?.[1];
+    if (path === undefined || path === "unconfined" || out[path] !== undefined) continue;
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (e) {
+      throw new KukeError("invalid-spec", `seccomp profile ${path} cannot be read`, {
+        address: a,
+        detail: (e as NodeJS.ErrnoException).code,
+        remedy: "fix the path in securityOpts",
+      });
+    }
+    try {
+      out[path] = JSON.parse(text);
+    } catch {
+      throw new KukeError("invalid-spec", `seccomp profile ${path} is not valid JSON`, { address: a });
+    }
+  }
+  return out;
+}

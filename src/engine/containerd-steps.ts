@@ -1,0 +1,140 @@
+import { readFile } from "node:fs/promises";
+import { pauseImageSource } from "../executors/containerd/pause-image.js";
+import { pullImageSource } from "../executors/registry/pull.js";
+import {
+  addressPath,
+  type CellAddress,
+  type ContainerAddress,
+  cgroupPath,
+  isKukeError,
+  KukeError,
+  LABELS,
+  MANAGED_BY,
+  PAUSE_IMAGE,
+  parentAddress,
+  parseAddress,
+} from "../model/index.js";
+import { purgeRemedy } from "../planner/remedies.js";
+import { containerSpecFor, imageRef } from "./container-spec.js";
+import { removeSecrets } from "./secrets.js";
+import type { StepHandler } from "./step-handler.js";
+
+/** Steps carried out by the containerd executor: namespaces, images, containers, tasks. */
+
+export const namespaceEnsure: StepHandler<"namespace.ensure"> = (ctx, s) =>
+  ctx.host.containerd.ensureNamespace(s.namespace, { [LABELS.managedBy]: MANAGED_BY });
+
+/**
+ * containerd refuses to delete a namespace that still holds images, and a destroyed realm takes
+ * its images with it (they were loaded or pulled for it), so the images go first.
+ */
+export const namespaceDelete: StepHandler<"namespace.delete"> = async (ctx, s) => {
+  const c = ctx.host.containerd;
+  for (const image of await c.listImages(s.namespace)) {
+    await c.removeImage(s.namespace, image.name).catch((e: unknown) => {
+      if (!isKukeError(e, "not-found")) throw e;
+    });
+  }
+  await c.deleteNamespace(s.namespace);
+};
+
+/** Present: nothing. The pause image is built locally; anything else is pulled with the realm's logins. */
+export const imageEnsure: StepHandler<"image.ensure"> = async (ctx, s) => {
+  const name = imageRef(s.image);
+  try {
+    await ctx.resolveImage(s.namespace, name);
+    return;
+  } catch (e) {
+    if (!isKukeError(e, "not-found")) throw e;
+  }
+  const realm = parseAddress(s.address).realm;
+  if (name === PAUSE_IMAGE) {
+    await ctx.host.containerd.importImage(s.namespace, await pauseImageSource());
+  } else {
+    try {
+      const source = await pullImageSource(name, { credentials: s.credentials });
+      await ctx.host.containerd.importImage(s.namespace, source);
+    } catch (e) {
+      const why = isKukeError(e) ? e.message : String(e);
+      throw new KukeError("not-found", `image ${name} is not loaded and cannot be pulled`, {
+        address: parseAddress(s.address),
+        detail: why,
+        remedy: `kuke image load FILE --realm ${realm}`,
+        cause: e,
+      });
+    }
+  }
+  ctx.forgetImage(s.namespace, name);
+};
+
+export const containerCreate: StepHandler<"container.create"> = async (ctx, s) => {
+  const { spec, image } = await containerSpecFor(ctx, s.address, s);
+  try {
+    await ctx.host.containerd.createContainer(s.namespace, {
+      id: s.containerdId,
+      image: image.name,
+      snapshotParent: image.topChainId,
+      spec,
+      labels: s.labels,
+    });
+  } catch (e) {
+    if (!isKukeError(e, "already-exists")) throw e;
+    throw new KukeError("already-exists", `containerd already has a container ${s.containerdId}`, {
+      address: parseAddress(s.address),
+      detail: `in namespace ${s.namespace}; kuke has no record of it`,
+      remedy: `${purgeRemedy(parseAddress(s.address))} (or rename the container)`,
+      cause: e,
+    });
+  }
+  ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
+};
+
+export const containerUpdate: StepHandler<"container.update"> = async (ctx, s) => {
+  const { spec } = await containerSpecFor(ctx, s.address, s);
+  await ctx.host.containerd.updateContainer(s.namespace, s.containerdId, spec, s.labels);
+  ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
+};
+
+/** Removes the container, its runc cgroup dirs below the cell's cgroup (owned by cgroup steps) and its secret files. */
+export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) => {
+  const a = parseAddress(s.address) as ContainerAddress;
+  const cell = parentAddress(a) as CellAddress;
+  await ctx.host.containerd.deleteContainer(s.namespace, s.containerdId, {
+    cgroupPath: cgroupPath(...addressPath(a)),
+    cgroupKeep: cgroupPath(...addressPath(cell)),
+    graceMs: 0,
+  });
+  await removeSecrets(ctx.host.runtimeDir, a);
+};
+
+export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {
+  const a = parseAddress(s.address) as ContainerAddress;
+  const [realm, space, stack, cell, container] = addressPath(a);
+  const logPath = `${ctx.host.logDir}/${realm}/${space}/${stack}/${cell}/${container}.log`;
+  const { pid } = await ctx.host.containerd.startTask(s.namespace, s.containerdId, logPath);
+  ctx.pids.set(`${s.namespace}/${s.containerdId}`, pid);
+};
+
+/**
+ * A pid 1 that installed no SIGTERM handler ignores SIGTERM (pause, `sleep`, `busybox sh`); waiting
+ * out a grace period for it would only delay the stop, so it gets SIGKILL at once.
+ */
+export const taskStop: StepHandler<"task.stop"> = async (ctx, s) => {
+  const pid = await ctx.taskPid(s.namespace, s.containerdId);
+  const graceMs = pid !== undefined && !(await handlesSigterm(pid)) ? 0 : ctx.stopGraceMs;
+  await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs });
+  ctx.pids.delete(`${s.namespace}/${s.containerdId}`);
+};
+
+const SIGTERM_BIT = 1n << 14n; // signal 15, bit 15 - 1
+
+/** From `SigCgt` in `/proc/<pid>/status`; true when unknown, so the grace period applies. */
+async function handlesSigterm(pid: number): Promise<boolean> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
+    return m === null || (BigInt(`0x${m[1]}`) & SIGTERM_BIT) !== 0n;
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,48 @@
+import { cgroupEnsure, cgroupRemove, cgroupUpdate } from "./cgroup-steps.js";
+import {
+  containerCreate,
+  containerDelete,
+  containerUpdate,
+  imageEnsure,
+  namespaceDelete,
+  namespaceEnsure,
+  taskStart,
+  taskStop,
+} from "./containerd-steps.js";
+import {
+  cniAttach,
+  cniDetach,
+  egressApply,
+  egressRemove,
+  netnsPin,
+  netnsUnpin,
+  networkEnsure,
+  networkRemove,
+} from "./network-steps.js";
+import { recordDelete, recordWrite } from "./record-steps.js";
+import type { HandlerTable } from "./step-handler.js";
+
+/** Step kind → handler. The mapped type makes a step kind without a handler a compile error. */
+export const HANDLERS: HandlerTable = {
+  "namespace.ensure": namespaceEnsure,
+  "namespace.delete": namespaceDelete,
+  "image.ensure": imageEnsure,
+  "container.create": containerCreate,
+  "container.update": containerUpdate,
+  "container.delete": containerDelete,
+  "task.start": taskStart,
+  "task.stop": taskStop,
+  "cgroup.ensure": cgroupEnsure,
+  "cgroup.update": cgroupUpdate,
+  "cgroup.remove": cgroupRemove,
+  "network.ensure": networkEnsure,
+  "network.remove": networkRemove,
+  "egress.apply": egressApply,
+  "egress.remove": egressRemove,
+  "netns.pin": netnsPin,
+  "netns.unpin": netnsUnpin,
+  "cni.attach": cniAttach,
+  "cni.detach": cniDetach,
+  "record.write": recordWrite,
+  "record.delete": recordDelete,
+};

@@ -1,0 +1,8 @@
+export {
+  type EngineEvent,
+  type ExecuteOptions,
+  type ExecuteResult,
+  executeSteps,
+  type StepFailure,
+} from "./execute.js";
+export { type EngineNetwork, type Host, type HostOptions, openHost } from "./host.js";

@@ -1,0 +1,50 @@
+import type { CellAddress, SpaceAddress } from "../model/address.js";
+import { parseAddress } from "../model/address.js";
+import { KukeError } from "../model/errors.js";
+import type { StepHandler } from "./step-handler.js";
+
+/** Steps carried out by the network executor: space networks, egress, netns pins, CNI attachments. */
+
+const space = (address: string) => parseAddress(address) as SpaceAddress;
+const cell = (address: string) => parseAddress(address) as CellAddress;
+
+export const networkEnsure: StepHandler<"network.ensure"> = async (ctx, s) => {
+  const net = await ctx.host.network.ensureSpaceNetwork(s.realm, s.space);
+  ctx.subnets.set(s.address, net.subnet);
+};
+
+export const networkRemove: StepHandler<"network.remove"> = (ctx, s) => {
+  const a = space(s.address);
+  return ctx.host.network.removeSpaceNetwork(a.realm, a.space);
+};
+
+export const egressApply: StepHandler<"egress.apply"> = async (ctx, s) => {
+  const a = space(s.address);
+  await ctx.host.network.applyEgress(a.realm, a.space, s.policy);
+};
+
+export const egressRemove: StepHandler<"egress.remove"> = (ctx, s) => {
+  const a = space(s.address);
+  return ctx.host.network.removeEgress(a.realm, a.space);
+};
+
+/** Pins the namespace of the cell's root task, so it outlives the root process for CNI DEL. */
+export const netnsPin: StepHandler<"netns.pin"> = async (ctx, s) => {
+  const pid = await ctx.taskPid(s.namespace, s.rootContainerdId);
+  if (pid === undefined) {
+    throw new KukeError("failed-precondition", "the cell's root task is not running; nothing to pin", {
+      address: cell(s.address),
+      detail: `root container ${s.rootContainerdId} in namespace ${s.namespace}`,
+      remedy: "run kuke apply again: the plan replaces a cell whose root died",
+    });
+  }
+  await ctx.host.network.pin(cell(s.address), pid);
+};
+
+export const netnsUnpin: StepHandler<"netns.unpin"> = (ctx, s) => ctx.host.network.unpin(cell(s.address));
+
+export const cniAttach: StepHandler<"cni.attach"> = async (ctx, s) => {
+  ctx.attachments.set(s.address, await ctx.host.network.attach(cell(s.address)));
+};
+
+export const cniDetach: StepHandler<"cni.detach"> = (ctx, s) => ctx.host.network.detach(cell(s.address));

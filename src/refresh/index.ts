@@ -1,0 +1,2 @@
+export { type HostInventory, hostInventory } from "./host-inventory.js";
+export { type RefreshScope, type RefreshSource, refresh, refreshScopeOf } from "./refresh.js";

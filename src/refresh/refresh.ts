@@ -1,0 +1,130 @@
+import type { CgroupDriver } from "../executors/cgroup/driver.js";
+import type { ContainerdExecutor, ContainerRecord } from "../executors/containerd/executor.js";
+import {
+  addressPath,
+  cgroupPath,
+  type DesiredState,
+  type KukeError,
+  LABELS,
+  MANAGED_BY,
+  parseAddress,
+} from "../model/index.js";
+import { actualState } from "../planner/actual-state.js";
+import type { ActualContainer, ActualNamespace, ActualState, ResourceRecord, TaskStatus } from "../planner/types.js";
+import type { RecordStore } from "../state/record-store.js";
+import type { HostInventory } from "./host-inventory.js";
+
+/** What refresh reads the host through; the engine's `Host` satisfies it. */
+export interface RefreshSource {
+  records: Pick<RecordStore, "loadAll">;
+  containerd: Pick<ContainerdExecutor, "listContainers">;
+  cgroups: Pick<CgroupDriver, "exists">;
+  inventory: HostInventory;
+}
+
+/** Which parts of the host to look at beyond what kuke's records name. */
+export interface RefreshScope {
+  /** containerd namespaces of the desired realms; the recorded realms' namespaces are always added. */
+  namespaces: string[];
+  /** Cgroup paths of desired resources; every recorded resource's cgroup is always checked. */
+  cgroupPaths?: string[];
+  /** Called once per problem that does not stop the refresh (a corrupt record file). */
+  onWarning?: (warning: KukeError) => void;
+}
+
+/** The namespaces and cgroup paths of a desired state, for `refresh`. */
+export function refreshScopeOf(desired: DesiredState): Omit<RefreshScope, "onWarning"> {
+  const paths = [
+    ...desired.realms.map((r) => [r.name]),
+    ...desired.spaces.map((s) => [s.realm, s.name]),
+    ...desired.stacks.map((s) => [s.realm, s.space, s.name]),
+    ...desired.cells.flatMap((c) => {
+      const cell = [c.realm, c.space, c.stack, c.name];
+      return [cell, ...c.spec.containers.map((k) => [...cell, k.id])];
+    }),
+  ];
+  return { namespaces: desired.realms.map((r) => r.spec.namespace), cgroupPaths: paths.map((p) => cgroupPath(...p)) };
+}
+
+/** Checks per refresh at once: enough to keep the thread pool busy, few enough not to starve it. */
+const CGROUP_CONCURRENCY = 32;
+
+/**
+ * Reads the host in bulk and returns the actual state the planner diffs against: kuke's records,
+ * one container listing (plus one task listing) per containerd namespace in parallel, cgroup
+ * existence, CNI networks, netns pins, attachments and egress chains. Nothing is written.
+ * A namespace that does not exist is absent from `namespaces` (so its containers are "missing").
+ * Corrupt record files are passed to `onWarning` and otherwise ignored.
+ */
+export async function refresh(host: RefreshSource, scope: RefreshScope): Promise<ActualState> {
+  const loaded = await host.records.loadAll();
+  for (const c of loaded.corrupt) scope.onWarning?.(c.error);
+  const records: Record<string, ResourceRecord> = {};
+  for (const r of loaded.records) records[r.address] = r;
+
+  const wanted = new Set(scope.namespaces);
+  for (const r of loaded.records) {
+    const ns = r.extra.namespace ?? (r.kind === "realm" ? (r.view.spec.namespace as string | undefined) : undefined);
+    if (typeof ns === "string" && ns !== "") wanted.add(ns);
+  }
+  const paths = new Set(scope.cgroupPaths ?? []);
+  for (const r of loaded.records) paths.add(cgroupPath(...addressPath(parseAddress(r.address))));
+  const hasSpaces = loaded.records.some((r) => r.kind === "space");
+
+  const [existing, cgroups, networks, netnsPinned, attachments, egressChains] = await Promise.all([
+    host.inventory.namespaces(),
+    existingCgroups(host.cgroups, [...paths]),
+    host.inventory.networks(),
+    host.inventory.pinnedNetns(),
+    host.inventory.attachments(),
+    // Only recorded spaces can miss a chain; with none, skip the iptables call.
+    hasSpaces ? host.inventory.egressChains() : Promise.resolve([]),
+  ]);
+  const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
+  const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
+  const namespaces: Record<string, ActualNamespace> = {};
+  present.forEach((ns, i) => {
+    namespaces[ns] = listed[i] as ActualNamespace;
+  });
+  return actualState({ records, namespaces, cgroups, networks, netnsPinned, attachments, egressChains });
+}
+
+/** One namespace: kuke's containers with their tasks, plus any other container (an id kuke may collide with). */
+async function listNamespace(host: RefreshSource, ns: string): Promise<ActualNamespace> {
+  const [managed, all] = await Promise.all([host.containerd.listContainers(ns), host.inventory.allContainers(ns)]);
+  const containers: Record<string, ActualContainer> = {};
+  for (const c of managed) containers[c.id] = toActual(c);
+  for (const c of all) {
+    if (containers[c.id] !== undefined || c.labels[LABELS.managedBy] === MANAGED_BY) continue;
+    // Not kuke's: its task does not matter, only that the id is taken.
+    containers[c.id] = { id: c.id, labels: c.labels, image: c.image, task: { status: "missing" } };
+  }
+  return { containers };
+}
+
+function toActual(c: ContainerRecord): ActualContainer {
+  const status: TaskStatus = !c.hasTask ? "missing" : c.status === "unknown" ? "stopped" : c.status;
+  return {
+    id: c.id,
+    labels: c.labels,
+    image: c.image,
+    task: {
+      status,
+      ...(c.exitStatus !== undefined && status === "stopped" ? { exitCode: c.exitStatus } : {}),
+      ...(c.pid !== undefined && status !== "stopped" ? { pid: c.pid } : {}),
+    },
+  };
+}
+
+async function existingCgroups(driver: Pick<CgroupDriver, "exists">, paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const p = paths[next++] as string;
+      if (await driver.exists(p)) found.push(p);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CGROUP_CONCURRENCY, paths.length) }, worker));
+  return found.sort();
+}

@@ -1,0 +1,260 @@
+import { readFileSync, statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { executeSteps } from "../../src/engine/execute.js";
+import { type DesiredState, isKukeError, PAUSE_IMAGE, parseAddress } from "../../src/model/index.js";
+import { actualState } from "../../src/planner/actual-state.js";
+import { plan } from "../../src/planner/plan.js";
+import type { Step } from "../../src/planner/step-types.js";
+import { planToSteps } from "../../src/planner/steps.js";
+import { emptyFacts, options, world } from "../planner/builders.js";
+import { fakeHost } from "./fake-host.js";
+
+const t = suite("engine/execute (fake executors)");
+
+function stepsFor(desired: DesiredState): Step[] {
+  const actual = actualState(emptyFacts());
+  return planToSteps(plan(desired, actual, options({ project: "p" })), desired, actual);
+}
+
+const twoCells = () =>
+  world({
+    realm: "r",
+    space: "net",
+    cells: [
+      { name: "a", containers: [{ id: "app", image: "busybox", command: "sleep", args: ["99"] }] },
+      { name: "b", containers: [{ id: "app", image: "busybox", command: "sleep", args: ["99"] }] },
+    ],
+  });
+
+t(
+  "a failing container.create skips its task and dependents; the other cell finishes; the journal has every line",
+  async () => {
+    const host = fakeHost("fail");
+    try {
+      host.failCreate.add("net_app_a_app");
+      const steps = stepsFor(twoCells());
+      const res = await executeSteps(host, steps, { parallelism: 4 });
+
+      assert.is(res.status, "failed");
+      assert.equal(
+        res.failures.map((f) => f.stepId),
+        ["container.create:container/r/net/app/a/app"],
+      );
+      const f = res.failures[0]!;
+      assert.ok(isKukeError(f.error, "runtime"));
+      assert.equal(f.error.address, parseAddress("container/r/net/app/a/app"), "the error names the step's resource");
+      const outcome = (id: string) => res.walk.outcomes.get(id)?.status;
+      assert.is(outcome("task.start:container/r/net/app/a/app"), "skipped");
+      assert.is(outcome("record.write:container/r/net/app/a/app"), "skipped");
+      assert.is(outcome("record.write:cell/r/net/app/a"), "skipped");
+      for (const s of steps.filter((s) => s.address.includes("/b"))) assert.is(outcome(s.id), "succeeded", s.id);
+      assert.ok(host.calls.includes("startTask r.kukeon.io net_app_b_app"));
+      assert.not.ok(host.calls.includes("startTask r.kukeon.io net_app_a_app"));
+
+      // Records: cell b and its containers are written, cell a's workload is not.
+      const recorded = (await host.records.loadAll()).records.map((r) => r.address);
+      assert.ok(recorded.includes("cell/r/net/app/b"));
+      assert.ok(recorded.includes("container/r/net/app/b/app"));
+      assert.not.ok(recorded.includes("container/r/net/app/a/app"));
+
+      const journal = await host.journal.read(res.applyId);
+      assert.ok(journal?.ended);
+      assert.is(journal?.summary?.status, "failed");
+      const ends = new Map(journal!.steps.filter((l) => l.event === "end").map((l) => [l.step, l]));
+      const starts = new Set(journal!.steps.filter((l) => l.event === "start").map((l) => l.step));
+      assert.is(ends.size, steps.length, "one end line per step");
+      for (const s of steps) {
+        const end = ends.get(s.id)!;
+        assert.is(end.event === "end" && end.status, outcome(s.id), s.id);
+        assert.is(starts.has(s.id), outcome(s.id) === "succeeded" || outcome(s.id) === "failed", s.id);
+      }
+      const failedLine = ends.get("container.create:container/r/net/app/a/app");
+      assert.match(failedLine?.event === "end" ? (failedLine.error ?? "") : "", "runtime: cannot create net_app_a_app");
+    } finally {
+      host.cleanup();
+    }
+  },
+);
+
+t("cancel: running steps finish, nothing new starts, the journal ends as cancelled", async () => {
+  const host = fakeHost("cancel");
+  try {
+    const controller = new AbortController();
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let started = 0;
+    host.beforeStart = async () => {
+      started++;
+      controller.abort();
+      await held;
+    };
+    const steps = stepsFor(twoCells());
+    const run = executeSteps(host, steps, { parallelism: 1, signal: controller.signal });
+    // Let the walk reach the first task.start, then let it finish after the abort.
+    while (started === 0) await new Promise((r) => setTimeout(r, 5));
+    release();
+    const res = await run;
+    assert.is(res.status, "cancelled");
+    assert.ok(res.cancelled);
+    assert.is(started, 1, "no task started after the cancel");
+    assert.is(res.walk.summary.failed, 0);
+    assert.ok(res.walk.summary.notStarted > 0);
+    const journal = await host.journal.read(res.applyId);
+    assert.is(journal?.summary?.status, "cancelled");
+    const startLines = journal!.steps.filter((l) => l.event === "start").map((l) => l.step);
+    const endLines = journal!.steps.filter((l) => l.event === "end");
+    for (const s of startLines) {
+      const end = endLines.find((l) => l.step === s);
+      assert.is(end?.event === "end" && end.status, "succeeded", `${s} ran to the end`);
+    }
+    assert.is(endLines.length, steps.length);
+    assert.ok(endLines.some((l) => l.event === "end" && l.status === "not-started"));
+  } finally {
+    host.cleanup();
+  }
+});
+
+t(
+  "container specs get secrets (env and 0400 files), workload namespaces from the root task; records get host values",
+  async () => {
+    const host = fakeHost("specs");
+    try {
+      const secretFile = join(host.runPath, "..", "token.txt");
+      await writeFile(secretFile, "file-secret-value");
+      const desired = world({
+        realm: "r",
+        space: "net",
+        cells: [
+          {
+            name: "a",
+            containers: [
+              {
+                id: "app",
+                image: "busybox",
+                command: "sleep",
+                args: ["99"],
+                env: ["PLAIN=1"],
+                secrets: [
+                  { name: "API_KEY", fromEnv: "KT_API_KEY" },
+                  { name: "token", fromFile: secretFile, mountPath: "/run/secrets/token" },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+      const res = await executeSteps(host, stepsFor(desired), { env: { KT_API_KEY: "env-secret-value" } });
+      assert.is(res.status, "succeeded", res.failures.map((f) => f.error.format()).join("\n"));
+
+      const root = host.created.get("net_app_a_root")!;
+      const app = host.created.get("net_app_a_app")!;
+      const rootSpec = root.spec as { hostname?: string; linux: { namespaces: { type: string; path?: string }[] } };
+      assert.is(rootSpec.hostname, "a", "the root names the cell");
+      assert.is(root.snapshotParent, "sha256:top");
+      const appSpec = app.spec as {
+        hostname?: string;
+        process: { env: string[] };
+        mounts: { destination: string; source: string }[];
+        linux: { namespaces: { type: string; path?: string }[]; cgroupsPath: string };
+      };
+      assert.ok(appSpec.process.env.includes("API_KEY=env-secret-value"));
+      assert.ok(appSpec.process.env.includes("PLAIN=1"));
+      const mount = appSpec.mounts.find((m) => m.destination === "/run/secrets/token")!;
+      assert.ok(mount.source.startsWith(join(host.runtimeDir, "secrets", "r", "net", "app", "a", "app")));
+      assert.is(readFileSync(mount.source, "utf8"), "file-secret-value");
+      assert.is(statSync(mount.source).mode & 0o777, 0o400);
+      // The root task got pid 5000 (first startTask); the workload joins its ipc/uts and the pinned net.
+      const ns = Object.fromEntries(appSpec.linux.namespaces.map((n) => [n.type, n.path]));
+      assert.is(ns.ipc, "/proc/5000/ns/ipc");
+      assert.is(ns.uts, "/proc/5000/ns/uts");
+      assert.is(ns.network, host.network.pinPath(parseAddress("cell/r/net/app/a") as never));
+      assert.is(appSpec.linux.cgroupsPath, "/kukeon/r/net/app/a/app");
+      assert.ok(host.calls.includes("pin cell/r/net/app/a 5000"));
+
+      const records = new Map((await host.records.loadAll()).records.map((r) => [r.address, r]));
+      assert.is(records.get("cell/r/net/app/a")?.extra.ip, "10.88.7.2");
+      assert.is(records.get("space/r/net")?.extra.subnet, "10.88.7.0/24");
+      assert.is(records.get("realm/r")?.extra.namespace, "r.kukeon.io");
+      assert.equal(records.get("container/r/net/app/a/app")?.extra, {
+        namespace: "r.kukeon.io",
+        containerdId: "net_app_a_app",
+      });
+      // Values never reach kuke's own files.
+      const files = [
+        readFileSync(join(host.runPath, "journal", `${res.applyId}.jsonl`), "utf8"),
+        JSON.stringify([...records.values()]),
+      ];
+      for (const text of files) {
+        assert.not.ok(text.includes("env-secret-value"));
+        assert.not.ok(text.includes("file-secret-value"));
+      }
+    } finally {
+      host.cleanup();
+    }
+  },
+);
+
+t("a missing fromEnv secret fails the create with a remedy and without a value", async () => {
+  const host = fakeHost("nosecret");
+  try {
+    const desired = world({
+      realm: "r",
+      space: "net",
+      cells: [
+        {
+          name: "a",
+          containers: [{ id: "app", image: "busybox", command: "sh", secrets: [{ name: "K", fromEnv: "KT_UNSET" }] }],
+        },
+      ],
+    });
+    const res = await executeSteps(host, stepsFor(desired), { env: {} });
+    assert.equal(
+      res.failures.map((f) => f.stepId),
+      ["container.create:container/r/net/app/a/app"],
+    );
+    const e = res.failures[0]!.error;
+    assert.is(e.code, "failed-precondition");
+    assert.match(e.message, "KT_UNSET");
+    assert.match(e.remedy ?? "", "export KT_UNSET");
+  } finally {
+    host.cleanup();
+  }
+});
+
+t(
+  "image.ensure: the pause image is built locally; an image that cannot be pulled fails with the load remedy",
+  async () => {
+    const host = fakeHost("images");
+    try {
+      // A registry on a closed loopback port: the pull fails at once and nothing leaves the host.
+      const unpullable = "127.0.0.1:1/kt/missing:1";
+      host.missingImages.add(PAUSE_IMAGE);
+      host.missingImages.add(unpullable);
+      const desired = world({
+        realm: "r",
+        space: "net",
+        cells: [{ name: "a", containers: [{ id: "app", image: unpullable, command: "sleep" }] }],
+      });
+      const res = await executeSteps(host, stepsFor(desired));
+      assert.ok(host.calls.includes(`importImage r.kukeon.io ${PAUSE_IMAGE}`));
+      assert.ok(host.created.has("net_app_a_root"), "the root was created from the imported pause image");
+      assert.equal(
+        res.failures.map((f) => f.stepId),
+        [`image.ensure:realm/r:${unpullable}`],
+      );
+      const e = res.failures[0]!.error;
+      assert.is(e.code, "not-found");
+      assert.is(e.remedy, "kuke image load FILE --realm r");
+      assert.is(res.walk.outcomes.get("container.create:container/r/net/app/a/app")?.status, "skipped");
+    } finally {
+      host.cleanup();
+    }
+  },
+);
+
+t.run();

@@ -1,0 +1,195 @@
+/**
+ * A host for engine tests without containerd, CNI or cgroups: hand-written fakes that record every
+ * call as one line (`createContainer ns id`), can be told to fail or to block, and real record and
+ * journal stores on a temporary run path.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Host } from "../../src/engine/host.js";
+import type { CgroupDriver } from "../../src/executors/cgroup/driver.js";
+import type { CniAttachment } from "../../src/executors/cni/network-executor.js";
+import type { NewContainer } from "../../src/executors/containerd/containers.js";
+import type { ContainerdExecutor, ContainerRecord } from "../../src/executors/containerd/executor.js";
+import type { ResolvedImage } from "../../src/executors/containerd/images.js";
+import type { ImportResult } from "../../src/executors/containerd/importer.js";
+import { type CellAddress, formatAddress, KukeError, netnsName } from "../../src/model/index.js";
+import type { HostInventory } from "../../src/refresh/host-inventory.js";
+import { JournalStore } from "../../src/state/apply-journal.js";
+import { RecordStore } from "../../src/state/record-store.js";
+import { RunLock } from "../../src/state/run-lock.js";
+import { runPathLayout } from "../../src/state/run-path.js";
+import { onTeardown } from "../harness/teardown.js";
+
+export interface FakeHost extends Host {
+  calls: string[];
+  /** Containers created, by containerd id, with the spec they got. */
+  created: Map<string, NewContainer>;
+  /** containerd ids whose createContainer fails with a `runtime` KukeError. */
+  failCreate: Set<string>;
+  /** Image names resolveImage reports as `not-found` until they are imported. */
+  missingImages: Set<string>;
+  /** Called at the start of every startTask; tests make it wait to hold steps "running". */
+  beforeStart: (id: string) => Promise<void>;
+  cleanup(): void;
+}
+
+const unused = (name: string) => () => {
+  throw new Error(`fake host: ${name} is not expected in this test`);
+};
+
+export function fakeHost(label: string): FakeHost {
+  const base = mkdtempSync(join(tmpdir(), `kuke-engine-${label}-`));
+  const cleanup = () => rmSync(base, { recursive: true, force: true });
+  onTeardown(`remove ${base}`, cleanup);
+  const layout = runPathLayout(join(base, "run"));
+  const calls: string[] = [];
+  const created = new Map<string, NewContainer>();
+  const failCreate = new Set<string>();
+  const missingImages = new Set<string>();
+  let nextPid = 5000;
+  let nextIp = 2;
+  const image: ResolvedImage = {
+    name: "docker.io/library/busybox:latest",
+    digest: "sha256:feed",
+    process: { entrypoint: [], cmd: ["sh"], env: ["PATH=/bin"], workingDir: "", user: "" },
+    topChainId: "sha256:top",
+  };
+
+  const containerd: ContainerdExecutor = {
+    async ensureNamespace(ns) {
+      calls.push(`ensureNamespace ${ns}`);
+    },
+    async deleteNamespace(ns) {
+      calls.push(`deleteNamespace ${ns}`);
+    },
+    async importImage(ns, source) {
+      calls.push(`importImage ${ns} ${source.name}`);
+      missingImages.delete(source.name);
+      return { name: source.name } as ImportResult;
+    },
+    async resolveImage(ns, name) {
+      calls.push(`resolveImage ${ns} ${name}`);
+      if (missingImages.has(name)) throw new KukeError("not-found", `image ${name} is not in namespace ${ns}`);
+      return { ...image, name };
+    },
+    async listImages() {
+      return [];
+    },
+    removeImage: unused("removeImage"),
+    async createContainer(ns, c) {
+      calls.push(`createContainer ${ns} ${c.id}`);
+      if (failCreate.has(c.id)) throw new KukeError("runtime", `cannot create ${c.id}`, { detail: "injected" });
+      created.set(c.id, c);
+    },
+    async updateContainer(ns, id) {
+      calls.push(`updateContainer ${ns} ${id}`);
+    },
+    async startTask(ns, id) {
+      await host.beforeStart(id);
+      calls.push(`startTask ${ns} ${id}`);
+      return { pid: nextPid++ };
+    },
+    async stopTask(ns, id) {
+      calls.push(`stopTask ${ns} ${id}`);
+      return undefined;
+    },
+    killTask: unused("killTask"),
+    async deleteContainer(ns, id) {
+      calls.push(`deleteContainer ${ns} ${id}`);
+    },
+    async listContainers(): Promise<ContainerRecord[]> {
+      return [];
+    },
+    close() {},
+  };
+
+  const cgroups: CgroupDriver = {
+    version: "v2",
+    async ensure(path) {
+      calls.push(`cgroup.ensure ${path}`);
+    },
+    async setLimits(path) {
+      calls.push(`cgroup.setLimits ${path}`);
+    },
+    readLimits: unused("readLimits"),
+    effective: (l) => l,
+    async remove(path) {
+      calls.push(`cgroup.remove ${path}`);
+    },
+    exists: unused("exists"),
+    pids: unused("pids"),
+  };
+
+  const attachment = (cell: CellAddress): CniAttachment => {
+    const ip = `10.88.7.${nextIp++}`;
+    return {
+      containerId: netnsName(cell),
+      network: "n",
+      netnsPath: "/nowhere",
+      ifName: "eth0",
+      ip,
+      cidr: `${ip}/24`,
+      gateway: "10.88.7.1",
+      mac: "02:00:00:00:00:01",
+      result: { cniVersion: "1.0.0" } as CniAttachment["result"],
+    };
+  };
+
+  const host: FakeHost = {
+    containerd,
+    cgroups,
+    network: {
+      async ensureSpaceNetwork(realm, space) {
+        calls.push(`ensureSpaceNetwork ${realm} ${space}`);
+        return {
+          realm,
+          space,
+          network: "n",
+          bridge: "b",
+          subnet: "10.88.7.0/24",
+          gateway: "10.88.7.1",
+          cniVersion: "1.0.0",
+          conflistPath: "/nowhere",
+        };
+      },
+      async removeSpaceNetwork(realm, space) {
+        calls.push(`removeSpaceNetwork ${realm} ${space}`);
+      },
+      async pin(cell, pid) {
+        calls.push(`pin ${formatAddress(cell)} ${pid}`);
+        return "/nowhere";
+      },
+      async unpin(cell) {
+        calls.push(`unpin ${formatAddress(cell)}`);
+      },
+      async attach(cell) {
+        calls.push(`attach ${formatAddress(cell)}`);
+        return attachment(cell);
+      },
+      async detach(cell) {
+        calls.push(`detach ${formatAddress(cell)}`);
+      },
+      applyEgress: unused("applyEgress"),
+      removeEgress: unused("removeEgress"),
+      pinPath: (cell) => join(base, "runtime", "netns", netnsName(cell)),
+    },
+    inventory: new Proxy({} as HostInventory, {
+      get: (_t, p) => (p === "close" ? () => undefined : unused(`inventory.${String(p)}`)),
+    }),
+    records: new RecordStore(layout),
+    journal: new JournalStore(layout),
+    lock: new RunLock(layout),
+    runPath: layout.root,
+    runtimeDir: join(base, "runtime"),
+    logDir: join(layout.root, "logs"),
+    close() {},
+    calls,
+    created,
+    failCreate,
+    missingImages,
+    beforeStart: async () => undefined,
+    cleanup,
+  };
+  return host;
+}

@@ -1,0 +1,157 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { ContainerRecord } from "../../src/executors/containerd/executor.js";
+import { containerLabels, KukeError, parseAddress } from "../../src/model/index.js";
+import type { ResourceRecord } from "../../src/planner/types.js";
+import type { HostInventory } from "../../src/refresh/host-inventory.js";
+import { type RefreshSource, refresh } from "../../src/refresh/refresh.js";
+
+const t = suite("refresh (fake host)");
+
+const rec = (address: string, extra: ResourceRecord["extra"] = {}): ResourceRecord & { appliedAt: string } => ({
+  address,
+  kind: parseAddress(address).kind,
+  project: "p",
+  view: { labels: {}, spec: address.startsWith("realm/") ? { namespace: "r.ns" } : {} },
+  specHash: "h",
+  extra,
+  appliedAt: "2026-01-01T00:00:00Z",
+});
+
+function source(over: {
+  namespaces: string[];
+  managed: Record<string, ContainerRecord[]>;
+  all?: Record<string, { id: string; labels: Record<string, string>; image: string }[]>;
+  records: ReturnType<typeof rec>[];
+  cgroups?: string[];
+}): RefreshSource & { listed: string[]; probed: string[] } {
+  const listed: string[] = [];
+  const probed: string[] = [];
+  const inventory: HostInventory = {
+    namespaces: async () => over.namespaces,
+    allContainers: async (ns) =>
+      over.all?.[ns] ?? over.managed[ns]?.map((c) => ({ id: c.id, labels: c.labels, image: c.image })) ?? [],
+    networks: async () => ({ kuke_r_s: { conflistPresent: true, subnet: "10.88.4.0/24" } }),
+    pinnedNetns: async () => ["r_s_t_c"],
+    attachments: async () => ({ r_s_t_c: { ip: "10.88.4.2", gateway: "10.88.4.1" } }),
+    egressChains: async () => {
+      listed.push("iptables");
+      return [];
+    },
+    close() {},
+  };
+  return {
+    listed,
+    probed,
+    records: {
+      loadAll: async () => ({
+        records: over.records,
+        corrupt: [{ file: "/x/bad.json", error: new KukeError("failed-precondition", "corrupt record /x/bad.json") }],
+      }),
+    },
+    containerd: {
+      listContainers: async (ns) => {
+        listed.push(ns);
+        return over.managed[ns] ?? [];
+      },
+    },
+    cgroups: {
+      exists: async (p) => {
+        probed.push(p);
+        return (over.cgroups ?? []).includes(p);
+      },
+    },
+    inventory,
+  };
+}
+
+const managed = (
+  id: string,
+  status: ContainerRecord["status"],
+  hasTask: boolean,
+  extra: Partial<ContainerRecord> = {},
+): ContainerRecord => ({
+  id,
+  labels: containerLabels(parseAddress(`container/r/s/t/c/${id.split("_").at(-1)}`) as never, "workload", "h"),
+  image: "busybox",
+  specHash: "h",
+  status,
+  hasTask,
+  pid: undefined,
+  exitStatus: undefined,
+  exitedAt: undefined,
+  ...extra,
+});
+
+t("task states, exit codes, unmanaged ids, corrupt records and cgroups reach the actual state", async () => {
+  const src = source({
+    namespaces: ["r.ns", "other"],
+    managed: {
+      "r.ns": [
+        managed("s_t_c_run", "running", true, { pid: 42 }),
+        managed("s_t_c_dead", "stopped", true, { exitStatus: 137 }),
+        managed("s_t_c_notask", "stopped", false),
+      ],
+    },
+    all: {
+      "r.ns": [
+        { id: "s_t_c_run", labels: {}, image: "busybox" },
+        { id: "s_t_c_foreign", labels: { owner: "someone" }, image: "nginx" },
+      ],
+    },
+    records: [
+      rec("realm/r", { namespace: "r.ns" }),
+      rec("cell/r/s/t/c"),
+      rec("container/r/s/t/c/run"),
+      rec("container/r/s/t/c/dead"),
+      rec("container/r/s/t/c/notask"),
+      rec("container/r/s/t/c/gone"),
+    ],
+    cgroups: ["/kukeon/r", "/kukeon/r/s/t/c/run"],
+  });
+  const warnings: KukeError[] = [];
+  const actual = await refresh(src, { namespaces: ["r.ns", "missing.ns"], onWarning: (w) => warnings.push(w) });
+
+  assert.equal(
+    warnings.map((w) => w.message),
+    ["corrupt record /x/bad.json"],
+  );
+  assert.equal(Object.keys(actual.namespaces), ["r.ns"], "missing namespaces are absent, unwanted ones not listed");
+  assert.equal(
+    src.listed.filter((x) => x !== "iptables"),
+    ["r.ns"],
+  );
+  const c = (k: string) => actual.resources[`container/r/s/t/c/${k}`]?.container;
+  assert.equal(c("run")?.task, { status: "running", pid: 42 });
+  assert.equal(c("dead")?.task, { status: "stopped", exitCode: 137 });
+  assert.equal(c("notask")?.task, { status: "missing" });
+  assert.is(c("gone"), null);
+  assert.equal(actual.namespaces["r.ns"]!.containers.s_t_c_foreign, {
+    id: "s_t_c_foreign",
+    labels: { owner: "someone" },
+    image: "nginx",
+    task: { status: "missing" },
+  });
+  assert.ok(actual.resources["realm/r"]?.namespacePresent);
+  assert.ok(actual.resources["container/r/s/t/c/run"]?.cgroupPresent);
+  assert.not.ok(actual.resources["container/r/s/t/c/dead"]?.cgroupPresent);
+  assert.equal(actual.resources["cell/r/s/t/c"]?.netns, {
+    name: "r_s_t_c",
+    pinned: true,
+    attachment: { ip: "10.88.4.2", gateway: "10.88.4.1" },
+  });
+  assert.equal(src.listed.includes("iptables"), false, "no space recorded: no iptables listing");
+  assert.equal(new Set(src.probed).size, src.probed.length, "each cgroup is checked once");
+});
+
+t("a recorded realm's namespace is listed even when no desired realm names it", async () => {
+  const src = source({
+    namespaces: ["r.ns"],
+    managed: { "r.ns": [] },
+    records: [rec("realm/r", { namespace: "r.ns" })],
+  });
+  const actual = await refresh(src, { namespaces: [] });
+  assert.equal(Object.keys(actual.namespaces), ["r.ns"]);
+});
+
+t.run();
