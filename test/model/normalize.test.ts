@@ -60,7 +60,13 @@ t("a synthesized root follows host networking of the cell", () => {
 t("normalization is idempotent, also with different defaults the second time", () => {
   const inputs: CellInput[] = [
     { containers: [{ id: "a", image: "x", env: ["A=1"] }] },
-    { rootContainerId: "a", containers: [{ id: "a", image: "x" }, { id: "b", image: "y", user: "" }] },
+    {
+      rootContainerId: "a",
+      containers: [
+        { id: "a", image: "x" },
+        { id: "b", image: "y", user: "" },
+      ],
+    },
     { containers: [{ id: "a", image: "x", root: true, hostNetwork: true }] },
   ];
   for (const input of inputs) {
