@@ -1,5 +1,6 @@
 import { Command, Option } from "clipanion";
 import { KukeError } from "../model/index.js";
+import type { HostPaths } from "../runner/host-paths.js";
 import { type OutputStream, wantsColor } from "./output-style.js";
 import { reportError } from "./report-error.js";
 
@@ -10,6 +11,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface GlobalOptions {
   /** @default "/var/lib/kuke" (or KUKE_RUN_PATH) */
   runPath: string;
+  /** @default "/run/kuke" (or KUKE_RUNTIME_DIR) */
+  runtimeDir: string;
   /** @default "/run/containerd/containerd.sock" (or KUKE_CONTAINERD_ADDRESS) */
   containerdAddress: string;
   noColor: boolean;
@@ -19,6 +22,7 @@ export interface GlobalOptions {
 
 export const DEFAULT_RUN_PATH = "/var/lib/kuke";
 export const DEFAULT_CONTAINERD_ADDRESS = "/run/containerd/containerd.sock";
+export const DEFAULT_RUNTIME_DIR = "/run/kuke";
 
 /**
  * Base of every kuke command: the global options, and one place that turns whatever `run` throws
@@ -28,6 +32,10 @@ export abstract class KukeCommand extends Command {
   runPath = Option.String("--run-path", DEFAULT_RUN_PATH, {
     env: "KUKE_RUN_PATH",
     description: "Directory of kuke's records, locks and journal (env KUKE_RUN_PATH)",
+  });
+  runtimeDir = Option.String("--runtime-dir", DEFAULT_RUNTIME_DIR, {
+    env: "KUKE_RUNTIME_DIR",
+    description: "Directory of netns pins and the managed containerd's socket (env KUKE_RUNTIME_DIR)",
   });
   containerdAddress = Option.String("--containerd-address", DEFAULT_CONTAINERD_ADDRESS, {
     env: "KUKE_CONTAINERD_ADDRESS",
@@ -56,10 +64,17 @@ export abstract class KukeCommand extends Command {
     }
     return {
       runPath: this.runPath,
+      runtimeDir: this.runtimeDir,
       containerdAddress: this.containerdAddress,
       noColor: this.noColor,
       logLevel: this.logLevel as LogLevel,
     };
+  }
+
+  /** Where the runner finds kuke's state and containerd (the global options, checked). */
+  hostPaths(): HostPaths {
+    const g = this.globals();
+    return { runPath: g.runPath, runtimeDir: g.runtimeDir, containerdAddress: g.containerdAddress };
   }
 
   /** Whether to colour what goes to `stream`. */

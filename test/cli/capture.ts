@@ -30,8 +30,11 @@ export async function runKuke(
 ): Promise<KukeRun> {
   const stdout = new CaptureStream(opts.tty);
   const stderr = new CaptureStream(opts.tty);
+  const stdin = Readable.from([Buffer.from(opts.stdin ?? "")]);
+  // A terminal session has a terminal on standard input too (kuke asks questions only then).
+  if (opts.tty) Object.assign(stdin, { isTTY: true });
   const code = await runCli(argv, {
-    stdin: Readable.from([Buffer.from(opts.stdin ?? "")]),
+    stdin,
     stdout,
     stderr,
     env: opts.env ?? {},

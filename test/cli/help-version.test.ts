@@ -29,6 +29,28 @@ t("kuke validate --help shows details and examples", async () => {
   assert.match(r.stdout, "--run-path");
 });
 
+t("every command has help with examples", async () => {
+  const r = await runKuke(["--help"]);
+  for (const c of [
+    "plan",
+    "apply",
+    "destroy",
+    "show",
+    "graph",
+    "init",
+    "image load",
+    "image pull",
+    "image ls",
+    "image rm",
+  ]) {
+    assert.match(r.stdout, `kuke ${c}`);
+    const h = await runKuke([...c.split(" "), "--help"]);
+    assert.is(h.code, 0, c);
+    assert.match(h.stdout, "Examples", c);
+    assert.match(h.stdout, "--runtime-dir", c);
+  }
+});
+
 t("the bin starts with a node shebang", () => {
   const main = readFileSync(fileURLToPath(new URL("../../src/cli/main.js", import.meta.url)), "utf8");
   assert.ok(main.startsWith("#!/usr/bin/env node\n"));

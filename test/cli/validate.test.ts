@@ -195,18 +195,25 @@ t("global options: flags, environment variables, defaults", async () => {
   const defaults = await run(["echo-globals"], {});
   assert.equal(JSON.parse(defaults.out), {
     runPath: "/var/lib/kuke",
+    runtimeDir: "/run/kuke",
     containerdAddress: "/run/containerd/containerd.sock",
     noColor: false,
     logLevel: "warn",
   });
-  const env = await run(["echo-globals"], { KUKE_RUN_PATH: "/tmp/r", KUKE_CONTAINERD_ADDRESS: "/tmp/c.sock" });
+  const env = await run(["echo-globals"], {
+    KUKE_RUN_PATH: "/tmp/r",
+    KUKE_CONTAINERD_ADDRESS: "/tmp/c.sock",
+    KUKE_RUNTIME_DIR: "/tmp/rt",
+  });
   assert.equal(JSON.parse(env.out).runPath, "/tmp/r");
+  assert.equal(JSON.parse(env.out).runtimeDir, "/tmp/rt");
   assert.equal(JSON.parse(env.out).containerdAddress, "/tmp/c.sock");
   const flags = await run(["echo-globals", "--run-path", "/x", "--no-color", "--log-level", "debug"], {
     KUKE_RUN_PATH: "/tmp/r",
   });
   assert.equal(JSON.parse(flags.out), {
     runPath: "/x",
+    runtimeDir: "/run/kuke",
     containerdAddress: "/run/containerd/containerd.sock",
     noColor: true,
     logLevel: "debug",

@@ -1,0 +1,141 @@
+/**
+ * What `kuke apply` and `kuke destroy` print while and after steps run: one line when a step
+ * starts and one when it ends (`cell/r/s/t/c: Creating… [container.create]`,
+ * `…: Creation complete after 1.2s [container.create]`), then the summary or the failure report.
+ */
+import { Chalk, type ChalkInstance } from "chalk";
+import type { EngineEvent, ExecuteResult } from "../engine/index.js";
+import { isKukeError } from "../model/index.js";
+import type { Plan, StepKind } from "../planner/index.js";
+import type { StepRef } from "../runner/operations/apply.js";
+import type { OutputStream } from "./output-style.js";
+
+/** [while running, when done] per step kind; records are bookkeeping and print nothing. */
+const VERBS: Record<StepKind, [string, string] | undefined> = {
+  "namespace.ensure": ["Creating namespace", "Namespace ready"],
+  "namespace.delete": ["Deleting namespace", "Namespace deleted"],
+  "cgroup.ensure": ["Creating cgroup", "Cgroup ready"],
+  "cgroup.update": ["Updating limits", "Limits updated"],
+  "cgroup.remove": ["Removing cgroup", "Cgroup removed"],
+  "network.ensure": ["Creating network", "Network ready"],
+  "network.remove": ["Removing network", "Network removed"],
+  "egress.apply": ["Applying egress policy", "Egress policy applied"],
+  "egress.remove": ["Removing egress policy", "Egress policy removed"],
+  "image.ensure": ["Ensuring image", "Image present"],
+  "container.create": ["Creating", "Creation complete"],
+  "container.update": ["Modifying", "Modifications complete"],
+  "container.delete": ["Destroying", "Destruction complete"],
+  "task.start": ["Starting", "Started"],
+  "task.stop": ["Stopping", "Stopped"],
+  "netns.pin": ["Pinning network namespace", "Network namespace pinned"],
+  "netns.unpin": ["Unpinning network namespace", "Network namespace unpinned"],
+  "cni.attach": ["Attaching to network", "Attached"],
+  "cni.detach": ["Detaching from network", "Detached"],
+  "record.write": undefined,
+  "record.delete": undefined,
+};
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Turns engine events into progress lines on `out`. */
+export function progressPrinter(out: OutputStream, color: boolean): (e: EngineEvent) => void {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  return (e) => {
+    const verbs = VERBS[e.kind];
+    if (verbs === undefined) return;
+    const tag = c.dim(`[${e.kind}]`);
+    const who = c.bold(`${e.address}:`);
+    if (e.type === "start") out.write(`${who} ${verbs[0]}… ${tag}\n`);
+    else if (e.type === "succeed") out.write(`${who} ${verbs[1]} after ${seconds(e.durationMs)} ${tag}\n`);
+    else if (e.type === "fail")
+      out.write(`${who} ${c.red(`${verbs[0]} failed after ${seconds(e.durationMs)}`)} ${tag}\n`);
+  };
+}
+
+/** The summary after a run, and the exit code: 0 complete, 3 partly failed, 8 cancelled. */
+export function writeApplyResult(
+  plan: Plan,
+  result: ExecuteResult,
+  steps: Record<string, StepRef>,
+  out: OutputStream,
+  err: OutputStream,
+  opts: { color: boolean; destroy: boolean },
+): number {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const s = plan.summary;
+  if (result.status === "succeeded") {
+    out.write(
+      opts.destroy
+        ? `\n${c.green.bold("Destroy complete!")} Resources: ${s.destroy} destroyed.\n`
+        : `\n${c.green.bold("Apply complete!")} Resources: ${s.add} added, ${s.change} changed, ${s.replace} replaced, ${s.destroy} destroyed.\n`,
+    );
+    return 0;
+  }
+  err.write(`\n${failureReport(result, steps, c)}`);
+  return result.cancelled ? 8 : 3;
+}
+
+/** Succeeded / failed (root causes) / skipped / not started, grouped by address. */
+export function failureReport(result: ExecuteResult, steps: Record<string, StepRef>, c: ChalkInstance): string {
+  const w = result.walk.summary;
+  const lines: string[] = [];
+  lines.push(
+    result.cancelled
+      ? c.yellow.bold("Apply cancelled: running steps finished, no new ones were started.")
+      : c.red.bold("Apply partly failed."),
+    `Steps: ${w.succeeded} succeeded, ${w.failed} failed, ${w.skipped} skipped, ${w.notStarted} not started (of ${w.total}).`,
+  );
+  if (result.failures.length > 0) {
+    lines.push("", "Failed (root causes):");
+    for (const f of result.failures) {
+      const e = f.error;
+      lines.push(`  ${c.bold(f.address)} [${f.kind}]: ${isKukeError(e) ? `${e.message} (${e.code})` : String(e)}`);
+      if (isKukeError(e) && e.detail) lines.push(...e.detail.split("\n").map((l) => `      ${l}`));
+      if (isKukeError(e) && e.remedy) lines.push(`      Remedy: ${e.remedy}`);
+    }
+  }
+  const groups = addressesByOutcome(result, steps);
+  const section = (title: string, addresses: string[]) => {
+    if (addresses.length > 0) lines.push("", title, ...addresses.map((a) => `  ${a}`));
+  };
+  section("Skipped (a step they depend on failed):", groups.skipped);
+  section("Not started:", groups.notStarted);
+  section("Succeeded:", groups.succeeded);
+  lines.push(
+    "",
+    result.cancelled
+      ? `The journal ${result.applyId} records what ran; run kuke plan to see what is left.`
+      : "Fix the failures and run kuke apply again: it plans from the host as it is now.",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Each resource once, under the worst outcome among its steps (failed, then skipped, then not
+ * started): a resource is "succeeded" only when every one of its steps succeeded.
+ */
+export function addressesByOutcome(
+  result: ExecuteResult,
+  steps: Record<string, StepRef>,
+): { failed: string[]; skipped: string[]; notStarted: string[]; succeeded: string[] } {
+  const rank = { failed: 3, skipped: 2, "not-started": 1, succeeded: 0 } as const;
+  const worst = new Map<string, keyof typeof rank>();
+  for (const [id, o] of result.walk.outcomes) {
+    const address = steps[id]?.address ?? id;
+    const seen = worst.get(address);
+    if (seen === undefined || rank[o.status] > rank[seen]) worst.set(address, o.status);
+  }
+  const pick = (status: keyof typeof rank) =>
+    [...worst]
+      .filter(([, s]) => s === status)
+      .map(([a]) => a)
+      .sort();
+  return {
+    failed: pick("failed"),
+    skipped: pick("skipped"),
+    notStarted: pick("not-started"),
+    succeeded: pick("succeeded"),
+  };
+}

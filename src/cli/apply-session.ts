@@ -1,0 +1,147 @@
+/**
+ * The shared body of `kuke apply` and `kuke destroy`: approval rules, lock message, progress,
+ * Ctrl-C, plan output and the exit code for each outcome.
+ */
+import { KukeError } from "../model/index.js";
+import type { Plan } from "../planner/index.js";
+import type { HostPaths } from "../runner/host-paths.js";
+import type { Impact } from "../runner/impact.js";
+import { type ApplyInput, type ApplyOutcome, applyPlan } from "../runner/operations/apply.js";
+import type { PlanRequest } from "../runner/planning.js";
+import { progressPrinter, writeApplyResult } from "./apply-output.js";
+import { askApproval, canPrompt } from "./approval.js";
+import type { InterruptSource } from "./interrupts.js";
+import { diagnosticStyle, type OutputStream } from "./output-style.js";
+import { type PlanStreams, warningWriter, writePlan } from "./plan-output.js";
+import { writeValidation } from "./validation-output.js";
+
+export interface ApplySessionOptions {
+  paths: HostPaths;
+  request: PlanRequest;
+  input: ApplyInput;
+  streams: PlanStreams;
+  stdin: NodeJS.ReadableStream;
+  env: Record<string, string | undefined>;
+  autoApprove: boolean;
+  json: boolean;
+  destroy: boolean;
+  parallelism: number;
+  maxImpact?: Impact;
+  lockTimeoutMs: number;
+  command: string;
+  interrupts: InterruptSource;
+}
+
+/**
+ * Refuses before anything is read when approval would be needed but nobody can give it: a
+ * non-interactive apply must say `--auto-approve` instead of hanging.
+ */
+export function checkApprovalPossible(o: { autoApprove: boolean; stdin: NodeJS.ReadableStream; verb: string }): void {
+  if (o.autoApprove || canPrompt(o.stdin)) return;
+  throw new KukeError("usage", `${o.verb} needs approval, and standard input is not a terminal`, {
+    remedy: `review the plan with kuke plan, then run kuke ${o.verb} … --auto-approve`,
+  });
+}
+
+export async function runApplySession(o: ApplySessionOptions): Promise<number> {
+  const s = o.streams;
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      s.stderr.write("\nInterrupt received: waiting for running steps to finish; no new steps start.\n");
+      controller.abort();
+    }
+  };
+  o.interrupts.on(onSigint);
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await applyPlan({
+      ...o.paths,
+      ...o.request,
+      input: o.input,
+      parallelism: o.parallelism,
+      ...(o.maxImpact ? { maxImpact: o.maxImpact } : {}),
+      lockTimeoutMs: o.lockTimeoutMs,
+      command: o.command,
+      onLockWait: (h) =>
+        s.stderr.write(
+          `Waiting for the run-path lock${h ? ` held by pid ${h.pid} on ${h.host} (${h.command}) since ${h.acquiredAt}` : ""}…\n`,
+        ),
+      onPlan: (plan) => {
+        if (!o.json) writePlan(plan, s, false);
+      },
+      ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan) }),
+      ...(o.json ? {} : { onEvent: progressPrinter(s.stdout, s.colorOut) }),
+      signal: controller.signal,
+      env: o.env,
+      onWarning: warningWriter(s),
+    });
+  } finally {
+    o.interrupts.off(onSigint);
+  }
+  return finish(o, outcome);
+}
+
+function confirm(o: ApplySessionOptions, plan: Plan): Promise<boolean> {
+  const destroying = o.destroy || plan.options.destroy;
+  return askApproval(
+    o.stdin,
+    o.streams.stdout,
+    destroying ? "Do you really want to destroy these resources?" : "Do you want to perform these actions?",
+    destroying
+      ? "kuke will destroy the resources described above. There is no undo."
+      : "kuke will perform the actions described above.",
+  );
+}
+
+function finish(o: ApplySessionOptions, outcome: ApplyOutcome): number {
+  const s = o.streams;
+  switch (outcome.kind) {
+    case "invalid":
+      return writeValidation(outcome.load, {
+        stdout: s.stdout,
+        stderr: s.stderr,
+        json: false,
+        style: diagnosticStyle(s.colorErr),
+      });
+    case "plan-errors":
+      if (o.json) writeJson(s.stdout, { status: "plan-errors", plan: outcome.plan });
+      else s.stderr.write("\nThe plan has errors; nothing was changed.\n");
+      return 1;
+    case "no-changes":
+      if (o.json) writeJson(s.stdout, { status: "no-changes", plan: outcome.plan });
+      return 0;
+    case "declined":
+      s.stderr.write(`${o.destroy ? "Destroy" : "Apply"} cancelled.\n`);
+      return 1;
+    case "applied": {
+      const r = outcome.result;
+      if (o.json) {
+        writeJson(s.stdout, {
+          status: r.status,
+          applyId: r.applyId,
+          plan: outcome.plan,
+          steps: r.walk.summary,
+          failures: r.failures.map((f) => ({
+            step: f.stepId,
+            kind: f.kind,
+            address: f.address,
+            code: f.error.code,
+            message: f.error.message,
+          })),
+        });
+        return r.status === "succeeded" ? 0 : r.cancelled ? 8 : 3;
+      }
+      return writeApplyResult(outcome.plan, r, outcome.steps, s.stdout, s.stderr, {
+        color: s.colorOut,
+        destroy: o.destroy || outcome.plan.options.destroy,
+      });
+    }
+  }
+}
+
+function writeJson(out: OutputStream, value: Record<string, unknown>): void {
+  out.write(`${JSON.stringify({ format_version: "1", ...value }, null, 2)}\n`);
+}

@@ -1,0 +1,64 @@
+import { Command, Option } from "clipanion";
+import { parseDuration } from "../../runner/lock-timeout.js";
+import { readManifests } from "../../runner/manifests.js";
+import { checkApprovalPossible, runApplySession } from "../apply-session.js";
+import { interruptsOf } from "../interrupts.js";
+import type { OutputStream } from "../output-style.js";
+import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
+import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
+
+export class DestroyCommand extends PlanFlagsCommand {
+  static override paths = [["destroy"]];
+  static override usage = Command.Usage({
+    description: "remove everything the manifests declare from the host",
+    details: `
+      The same as \`kuke apply\` with a destroy plan: every resource the files declare that this
+      project applied, and everything the project recorded inside it, is stopped and deleted,
+      children before parents. Resources another project owns inside them are kept (a warning).
+
+      Approval works as for apply: \`--auto-approve\`, or \`yes\` on a terminal; without a terminal
+      kuke refuses (exit 64). Exit codes are apply's.
+    `,
+    examples: [
+      ["Destroy a stack, asking first", "$0 destroy -f stack.yaml"],
+      ["Destroy without asking", "$0 destroy -f stack.yaml --auto-approve"],
+    ],
+  });
+
+  autoApprove = Option.Boolean("--auto-approve", false, { description: "Destroy without asking" });
+  parallelism = Option.String("--parallelism", "10", { description: "Steps run at once (default 10)" });
+  json = Option.Boolean("--json", false, { description: "Print the plan and result as one JSON document" });
+  lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
+
+  async run(): Promise<number> {
+    const paths = this.hostPaths();
+    const files = this.requireFiles();
+    const parallelism = parseParallelism(this.parallelism);
+    const lockTimeoutMs = parseDuration("--lock-timeout", this.lockTimeout);
+    const request = this.planRequest({ destroy: true });
+    checkApprovalPossible({ autoApprove: this.autoApprove, stdin: this.context.stdin, verb: "destroy" });
+    const streams: PlanStreams = {
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+      colorOut: this.colored(this.context.stdout as OutputStream),
+      colorErr: this.colored(this.context.stderr as OutputStream),
+    };
+    const { load } = await readManifests(files, this.context.stdin);
+    if (load.errorCount === 0) writeLoadWarnings(load, streams);
+    return runApplySession({
+      paths,
+      request,
+      input: { kind: "manifests", load },
+      streams,
+      stdin: this.context.stdin,
+      env: this.context.env,
+      autoApprove: this.autoApprove,
+      json: this.json,
+      destroy: true,
+      parallelism,
+      lockTimeoutMs,
+      interrupts: interruptsOf(this.context),
+      command: "kuke destroy",
+    });
+  }
+}

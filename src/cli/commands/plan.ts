@@ -1,0 +1,71 @@
+import { Command, Option } from "clipanion";
+import { readManifests } from "../../runner/manifests.js";
+import { hasChanges, hasErrors, planManifests } from "../../runner/operations/plan.js";
+import { writeSavedPlan } from "../../runner/saved-plan.js";
+import { diagnosticStyle, type OutputStream } from "../output-style.js";
+import { PlanFlagsCommand } from "../plan-flags.js";
+import { type PlanStreams, warningWriter, writeLoadWarnings, writePlan } from "../plan-output.js";
+import { writeValidation } from "../validation-output.js";
+
+export class PlanCommand extends PlanFlagsCommand {
+  static override paths = [["plan"]];
+  static override usage = Command.Usage({
+    description: "show what apply would change on this host",
+    details: `
+      Validates the files (exit 65 on errors, with every problem listed), reads the host (containerd,
+      CNI, cgroups and kuke's records) and prints the changes that would make the host match them,
+      Terraform-style, with the reason for every replacement and anything changed outside kuke.
+      Nothing is changed. Plan takes no lock: apply always re-plans under the lock, and a saved plan
+      is checked against the host before it runs.
+
+      \`--out FILE\` saves the plan (mode 0600, without any password or secret value) for
+      \`kuke apply FILE\`, which refuses it (exit 4) if the host changed meanwhile.
+
+      Exit codes: 0 success, 1 the plan has errors, 2 with \`--detailed-exitcode\` when there are
+      changes, 65 invalid files.
+    `,
+    examples: [
+      ["Plan a stack", "$0 plan -f stack.yaml"],
+      ["Save the plan to apply it later", "$0 plan -f stack.yaml --out stack.plan"],
+      ["In CI: exit 2 when the host differs", "$0 plan -f stack.yaml --detailed-exitcode"],
+      ["Plan the removal of everything the files declare", "$0 plan -f stack.yaml --destroy"],
+      ["Plan one cell only", "$0 plan -f stack.yaml --target cell/demo/apps/shop/web"],
+    ],
+  });
+
+  out = Option.String("--out", { description: "Save the plan to this file for kuke apply FILE" });
+  json = Option.Boolean("--json", false, { description: "Print the plan as versioned JSON" });
+  detailedExitcode = Option.Boolean("--detailed-exitcode", false, { description: "Exit 2 when there are changes" });
+  destroy = Option.Boolean("--destroy", false, { description: "Plan the deletion of everything the files declare" });
+
+  async run(): Promise<number> {
+    const paths = this.hostPaths();
+    const request = this.planRequest({ destroy: this.destroy });
+    const { load, sources } = await readManifests(this.requireFiles(), this.context.stdin);
+    const s: PlanStreams = {
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+      colorOut: this.colored(this.context.stdout as OutputStream),
+      colorErr: this.colored(this.context.stderr as OutputStream),
+    };
+    if (load.errorCount > 0) {
+      return writeValidation(load, {
+        stdout: s.stdout,
+        stderr: s.stderr,
+        json: false,
+        style: diagnosticStyle(s.colorErr),
+      });
+    }
+    writeLoadWarnings(load, s);
+    const outcome = await planManifests({ ...paths, ...request, load, sources, onWarning: warningWriter(s) });
+    if (outcome.kind === "invalid") return 65;
+    writePlan(outcome.plan, s, this.json);
+    if (hasErrors(outcome.plan)) return 1;
+    if (this.out !== undefined) {
+      await writeSavedPlan(this.out, outcome.saved);
+      if (!this.json)
+        this.context.stdout.write(`\nSaved the plan to ${this.out}; apply it with: kuke apply ${this.out}\n`);
+    }
+    return this.detailedExitcode && hasChanges(outcome.plan) ? 2 : 0;
+  }
+}

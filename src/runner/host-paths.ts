@@ -1,0 +1,33 @@
+import { resolveContainerdAddress } from "../executors/containerd/managed.js";
+
+/** Where kuke finds its state and its containerd; every runner operation takes these. */
+export interface HostPaths {
+  /** Records, lock, journal, CNI state. @default "/var/lib/kuke" */
+  runPath: string;
+  /** Netns pins, managed containerd socket. @default "/run/kuke" */
+  runtimeDir: string;
+  /** The configured containerd socket (`--containerd-address`). */
+  containerdAddress: string;
+}
+
+export const DEFAULT_RUNTIME_DIR = "/run/kuke";
+
+/** The containerd that answers, as `resolveContainerdAddress` picks it (configured, else managed). */
+export interface ResolvedContainerd {
+  address: string;
+  managed: boolean;
+  /** runc state dir for containers of a managed daemon. */
+  runcRoot?: string;
+}
+
+/**
+ * Resolves the containerd address every command uses: the configured socket (flag or env) when it
+ * answers, else kuke's managed daemon. Throws `unavailable` with a remedy when neither answers.
+ */
+export function resolveContainerd(paths: HostPaths): Promise<ResolvedContainerd> {
+  return resolveContainerdAddress({
+    address: paths.containerdAddress,
+    runPath: paths.runPath,
+    runtimeDir: paths.runtimeDir,
+  });
+}

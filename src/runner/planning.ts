@@ -1,0 +1,100 @@
+/**
+ * The part of plan, apply, destroy and graph that is the same for all four: turning flags into
+ * planner options, reading the actual state (refreshed from the host, or empty), planning, and
+ * the notes kuke adds to a plan about the host (an interrupted apply).
+ */
+import type { Host } from "../engine/host.js";
+import { type Address, type DesiredState, KukeError, tryParseAddress } from "../model/index.js";
+import { type ActualState, actualState, type Plan, plan } from "../planner/index.js";
+import { refresh, refreshScopeOf } from "../refresh/index.js";
+import type { JournalStore } from "../state/index.js";
+import { defaultProject } from "./project.js";
+
+/** What a user asks of a plan (the flags of `kuke plan`/`apply`/`destroy`). */
+export interface PlanRequest {
+  /** Owner recorded for what is applied. @default defaultProject(desired) */
+  project?: string;
+  /** @default false */
+  prune?: boolean;
+  /** Address strings (`cell/r/s/t/c`). @default [] */
+  targets?: string[];
+  /** Address strings to force-replace. @default [] */
+  replace?: string[];
+  /** @default false */
+  destroy?: boolean;
+  /**
+   * Read the host first. When false nothing is read at all — not even kuke's records — and the
+   * plan is made against an empty host (what applying to a fresh host would do). @default true
+   */
+  refresh?: boolean;
+}
+
+/** Parses `--target`/`--replace` values. @throws KukeError `usage` naming the flag and the problem. */
+export function parseAddressFlags(flag: string, values: readonly string[]): Address[] {
+  return values.map((v) => {
+    const r = tryParseAddress(v);
+    if (!r.ok) {
+      throw new KukeError("usage", `${flag} '${v}' is not an address: ${r.problem}`, {
+        remedy: `pass an address such as ${flag} cell/<realm>/<space>/<stack>/<cell>`,
+      });
+    }
+    return r.address;
+  });
+}
+
+/** The actual state of a host with nothing on it. */
+export function emptyActual(): ActualState {
+  return actualState({
+    records: {},
+    namespaces: {},
+    cgroups: [],
+    networks: {},
+    netnsPinned: [],
+    attachments: {},
+    egressChains: [],
+  });
+}
+
+/** Reads the host for `desired` (the realms' namespaces and the declared cgroups, plus all records). */
+export function refreshFor(
+  host: Host,
+  desired: DesiredState,
+  onWarning?: (e: KukeError) => void,
+): Promise<ActualState> {
+  return refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) });
+}
+
+/** Plans `desired` against `actual` as `request` says; `now` stamps the plan. */
+export function planFor(desired: DesiredState, actual: ActualState, request: PlanRequest, now = new Date()): Plan {
+  return plan(desired, actual, {
+    project: request.project ?? defaultProject(desired),
+    prune: request.prune ?? false,
+    targets: parseAddressFlags("--target", request.targets ?? []),
+    replace: parseAddressFlags("--replace", request.replace ?? []),
+    destroy: request.destroy ?? false,
+    refresh: request.refresh ?? true,
+    now: now.toISOString(),
+  });
+}
+
+/**
+ * Adds a warning to `plan` when the last apply on this run path was interrupted (killed, or
+ * cancelled before it could finish its journal), so the user knows why the plan repairs things.
+ */
+export async function noteInterruptedApply(plan: Plan, journal: JournalStore): Promise<void> {
+  const last = await journal.lastUnfinished();
+  if (last === undefined) return;
+  const ended = new Set(last.steps.filter((s) => s.event === "end").map((s) => s.step));
+  const done = last.steps.filter((s) => s.event === "end" && s.status === "succeeded").length;
+  const running = last.steps.filter((s) => s.event === "start" && !ended.has(s.step)).map((s) => s.address);
+  plan.errors.push({
+    severity: "warning",
+    code: "cancelled",
+    summary: `the last apply (${last.applyId}, started ${new Date(last.startedAt).toISOString()}) was interrupted`,
+    detail: [
+      `${done} step(s) had completed.`,
+      ...(running.length > 0 ? [`Running when it stopped: ${[...new Set(running)].join(", ")}`] : []),
+      "This plan was made from a fresh look at the host and repairs what it left.",
+    ].join("\n"),
+  });
+}

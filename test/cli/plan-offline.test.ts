@@ -1,0 +1,147 @@
+/**
+ * plan / show / graph / apply flag handling without a host: `--refresh=false` plans against an
+ * empty host and never contacts containerd (the address given does not exist), and apply refuses
+ * what it must refuse before it reads anything.
+ */
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { onTeardown } from "../harness/teardown.js";
+import { runKuke } from "./capture.js";
+
+const t = suite("cli/plan-offline");
+const repo = fileURLToPath(new URL("../../..", import.meta.url));
+const fixture = (p: string) => join(repo, "fixtures", p);
+let dir = "";
+let env: Record<string, string> = {};
+
+t.before(async () => {
+  dir = await mkdtemp("/tmp/kuke-cli-plan-");
+  onTeardown(`rm ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  env = {
+    KUKE_RUN_PATH: join(dir, "run"),
+    KUKE_RUNTIME_DIR: join(dir, "runtime"),
+    KUKE_CONTAINERD_ADDRESS: join(dir, "no-containerd.sock"),
+  };
+});
+t.after(() => rm(dir, { recursive: true, force: true }));
+
+const kuke = (argv: string[], opts: { tty?: boolean; stdin?: string } = {}) => runKuke(argv, { env, ...opts });
+
+t("plan --refresh=false plans a first apply without touching the host", async () => {
+  const r = await kuke(["plan", "--refresh=false", "-f", fixture("examples/stack.yaml")]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, "Plan: 10 to add, 0 to change, 0 to replace, 0 to destroy.");
+  assert.match(r.stdout, "container/demo/apps/shop/web/httpd will be created");
+  const detailed = await kuke(["plan", "--refresh=false", "--detailed-exitcode", "-f", fixture("examples/stack.yaml")]);
+  assert.is(detailed.code, 2);
+});
+
+t("plan --json prints the versioned plan with the derived project", async () => {
+  const r = await kuke(["plan", "--refresh=false", "--json", "-f", fixture("examples/multi-space.yaml")]);
+  assert.is(r.code, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  assert.is(plan.format_version, "1");
+  assert.is(plan.options.refresh, false);
+  assert.is(plan.options.project, "acme");
+  assert.not.match(r.stdout, "s3cret-registry-pass");
+});
+
+t("--project overrides the derived project", async () => {
+  const r = await kuke(["plan", "--refresh=false", "--json", "--project", "p1", "-f", fixture("examples/stack.yaml")]);
+  assert.is(JSON.parse(r.stdout).options.project, "p1");
+});
+
+t("invalid files: exit 65 with the validator's output, nothing planned", async () => {
+  const r = await kuke(["plan", "--refresh=false", "-f", fixture("invalid/two-roots.yaml")]);
+  assert.is(r.code, 65);
+  assert.is(r.stdout, "");
+  assert.match(r.stderr, "validation failed:");
+});
+
+t("bad flag values are usage errors (64)", async () => {
+  const f = fixture("examples/stack.yaml");
+  for (const argv of [
+    ["plan", "--refresh=maybe", "-f", f],
+    ["plan", "--refresh=false", "--target", "cell/demo", "-f", f],
+    ["plan", "--refresh=false", "--replace", "pod/x", "-f", f],
+    ["plan", "--refresh=false"],
+    ["apply", "--auto-approve", "--max-impact", "huge", "-f", f],
+    ["apply", "--auto-approve", "--parallelism", "0", "-f", f],
+    ["apply", "--auto-approve", "--lock-timeout", "soon", "-f", f],
+    ["apply", "--auto-approve"],
+    ["apply", "--auto-approve", "-f", f, join(dir, "x.plan")],
+  ]) {
+    const r = await kuke(argv);
+    assert.is(r.code, 64, `${argv.join(" ")}: ${r.stderr}`);
+    assert.not.match(r.stderr, "this is a bug");
+  }
+});
+
+t("apply without a terminal and without --auto-approve refuses (64) before reading the host", async () => {
+  const r = await kuke(["apply", "-f", fixture("examples/stack.yaml")]);
+  assert.is(r.code, 64);
+  assert.match(r.stderr, "standard input is not a terminal");
+  assert.match(r.stderr, "--auto-approve");
+  const d = await kuke(["destroy", "-f", fixture("examples/stack.yaml")]);
+  assert.is(d.code, 64);
+});
+
+t("apply with an unreachable containerd: exit 1 with a remedy", async () => {
+  const r = await kuke(["apply", "--auto-approve", "-f", fixture("examples/stack.yaml")]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, "containerd does not answer");
+  assert.match(r.stderr, "kuke init --managed-containerd");
+});
+
+t("plan --out writes a 0600 plan file without passwords; show renders it as plan did", async () => {
+  const file = join(dir, "multi.plan");
+  const args = ["plan", "--refresh=false", "-f", fixture("examples/multi-space.yaml")];
+  const r = await kuke([...args, "--out", file]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `Saved the plan to ${file}`);
+  assert.is((await stat(file)).mode & 0o777, 0o600);
+  const text = await readFile(file, "utf8");
+  assert.not.match(text, "s3cret-registry-pass");
+  const saved = JSON.parse(text);
+  assert.is(saved.saved_plan_version, "1");
+  assert.equal(
+    saved.sources.map((s: { file: string }) => s.file),
+    [fixture("examples/multi-space.yaml")],
+  );
+  assert.match(saved.desired.realms[0].spec.registryCredentials[0].password, /^sha256:[0-9a-f]{64}$/);
+
+  const plain = await kuke(args);
+  const shown = await kuke(["show", file]);
+  assert.is(shown.code, 0);
+  assert.is(shown.stdout, plain.stdout);
+  const json = await kuke(["show", file, "--json"]);
+  assert.equal(JSON.parse(json.stdout), saved.plan);
+});
+
+t("show refuses a file that is not a kuke plan", async () => {
+  const r = await kuke(["show", fixture("examples/stack.yaml")]);
+  assert.is(r.code, 64);
+  assert.match(r.stderr, "is not a kuke plan file");
+  const missing = await kuke(["show", join(dir, "nope.plan")]);
+  assert.is(missing.code, 1);
+});
+
+t("graph --refresh=false prints the step graph as DOT", async () => {
+  const r = await kuke(["graph", "--refresh=false", "-f", fixture("examples/stack.yaml")]);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('digraph "kuke" {'));
+  assert.match(
+    r.stdout,
+    '"container.create:container/demo/apps/shop/web/httpd" [label="container.create\\ncontainer/demo/apps/shop/web/httpd"]',
+  );
+  assert.match(r.stdout, '"task.start:container/demo/apps/shop/web/root" -> "netns.pin:cell/demo/apps/shop/web"');
+  const destroy = await kuke(["graph", "--refresh=false", "--destroy", "-f", fixture("examples/stack.yaml")]);
+  assert.is(destroy.code, 0);
+  // Nothing exists on an empty host, so a destroy has no steps.
+  assert.not.match(destroy.stdout, "->");
+});
+
+t.run();

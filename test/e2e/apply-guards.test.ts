@@ -1,0 +1,215 @@
+/**
+ * What apply refuses or reports besides success, on the real host: a held lock (6), a plan beyond
+ * --max-impact (5), a step that fails (3, with the partial-failure report), Ctrl-C (8), and the
+ * note a plan carries after an apply was interrupted.
+ */
+import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { runCli } from "../../src/cli/cli.js";
+import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
+import { NetworkExecutor } from "../../src/executors/cni/index.js";
+import { cellAddress, cgroupPath } from "../../src/model/index.js";
+import { RunLock, runPathLayout } from "../../src/state/index.js";
+import { runKuke } from "../cli/capture.js";
+import { buildBusyboxArchive } from "../harness/busybox-image.js";
+import { sharedContainerd } from "../harness/containerd.js";
+import { leakCheck, runId } from "../harness/netns.js";
+import { onTeardown } from "../harness/teardown.js";
+import { removeContainers } from "./stack-host.js";
+
+const t = suite("e2e/apply-guards");
+const realm = `g${runId()}`;
+let dir = "";
+let env = { KUKE_RUN_PATH: "", KUKE_RUNTIME_DIR: "", KUKE_CONTAINERD_ADDRESS: "" };
+let manifest = "";
+const CELLS = ["good", "bad"];
+
+function stack(goodImage: string, badImage: string): string {
+  // The container is the cell's root, so a missing image stops the cell before anything of it runs.
+  const cell = (name: string, image: string) => `---
+kind: Cell
+metadata: {name: ${name}}
+spec:
+  realmId: ${realm}
+  spaceId: net
+  stackId: st
+  containers:
+    - {id: app, root: true, image: "${image}", command: /bin/sleep, args: ["3600"]}
+`;
+  return `kind: Realm
+metadata: {name: ${realm}}
+---
+kind: Space
+metadata: {name: net}
+spec: {realmId: ${realm}}
+---
+kind: Stack
+metadata: {name: st}
+spec: {realmId: ${realm}, spaceId: net}
+${cell("good", goodImage)}${cell("bad", badImage)}`;
+}
+
+const BUSYBOX = "docker.io/library/busybox:latest";
+// Loopback port 1: nothing listens, so the pull fails at once without leaving the host.
+const UNPULLABLE = "127.0.0.1:1/kuke-test/missing:1";
+
+const kuke = (argv: string[], opts: { tty?: boolean; stdin?: string } = {}) => runKuke(argv, { env, ...opts });
+
+async function cleanup(): Promise<void> {
+  if (dir === "" || !existsSync(dir)) return;
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
+  await kuke(["destroy", "--auto-approve", "-f", manifest]).catch(() => undefined);
+  const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
+  for (const c of CELLS) {
+    await net.detach(cellAddress(realm, "net", "st", c)).catch(() => undefined);
+    await net.unpin(cellAddress(realm, "net", "st", c)).catch(() => undefined);
+  }
+  await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
+  await removeContainers(env.KUKE_CONTAINERD_ADDRESS, `${realm}.kukeon.io`);
+  await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+}
+
+t.before(async () => {
+  const ctd = await sharedContainerd();
+  dir = await mkdtemp("/tmp/kuke-e2e-guards-");
+  onTeardown(`e2e guards ${realm}`, cleanup);
+  manifest = join(dir, "stack.yaml");
+  env = { KUKE_RUN_PATH: join(dir, "run"), KUKE_RUNTIME_DIR: join(dir, "rt"), KUKE_CONTAINERD_ADDRESS: ctd.address };
+  const load = await kuke(["image", "load", await buildBusyboxArchive(dir), "--realm", realm]);
+  assert.is(load.code, 0, load.stderr);
+});
+t.after(cleanup);
+
+t("another kuke holding the lock: apply waits, then exits 6 naming the holder", async () => {
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
+  const held = await new RunLock(runPathLayout(env.KUKE_RUN_PATH)).acquire({ command: "test holder" });
+  try {
+    const r = await kuke(["apply", "--auto-approve", "--lock-timeout", "300ms", "-f", manifest]);
+    assert.is(r.code, 6, r.stderr);
+    assert.match(r.stderr, `Waiting for the run-path lock held by pid ${process.pid}`);
+    assert.match(r.stderr, "another kuke holds the lock");
+  } finally {
+    await held.release();
+  }
+});
+
+/** A stdout that presses Ctrl-C (through the context's interrupt source) once the first step has started. */
+class InterruptingStream extends Writable {
+  text = "";
+  readonly ctrlC = new EventEmitter();
+  private sent = false;
+  override _write(chunk: Buffer, _e: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    if (!this.sent && this.text.includes("…")) {
+      this.sent = true;
+      this.ctrlC.emit("interrupt");
+    }
+    done();
+  }
+}
+
+t("Ctrl-C: running steps finish, nothing new starts, exit 8; the next apply completes", async () => {
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
+  const stdout = new InterruptingStream();
+  const stderr = new InterruptingStream();
+  const code = await runCli(["apply", "--auto-approve", "-f", manifest], {
+    stdin: Readable.from([]),
+    stdout,
+    stderr,
+    env,
+    colorDepth: 1,
+    interrupts: {
+      on: (l: () => void) => stdout.ctrlC.on("interrupt", l),
+      off: (l: () => void) => stdout.ctrlC.off("interrupt", l),
+    },
+  } as Parameters<typeof runCli>[1]);
+  assert.is(code, 8, stdout.text + stderr.text);
+  assert.match(stderr.text, "Interrupt received");
+  assert.match(stderr.text, "Apply cancelled");
+  assert.match(stderr.text, "Not started:");
+  const r = await kuke(["apply", "--auto-approve", "-f", manifest]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is((await kuke(["plan", "--detailed-exitcode", "-f", manifest])).code, 0);
+});
+
+t("a failing step: the rest finishes, the report lists root causes and skips, exit 3", async () => {
+  await writeFile(manifest, stack(BUSYBOX, UNPULLABLE));
+  const r = await kuke(["apply", "--auto-approve", "-f", manifest]);
+  assert.is(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stderr, "Apply partly failed.");
+  assert.match(r.stderr, /Failed \(root causes\):\n {2}realm\/g[0-9a-f]+ \[image\.ensure\]: /);
+  assert.match(r.stderr, "Skipped (a step they depend on failed):");
+  assert.match(r.stderr, `container/${realm}/net/st/bad/app`);
+  // The good cell is independent of the failure: it is neither failed nor skipped, and keeps running.
+  assert.not.match(r.stderr.slice(0, r.stderr.indexOf("Succeeded")), `net/st/good`);
+  // A new plan still has the bad cell to do, and nothing of the good one.
+  const plan = await kuke(["plan", "--detailed-exitcode", "-f", manifest]);
+  assert.is(plan.code, 2);
+  assert.match(plan.stdout, new RegExp(`cell/${realm}/net/st/bad (must be replaced|will be created)`), plan.stdout);
+  assert.not.match(plan.stdout, `net/st/good`);
+});
+
+t("--max-impact refuses a plan that replaces containers (exit 5), changing nothing", async () => {
+  await writeFile(manifest, stack("registry.local/other:1", BUSYBOX));
+  const r = await kuke(["apply", "--auto-approve", "--max-impact", "restart", "-f", manifest]);
+  assert.is(r.code, 5, r.stderr);
+  assert.match(r.stderr, "exceeds --max-impact restart");
+  assert.match(r.stderr, `container/${realm}/net/st/good/app: replace (recreate)`);
+  assert.not.match(r.stdout, "Creating…");
+});
+
+t("after an apply that was killed, plan notes it", async () => {
+  let dead = 4_000_000;
+  while (existsSync(`/proc/${dead}`)) dead--;
+  const journal = join(env.KUKE_RUN_PATH, "journal");
+  await mkdir(journal, { recursive: true });
+  const begin = {
+    t: Date.now(),
+    event: "begin",
+    applyId: "20260101T000000000Z-abcdef",
+    pid: dead,
+    host: hostname(),
+    meta: {},
+  };
+  const start = {
+    t: Date.now(),
+    event: "start",
+    step: `task.start:cell/${realm}/net/st/good`,
+    address: `cell/${realm}/net/st/good`,
+  };
+  await writeFile(
+    join(journal, "20260101T000000000Z-abcdef.jsonl"),
+    `${JSON.stringify(begin)}\n${JSON.stringify(start)}\n`,
+  );
+  const r = await kuke(["plan", "-f", manifest]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, "the last apply (20260101T000000000Z-abcdef");
+  assert.match(r.stdout, `Running when it stopped: cell/${realm}/net/st/good`);
+});
+
+t("destroy leaves nothing behind", async () => {
+  const r = await kuke(["destroy", "--auto-approve", "-f", manifest]);
+  assert.is(r.code, 0, r.stderr);
+  const leaks = await leakCheck({
+    network: {
+      executor: new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR }),
+      realm,
+      space: "net",
+      cells: CELLS.map((c) => cellAddress(realm, "net", "st", c)),
+    },
+    cgroups: {
+      driver: await detectCgroupDriver(),
+      paths: [cgroupPath(realm), ...CELLS.map((c) => cgroupPath(realm, "net", "st", c, "app"))],
+    },
+  });
+  assert.equal(leaks, []);
+});
+
+t.run();

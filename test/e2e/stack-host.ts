@@ -1,0 +1,126 @@
+/**
+ * A temporary kuke host for end-to-end tests: the shared test containerd, a fresh run path and
+ * runtime dir, the busybox image and a copy of `fixtures/examples/stack.yaml` whose realm is
+ * renamed to a unique name. `cleanup()` destroys through kuke and then removes by hand whatever
+ * is left (network, pins, cgroups, files); it is also registered with `onTeardown`.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
+import { NetworkExecutor } from "../../src/executors/cni/index.js";
+import { type ContainerRecord, createContainerdExecutor } from "../../src/executors/containerd/executor.js";
+import { cellAddress, cgroupPath, containerAddress, containerdId } from "../../src/model/index.js";
+import { type KukeRun, runKuke } from "../cli/capture.js";
+import { buildBusyboxArchive } from "../harness/busybox-image.js";
+import { sharedContainerd, type TestContainerd } from "../harness/containerd.js";
+import { runId } from "../harness/netns.js";
+import { onTeardown } from "../harness/teardown.js";
+
+const repo = fileURLToPath(new URL("../../..", import.meta.url));
+export const STACK_FIXTURE = join(repo, "fixtures", "examples", "stack.yaml");
+export const SPACE = "apps";
+export const STACK = "shop";
+export const CELLS = { web: ["root", "httpd", "ticker"], worker: ["main", "helper"] } as const;
+
+export interface StackHost {
+  realm: string;
+  namespace: string;
+  dir: string;
+  manifest: string;
+  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string; KUKE_CONTAINERD_ADDRESS: string };
+  containerd: TestContainerd;
+  kuke(argv: string[], opts?: { tty?: boolean; stdin?: string }): Promise<KukeRun>;
+  /** Rewrites the manifest: the fixture with the realm renamed, then `edit` applied to the text. */
+  writeManifest(edit?: (text: string) => string): Promise<void>;
+  /** kuke's containers in the realm's namespace, by containerd id. */
+  containers(): Promise<Map<string, ContainerRecord>>;
+  /** The containerd id of `<cell>/<container>`. */
+  idOf(cell: string, container: string): string;
+  cleanup(): Promise<void>;
+}
+
+export async function stackHost(): Promise<StackHost> {
+  const containerd = await sharedContainerd();
+  const realm = `e2e${runId()}`;
+  const namespace = `${realm}.kukeon.io`;
+  const dir = await mkdtemp("/tmp/kuke-e2e-");
+  const manifest = join(dir, "stack.yaml");
+  const env = {
+    KUKE_RUN_PATH: join(dir, "run"),
+    KUKE_RUNTIME_DIR: join(dir, "runtime"),
+    KUKE_CONTAINERD_ADDRESS: containerd.address,
+  };
+  const fixture = readFileSync(STACK_FIXTURE, "utf8");
+  let cleaned = false;
+  const host: StackHost = {
+    realm,
+    namespace,
+    dir,
+    manifest,
+    env,
+    containerd,
+    kuke: (argv, opts = {}) => runKuke(argv, { env, ...opts }),
+    async writeManifest(edit = (t) => t) {
+      await writeFile(manifest, edit(fixture.replace(/\bdemo\b/g, realm)));
+    },
+    async containers() {
+      const ex = createContainerdExecutor(containerd.address, { runcRoot: containerd.runcRoot });
+      try {
+        return new Map((await ex.listContainers(namespace)).map((c) => [c.id, c]));
+      } finally {
+        ex.close();
+      }
+    },
+    idOf: (cell, container) => containerdId(containerAddress(realm, SPACE, STACK, cell, container)),
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      await host.kuke(["destroy", "--auto-approve", "-f", manifest]).catch(() => undefined);
+      const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
+      for (const cell of Object.keys(CELLS)) {
+        const a = cellAddress(realm, SPACE, STACK, cell);
+        await net.detach(a).catch(() => undefined);
+        await net.unpin(a).catch(() => undefined);
+      }
+      await net.removeEgress(realm, SPACE).catch(() => undefined);
+      await net.removeSpaceNetwork(realm, SPACE).catch(() => undefined);
+      await removeContainers(containerd.address, namespace);
+      const driver = await detectCgroupDriver();
+      await driver.remove(cgroupPath(realm)).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  onTeardown(`e2e host ${realm}`, () => host.cleanup());
+  await host.writeManifest();
+  const archive = await buildBusyboxArchive(dir);
+  const load = await host.kuke(["image", "load", archive, "--realm", realm]);
+  if (load.code !== 0) throw new Error(`image load failed: ${load.stderr}`);
+  return host;
+}
+
+/** Waits until `check` is true (polling every 50 ms), failing after `ms`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `/proc/PID/environ` as `K=V` strings. */
+export async function environOf(pid: number): Promise<string[]> {
+  return (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").filter((l) => l !== "");
+}
+
+/** Stops and deletes every kuke container left in `namespace` (cleanup after a failed test). */
+export async function removeContainers(address: string, namespace: string): Promise<void> {
+  const ex = createContainerdExecutor(address);
+  try {
+    const left = await ex.listContainers(namespace).catch(() => []);
+    for (const c of left) await ex.deleteContainer(namespace, c.id, { graceMs: 0 }).catch(() => undefined);
+  } finally {
+    ex.close();
+  }
+}
