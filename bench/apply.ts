@@ -1,15 +1,21 @@
 /**
- * `npm run bench -- apply [--cells 10,50]`: kuke apply / no-op plan / destroy of N cells (a
+ * `npm run bench -- apply [--cells 10,50] [--parallelism N] [--timings] [--phases] [--profile DIR] [--podman]`: kuke apply /
+ * no-op plan / destroy of N cells (a
  * synthesized pause root + 2 busybox containers each, one space, one stack) on a private
  * containerd with temporary run path and runtime dir, against the same containerd operations done
  * one after another with the containerd executor in the same run (create+start root and 2
  * containers per cell, then stop+delete). The no-op plan runs as a separate
  * `node dist/src/cli/main.js plan` process, so Node start-up is included.
- * Prints ms per cell and the ratios; removes everything it made.
+ * Prints ms per cell and the ratios; removes everything it made. The no-op plan is run 3 times
+ * (the median is shown) next to `kuke version`, the process start-up floor. `--timings` adds, per
+ * step kind, how long apply's and destroy's steps took (from the apply journal); `--profile DIR`
+ * runs the plan processes under `node --cpu-prof` and writes the profiles to DIR; `--phases`
+ * times each part of refresh + plan in this process (`bench/plan-phases.ts`); `--podman` then runs
+ * `bench/podman.ts` for the same sizes and prints kuke/podman ratios (DESIGN §7).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -24,6 +30,9 @@ import { pauseImageSource } from "../src/executors/containerd/pause-image.js";
 import { cellAddress, cgroupPath, PAUSE_IMAGE } from "../src/model/index.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { minimalOciSpec, startContainerd, type TestContainerd } from "../test/harness/containerd.js";
+import { formatTimings, latestJournalTimings } from "./journal-timings.js";
+import { planPhases } from "./plan-phases.js";
+import { podmanFigures } from "./podman.js";
 
 const run = promisify(execFile);
 const MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -57,12 +66,52 @@ spec:
   return `${docs.join("\n---\n")}\n`;
 }
 
+/** Median of a few timings of a separate kuke process (start-up included). */
+async function processMs(argv: string[], env: Record<string, string>, profileDir?: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+    times.push(
+      await timed(() =>
+        run(process.execPath, [...node, MAIN_JS, ...argv], { env: { ...process.env, ...env } }).catch(
+          (e: { code?: number }) => {
+            // `plan --detailed-exitcode` exits 2 when the stack is not converged: a bug worth seeing.
+            throw new Error(`kuke ${argv.join(" ")} exited ${e.code}`);
+          },
+        ),
+      ),
+    );
+  }
+  return times.sort((a, b) => a - b)[1] as number;
+}
+
 async function kuke(argv: string[], env: Record<string, string>): Promise<number> {
   const out = new Sink();
   const err = new Sink();
   const code = await runCli(argv, { stdin: Readable.from([]), stdout: out, stderr: err, env, colorDepth: 1 });
   if (code !== 0) throw new Error(`kuke ${argv.join(" ")} exited ${code}:\n${out.text}\n${err.text}`);
   return code;
+}
+
+/** CPU time of this process's waited-for children (`cutime` + `cstime` of `/proc/self/stat`), ms. */
+async function childrenCpuMs(): Promise<number> {
+  const stat = await readFile("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 16 and 17 of proc(5), counted from the state field (3) after the command name.
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+}
+
+/** Busy and total jiffies of all cores (`/proc/stat`), to tell a CPU-bound run from a waiting one. */
+async function hostCpu(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile("/proc/stat", "utf8")).split("\n")[0] as string;
+  const v = line.split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+function busyPercent(a: { busy: number; total: number }, b: { busy: number; total: number }): string {
+  return (((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100).toFixed(0);
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -75,6 +124,7 @@ interface Row {
   cells: number;
   apply: number;
   plan: number;
+  version: number;
   destroy: number;
   directCreate: number;
   directDelete: number;
@@ -133,8 +183,16 @@ async function direct(ctd: TestContainerd, work: string, cells: number, tag: str
 }
 
 export async function main(args: string[]): Promise<void> {
-  const at = args.indexOf("--cells");
-  const sizes = (at >= 0 ? (args[at + 1] ?? "") : "10,50")
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const parallelism = flag("--parallelism");
+  const profileDir = flag("--profile");
+  const showTimings = args.includes("--timings");
+  const showPhases = args.includes("--phases");
+  const timings: string[] = [];
+  const sizes = (flag("--cells") ?? "10,50")
     .split(",")
     .map(Number)
     .filter((n) => n > 0);
@@ -165,15 +223,43 @@ export async function main(args: string[]): Promise<void> {
         await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
       });
       await kuke(["image", "load", await buildBusyboxArchive(work), "--realm", realm], env);
-      const apply = await timed(() => kuke(["apply", "--auto-approve", "-f", file], env));
-      const plan = await timed(() =>
-        run(process.execPath, [MAIN_JS, "plan", "--detailed-exitcode", "-f", file], {
-          env: { ...process.env, ...env },
-        }),
+      const par = parallelism !== undefined ? ["--parallelism", parallelism] : [];
+      const cpuBefore = process.cpuUsage();
+      const childrenBefore = await childrenCpuMs();
+      const hostBefore = await hostCpu();
+      const apply = await timed(() => kuke(["apply", "--auto-approve", ...par, "-f", file], env));
+      const cpu = process.cpuUsage(cpuBefore);
+      const children = (await childrenCpuMs()) - childrenBefore;
+      timings.push(
+        `apply of ${cells} cells: kuke's own process used ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU ` +
+          `(user ${(cpu.user / 1000).toFixed(0)}, system ${(cpu.system / 1000).toFixed(0)}) in ${apply.toFixed(0)} ms, ` +
+          `the processes it ran (CNI plugins, ip, iptables) ${children.toFixed(0)} ms; ` +
+          `the host's cores were ${busyPercent(hostBefore, await hostCpu())}% busy`,
       );
-      const destroy = await timed(() => kuke(["destroy", "--auto-approve", "-f", file], env));
+      const applyTimings = await latestJournalTimings(env.KUKE_RUN_PATH);
+      const plan = await processMs(["plan", "--detailed-exitcode", "-f", file], env, profileDir);
+      if (showPhases) {
+        const phases = await planPhases(file, env);
+        timings.push(
+          `no-op refresh + plan of ${cells} cells, in process (ms):`,
+          ...Object.entries(phases).map(([k, v]) => `  ${k.padEnd(26)} ${v.toFixed(1).padStart(8)}`),
+        );
+      }
+      const version = await processMs(["version"], env);
+      const hostBeforeDestroy = await hostCpu();
+      const destroy = await timed(() => kuke(["destroy", "--auto-approve", ...par, "-f", file], env));
+      timings.push(
+        `destroy of ${cells} cells: the host's cores were ${busyPercent(hostBeforeDestroy, await hostCpu())}% busy`,
+      );
+      const destroyTimings = await latestJournalTimings(env.KUKE_RUN_PATH);
+      if (showTimings && applyTimings && destroyTimings) {
+        timings.push(
+          formatTimings(`apply of ${cells} cells`, applyTimings),
+          formatTimings(`destroy of ${cells} cells`, destroyTimings),
+        );
+      }
       const [directCreate, directDelete] = await direct(ctd, work, cells, tag);
-      rows.push({ cells, apply, plan, destroy, directCreate, directDelete });
+      rows.push({ cells, apply, plan, version, destroy, directCreate, directDelete });
     }
   } finally {
     for (const c of cleanups) await c();
@@ -183,7 +269,7 @@ export async function main(args: string[]): Promise<void> {
   const f = (n: number) => n.toFixed(1).padStart(9);
   const lines = [
     "kuke apply / plan / destroy vs the same containerd operations done one by one (ms; per cell = total / cells)",
-    ["cells", "apply/cell", "direct/cell", "ratio", "plan(ms)", "destroy/cell", "direct/cell", "ratio"]
+    ["cells", "apply/cell", "direct/cell", "ratio", "plan(ms)", "version(ms)", "destroy/cell", "direct/cell", "ratio"]
       .map((h) => h.padStart(h === "cells" ? 5 : 12))
       .join(" "),
   ];
@@ -195,6 +281,7 @@ export async function main(args: string[]): Promise<void> {
         f(r.directCreate / r.cells).padStart(12),
         (r.apply / r.directCreate).toFixed(2).padStart(12),
         f(r.plan).padStart(12),
+        f(r.version).padStart(12),
         f(r.destroy / r.cells).padStart(12),
         f(r.directDelete / r.cells).padStart(12),
         (r.destroy / r.directDelete).toFixed(2).padStart(12),
@@ -202,8 +289,32 @@ export async function main(args: string[]): Promise<void> {
     );
   }
   lines.push(
-    "apply/destroy include refresh, planning, CNI and cgroups (kuke, parallelism 10); direct is containerd only, sequential.",
-    "plan is a separate `node dist/src/cli/main.js plan` process (start-up included) on the unchanged stack.",
+    `apply/destroy include refresh, planning, CNI and cgroups (kuke, parallelism ${parallelism ?? "default"}); direct is containerd only, sequential.`,
+    "plan is a separate `node dist/src/cli/main.js plan` process (start-up included) on the unchanged stack, median of 3;",
+    "version is `kuke version` the same way: the process start-up floor.",
+    ...timings,
   );
+  if (args.includes("--podman")) {
+    // After kuke's figures, on a host where kuke's containerd is gone again.
+    lines.push("", "podman kube play / kube down of the same pods in the same run (DESIGN §7: kuke ≤ 0.4× podman)");
+    lines.push(
+      ["cells", "podman up(ms)", "kuke/podman", "podman down(ms)", "kuke/podman"].map((h) => h.padStart(15)).join(""),
+    );
+    for (const p of await podmanFigures(sizes)) {
+      const r = rows.find((x) => x.cells === p.cells);
+      if (r === undefined) continue;
+      lines.push(
+        [
+          String(p.cells),
+          p.up.toFixed(0),
+          (r.apply / p.up).toFixed(2),
+          p.down.toFixed(0),
+          (r.destroy / p.down).toFixed(2),
+        ]
+          .map((c) => c.padStart(16))
+          .join(""),
+      );
+    }
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
 }
