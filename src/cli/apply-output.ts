@@ -27,12 +27,14 @@ const VERBS: Record<StepKind, [string, string] | undefined> = {
   "container.delete": ["Destroying", "Destruction complete"],
   "task.start": ["Starting", "Started"],
   "task.stop": ["Stopping", "Stopped"],
+  "task.kill": ["Signalling", "Signalled"],
   "netns.pin": ["Pinning network namespace", "Network namespace pinned"],
   "netns.unpin": ["Unpinning network namespace", "Network namespace unpinned"],
   "cni.attach": ["Attaching to network", "Attached"],
   "cni.detach": ["Detaching from network", "Detached"],
   "record.write": undefined,
   "record.delete": undefined,
+  "record.run-state": undefined,
 };
 
 function seconds(ms: number): string {
@@ -43,6 +45,11 @@ function seconds(ms: number): string {
 export function progressPrinter(out: OutputStream, color: boolean): (e: EngineEvent) => void {
   const c = new Chalk({ level: color ? 1 : 0 });
   return (e) => {
+    // Notes are things a user should know that are not failures (a namespace kept for its images).
+    if (e.type === "note") {
+      out.write(`${c.bold(`${e.address}:`)} ${c.yellow(e.text)}\n`);
+      return;
+    }
     const verbs = VERBS[e.kind];
     if (verbs === undefined) return;
     const tag = c.dim(`[${e.kind}]`);
