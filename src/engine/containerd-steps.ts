@@ -1,6 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { pauseImageSource } from "../executors/containerd/pause-image.js";
-import { pullImageSource } from "../executors/registry/pull.js";
 import {
   addressPath,
   type CellAddress,
@@ -25,17 +23,34 @@ export const namespaceEnsure: StepHandler<"namespace.ensure"> = (ctx, s) =>
   ctx.host.containerd.ensureNamespace(s.namespace, { [LABELS.managedBy]: MANAGED_BY });
 
 /**
- * containerd refuses to delete a namespace that still holds images, and a destroyed realm takes
- * its images with it (they were loaded or pulled for it), so the images go first.
+ * Deletes the realm's namespace only when nothing but kuke's own pause image is left in it. Images
+ * a user staged (`kuke image load`, possibly on an offline host that cannot get them back) or that
+ * apply pulled stay, and so does the namespace they live in: containerd refuses to delete a
+ * namespace that holds anything. Keeping it is reported as a note, not a failure.
  */
 export const namespaceDelete: StepHandler<"namespace.delete"> = async (ctx, s) => {
   const c = ctx.host.containerd;
+  const kept: string[] = [];
   for (const image of await c.listImages(s.namespace)) {
+    if (image.name !== PAUSE_IMAGE) {
+      kept.push(image.name);
+      continue;
+    }
     await c.removeImage(s.namespace, image.name).catch((e: unknown) => {
       if (!isKukeError(e, "not-found")) throw e;
     });
   }
-  await c.deleteNamespace(s.namespace);
+  const containers = kept.length > 0 ? [] : await c.listContainers(s.namespace);
+  if (kept.length === 0 && containers.length === 0) {
+    await c.deleteNamespace(s.namespace);
+    return;
+  }
+  const a = parseAddress(s.address);
+  const what =
+    kept.length > 0
+      ? `${kept.length} image${kept.length === 1 ? "" : "s"} (kuke image rm ${kept[0]} --realm ${a.realm})`
+      : `${containers.length} container${containers.length === 1 ? "" : "s"} kuke did not record (${purgeRemedy(a)})`;
+  ctx.note(s, `namespace ${s.namespace} kept: it holds ${what}`);
 };
 
 /** Present: nothing. The pause image is built locally; anything else is pulled with the realm's logins. */
@@ -48,10 +63,13 @@ export const imageEnsure: StepHandler<"image.ensure"> = async (ctx, s) => {
     if (!isKukeError(e, "not-found")) throw e;
   }
   const realm = parseAddress(s.address).realm;
+  // The image builder and the registry client load only when an image is actually missing.
   if (name === PAUSE_IMAGE) {
+    const { pauseImageSource } = await import("../executors/containerd/pause-image.js");
     await ctx.host.containerd.importImage(s.namespace, await pauseImageSource());
   } else {
     try {
+      const { pullImageSource } = await import("../executors/registry/pull.js");
       const source = await pullImageSource(name, { credentials: s.credentials });
       await ctx.host.containerd.importImage(s.namespace, source);
     } catch (e) {

@@ -9,8 +9,25 @@ import type { Host } from "./host.js";
 import { newRunContext, type RunContext } from "./run-context.js";
 import type { StepHandler } from "./step-handler.js";
 
-/** A walk event with the step it is about (never the step itself: image steps carry credentials). */
-export type EngineEvent = WalkEvent & { kind: StepKind; address: string };
+/**
+ * Something a step wants the user to know that is neither progress nor a failure, e.g. a realm's
+ * namespace kept on destroy because it still holds images.
+ */
+export interface EngineNote {
+  type: "note";
+  /** The step that made the note. */
+  id: string;
+  kind: StepKind;
+  address: string;
+  /** One line, e.g. `namespace r.kukeon.io kept: it holds 1 image (kuke image rm REF --realm r)`. */
+  text: string;
+}
+
+/**
+ * A walk event with the step it is about (never the step itself: image steps carry credentials),
+ * or a note from a step.
+ */
+export type EngineEvent = (WalkEvent & { kind: StepKind; address: string }) | EngineNote;
 
 export interface ExecuteOptions {
   /**
@@ -50,6 +67,8 @@ export interface ExecuteResult {
   cancelled: boolean;
   /** The journal this run wrote (`<run path>/journal/<applyId>.jsonl`). */
   applyId: string;
+  /** Notes the steps made, in the order they were made (also sent to `onEvent`). */
+  notes: EngineNote[];
   status: "succeeded" | "failed" | "cancelled";
 }
 
@@ -64,7 +83,13 @@ export interface ExecuteResult {
  */
 export async function executeSteps(host: Host, steps: Step[], options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const graph = buildGraph(steps);
-  const ctx = newRunContext(host, options.env ?? process.env, options.stopGraceMs ?? 10_000);
+  const notes: EngineNote[] = [];
+  const note = (step: Step, text: string) => {
+    const n: EngineNote = { type: "note", id: step.id, kind: step.kind, address: step.address, text };
+    notes.push(n);
+    options.onEvent?.(n);
+  };
+  const ctx = newRunContext(host, options.env ?? process.env, options.stopGraceMs ?? 10_000, note);
   const journal = await host.journal.begin({ ...options.journalMeta, steps: steps.length });
   const byId = new Map(steps.map((s) => [s.id, s]));
   const ended = new Set<string>();
@@ -107,7 +132,7 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
   }
   const status = result.cancelled ? "cancelled" : failures.length > 0 ? "failed" : "succeeded";
   await journal.finish({ status, ...result.summary });
-  return { walk: result, failures, cancelled: result.cancelled, applyId: journal.applyId, status };
+  return { walk: result, failures, cancelled: result.cancelled, applyId: journal.applyId, status, notes };
 }
 
 /** Dispatches to the step's handler; anything that is not a KukeError is classified here, once. */

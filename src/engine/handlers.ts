@@ -21,6 +21,7 @@ import {
 } from "./network-steps.js";
 import { recordDelete, recordWrite } from "./record-steps.js";
 import type { HandlerTable } from "./step-handler.js";
+import { recordRunState, taskKill } from "./task-control-steps.js";
 
 /** Step kind → handler. The mapped type makes a step kind without a handler a compile error. */
 export const HANDLERS: HandlerTable = {
@@ -32,6 +33,7 @@ export const HANDLERS: HandlerTable = {
   "container.delete": containerDelete,
   "task.start": taskStart,
   "task.stop": taskStop,
+  "task.kill": taskKill,
   "cgroup.ensure": cgroupEnsure,
   "cgroup.update": cgroupUpdate,
   "cgroup.remove": cgroupRemove,
@@ -45,4 +47,5 @@ export const HANDLERS: HandlerTable = {
   "cni.detach": cniDetach,
   "record.write": recordWrite,
   "record.delete": recordDelete,
+  "record.run-state": recordRunState,
 };

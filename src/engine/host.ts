@@ -72,7 +72,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     options.containerdAddress,
     options.runcRoot !== undefined ? { runcRoot: options.runcRoot } : {},
   );
-  const inventory = hostInventory(options.containerdAddress, network);
+  const inventory = hostInventory(containerd, network);
   return {
     containerd,
     network: networkPort(network),

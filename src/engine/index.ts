@@ -1,5 +1,6 @@
 export {
   type EngineEvent,
+  type EngineNote,
   type ExecuteOptions,
   type ExecuteResult,
   executeSteps,

@@ -1,6 +1,7 @@
 import type { CniAttachment } from "../executors/cni/network-executor.js";
 import type { ResolvedImage } from "../executors/containerd/images.js";
 import { readNofileLimit } from "../executors/containerd/oci-spec-host.js";
+import type { Step } from "../planner/step-types.js";
 import type { Host } from "./host.js";
 
 /**
@@ -30,12 +31,15 @@ export interface RunContext {
   forgetImage(namespace: string, image: string): void;
   /** Pid of a running task: started in this run, else from one listing per namespace. */
   taskPid(namespace: string, containerdId: string): Promise<number | undefined>;
+  /** Tells the user something about `step` that is not a failure (shown with the run's output). */
+  note(step: Step, text: string): void;
 }
 
 export function newRunContext(
   host: Host,
   env: Readonly<Record<string, string | undefined>>,
   stopGraceMs: number,
+  note: (step: Step, text: string) => void = () => undefined,
 ): RunContext {
   const images = new Map<string, Promise<ResolvedImage>>();
   const listings = new Map<string, Promise<Map<string, number>>>();
@@ -48,6 +52,7 @@ export function newRunContext(
     containers: new Map(),
     pids: new Map(),
     hostNofile: readNofileLimit(),
+    note,
     resolveImage(namespace, image) {
       const key = `${namespace}\n${image}`;
       let p = images.get(key);

@@ -6,16 +6,19 @@ import {
   type Address,
   addressPath,
   cgroupPath,
+  containerAddress,
   containerdId,
   defaultNamespace,
   egressChainName,
   formatAddress,
+  LABELS,
+  MANAGED_BY,
   netnsName,
   networkName,
   parseAddress,
   realmAddress,
 } from "../model/index.js";
-import type { ActualResource, ActualState, HostFacts } from "./types.js";
+import type { ActualResource, ActualState, HostFacts, LabeledContainer } from "./types.js";
 
 /** The containerd namespace a realm uses: as recorded, else as its recorded spec says, else the default. */
 export function recordedNamespace(facts: HostFacts, realm: string): string {
@@ -70,5 +73,22 @@ export function actualState(facts: HostFacts): ActualState {
     }
     resources[key] = r;
   }
-  return { ...facts, resources };
+  return { ...facts, resources, labeled: labeledContainers(facts) };
+}
+
+/** kuke's containers by the address their labels name; a container with incomplete labels is not kuke's. */
+function labeledContainers(facts: HostFacts): Record<string, LabeledContainer> {
+  const out: Record<string, LabeledContainer> = {};
+  for (const namespace of Object.keys(facts.namespaces).sort()) {
+    for (const c of Object.values(facts.namespaces[namespace]!.containers)) {
+      const l = c.labels;
+      if (l[LABELS.managedBy] !== MANAGED_BY) continue;
+      const names = [l[LABELS.realm], l[LABELS.space], l[LABELS.stack], l[LABELS.cell], l[LABELS.container]];
+      if (names.some((n) => n === undefined || n === "")) continue;
+      const [realm, space, stack, cell, container] = names as [string, string, string, string, string];
+      const key = formatAddress(containerAddress(realm, space, stack, cell, container));
+      out[key] = { namespace, container: c, role: l[LABELS.role] === "root" ? "root" : "workload" };
+    }
+  }
+  return out;
 }

@@ -7,8 +7,11 @@ import { LABELS, MANAGED_BY } from "../model/index.js";
 import type { DesiredEntry } from "./resource-view.js";
 import type { ActualResource, DriftItem, FieldEffect } from "./types.js";
 
-/** The repair a drift needs: `replace-cell` replaces the enclosing cell (the namespaces died with the root). */
-export type Repair = "update" | "create" | "replace" | "replace-cell";
+/**
+ * The repair a drift needs: `replace-cell` replaces the enclosing cell (the namespaces died with
+ * the root); `none` is a finding shown in the plan and left alone (a task `kuke stop` stopped).
+ */
+export type Repair = "update" | "create" | "replace" | "replace-cell" | "none";
 
 export interface DriftFinding {
   item: DriftItem;
@@ -26,7 +29,9 @@ function finding(item: DriftItem, repair: Repair, effect: FieldEffect, restarts 
 export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftFinding[] {
   const address = entry.key;
   const out: DriftFinding[] = [];
-  if (!actual.cgroupPresent) {
+  // runc removes a container's cgroup with its task, so a container kuke stopped has none; `kuke start` makes it again.
+  const stoppedContainer = entry.kind === "container" && actual.record?.extra.runState === "stopped";
+  if (!actual.cgroupPresent && !stoppedContainer) {
     out.push(finding({ address, kind: "cgroup-missing", text: "cgroup missing" }, "update", "live"));
   }
   switch (entry.kind) {
@@ -49,7 +54,10 @@ export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftF
       break;
     }
     case "cell":
-      if (entry.hostNetwork !== true && actual.netns !== undefined) {
+      // A cell kuke stopped keeps its pin and attachment; whatever else is gone, `kuke start` rebuilds it.
+      if (actual.record?.extra.runState === "stopped") {
+        out.push(finding({ address, kind: "stopped-by-kuke", text: "stopped by kuke stop" }, "none", "none"));
+      } else if (entry.hostNetwork !== true && actual.netns !== undefined) {
         if (!actual.netns.pinned) {
           out.push(
             finding({ address, kind: "netns-missing", text: "network namespace pin missing" }, "replace-cell", "none"),
@@ -87,7 +95,9 @@ function containerDrift(entry: DesiredEntry, actual: ActualResource): DriftFindi
     out.push(finding(item, root ? "replace-cell" : "replace", "none"));
   }
   const task = c.task;
-  if (task.status === "stopped" || task.status === "missing" || task.status === "created") {
+  if (actual.record?.extra.runState === "stopped" && task.status !== "running") {
+    out.push(finding({ address, kind: "stopped-by-kuke", text: "stopped by kuke stop" }, "none", "none"));
+  } else if (task.status === "stopped" || task.status === "missing" || task.status === "created") {
     const what =
       task.status === "stopped"
         ? `task exited with code ${task.exitCode ?? "unknown"} outside kuke`

@@ -28,6 +28,8 @@ export interface Draft {
   fieldEffects: FieldChange[];
   reason: ChangeReason | undefined;
   restarts: boolean;
+  /** No record, but kuke's leftovers are on the host: it can be replaced (torn down and made again). */
+  leftover: boolean;
 }
 
 const RANK: Record<Action, number> = { noop: 0, read: 0, update: 1, create: 2, replace: 2, delete: 3 };
@@ -44,16 +46,17 @@ export function newDraft(key: string, desired: DesiredEntry | undefined, record:
     fieldEffects: [],
     reason: undefined,
     restarts: false,
+    leftover: false,
   };
 }
 
 /**
  * Raises `draft` to at least `action` and `effect`. The reason of the stronger action wins; an
  * equal action keeps the first reason given. Something without a record cannot be replaced, only
- * created.
+ * created — unless it left leftovers on the host, which the replacement tears down first.
  */
 export function raise(draft: Draft, action: Action, effect: FieldEffect, reason?: ChangeReason): void {
-  const wanted: Action = action === "replace" && draft.record === undefined ? "create" : action;
+  const wanted: Action = action === "replace" && draft.record === undefined && !draft.leftover ? "create" : action;
   const stronger = RANK[wanted] > RANK[draft.action];
   if (stronger) draft.action = wanted;
   if (reason !== undefined && (stronger || draft.reason === undefined)) draft.reason = reason;

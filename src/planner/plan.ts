@@ -15,6 +15,7 @@ import { recordedNamespace } from "./actual-state.js";
 import { detectDrift } from "./drift.js";
 import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
 import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
+import { cellContainerKeys, hasHostState, isLeftover, LEFT_BEHIND } from "./plan-leftovers.js";
 import { createRemedy, purgeRemedy } from "./remedies.js";
 import { type DesiredEntry, indexDesired } from "./resource-view.js";
 import { applyScope } from "./scope.js";
@@ -171,7 +172,15 @@ function planDesired(ctx: Context, entry: DesiredEntry): void {
   const draft = ctx.drafts.get(entry.key) ?? newDraft(entry.key, entry, record);
   ctx.drafts.set(entry.key, draft);
   if (record === undefined) {
-    draft.action = "create";
+    if ((entry.kind === "container" || entry.kind === "cell") && isLeftover(ctx.actual, entry.key)) {
+      // What is there was made by kuke but never recorded: tear it down and make it afresh.
+      draft.leftover = true;
+      ctx.drift.push({ address: entry.key, kind: "left-behind", text: LEFT_BEHIND });
+      const effect = entry.kind === "cell" ? "recreate-cell" : "recreate";
+      raise(draft, "replace", effect, { kind: "drift", text: `drift: ${LEFT_BEHIND}` });
+    } else {
+      draft.action = "create";
+    }
     return;
   }
   const role = entry.role ?? "workload";
@@ -213,6 +222,7 @@ function planDesired(ctx: Context, entry: DesiredEntry): void {
   for (const f of detectDrift(entry, actualResource)) {
     ctx.drift.push(f.item);
     const reason = { kind: "drift" as const, text: `drift: ${f.item.text}` };
+    if (f.repair === "none") continue;
     if (f.repair === "replace-cell") {
       const cell = entry.kind === "cell" ? entry.key : formatAddress(parentAddress(entry.address)!);
       replaceCell(ctx, cell, reason);
@@ -290,6 +300,14 @@ function planRemovals(ctx: Context): void {
       planDelete(ctx, key, { kind: "pruned", text: "not in configuration (pruned)" });
     }
   }
+  // A container kuke made but never recorded, in a declared cell that no longer lists it.
+  for (const key of Object.keys(ctx.actual.labeled)) {
+    if (ctx.desired.has(key) || ctx.actual.records[key] !== undefined) continue;
+    const pk = parentKey(key);
+    if (pk === undefined || ctx.desired.get(pk)?.kind !== "cell") continue;
+    ctx.drift.push({ address: key, kind: "left-behind", text: LEFT_BEHIND });
+    planDelete(ctx, key, { kind: "drift", text: `drift: ${LEFT_BEHIND}` });
+  }
 }
 
 /** Deletes `key` unless a record of another project lives inside it (deleting would break theirs). */
@@ -320,15 +338,23 @@ function foreignDescendant(ctx: Context, key: string): string | undefined {
   return undefined;
 }
 
-/** Destroy: every desired resource that exists, and what this project recorded inside it. */
+/**
+ * Destroy: every desired resource that exists, and what this project recorded inside it. A
+ * declared resource without a record but with something of it on the host (what an interrupted
+ * apply left behind) is deleted too: nobody else can have made it under kuke's names and labels.
+ */
 function planDestroy(ctx: Context): void {
   const reason = { kind: "destroy" as const, text: "destroy" };
   const visit = (key: string) => {
-    if (ctx.drafts.has(key) || ctx.actual.records[key]?.project !== ctx.options.project) return;
+    if (ctx.drafts.has(key)) return;
+    const record = ctx.actual.records[key];
+    if (record === undefined ? !hasHostState(ctx.actual, key) : record.project !== ctx.options.project) return;
     if (!planDelete(ctx, key, reason)) return;
-    for (const child of ctx.childrenOf.get(key) ?? []) visit(child);
+    const children = ctx.childrenOf.get(key) ?? [];
+    const labeled = key.startsWith("cell/") ? cellContainerKeys(ctx.actual, key) : [];
+    for (const child of new Set([...children, ...labeled])) visit(child);
   };
-  for (const key of ctx.desired.keys()) if (ctx.actual.records[key] !== undefined) visit(key);
+  for (const key of ctx.desired.keys()) visit(key);
 }
 
 /** A declared resource needs its parent declared or on the host; kuke never creates it silently. */
@@ -359,6 +385,8 @@ function checkInTheWay(ctx: Context): void {
     const ns = typeof realmNs === "string" ? realmNs : recordedNamespace(ctx.actual, a.realm);
     const id = containerdId(a);
     if (ctx.actual.namespaces[ns]?.containers[id] === undefined) continue;
+    const own = ctx.actual.labeled[entry.key];
+    if (own?.namespace === ns && own.container.id === id) continue; // kuke's leftover: replaced, see planDesired
     const text = `containerd container '${id}' in namespace '${ns}' exists but was not made by this apply`;
     ctx.drift.push({ address: entry.key, kind: "unmanaged-object", text });
     ctx.errors.push({

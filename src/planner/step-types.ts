@@ -107,6 +107,13 @@ export interface TaskStopStep extends StepBase {
   namespace: string;
   containerdId: string;
 }
+export interface TaskKillStep extends StepBase {
+  kind: "task.kill";
+  namespace: string;
+  containerdId: string;
+  /** Signal number (9 = SIGKILL). */
+  signal: number;
+}
 export interface NetnsPinStep extends StepBase {
   kind: "netns.pin";
   netnsName: string;
@@ -140,6 +147,11 @@ export interface RecordWriteStep extends StepBase {
 export interface RecordDeleteStep extends StepBase {
   kind: "record.delete";
 }
+/** Records what `kuke start|stop|kill` asked for (`extra.runState`), leaving the rest of the record alone. */
+export interface RecordRunStateStep extends StepBase {
+  kind: "record.run-state";
+  runState: "running" | "stopped";
+}
 
 export type Step =
   | NamespaceEnsureStep
@@ -157,11 +169,13 @@ export type Step =
   | ContainerDeleteStep
   | TaskStartStep
   | TaskStopStep
+  | TaskKillStep
   | NetnsPinStep
   | NetnsUnpinStep
   | CniAttachStep
   | CniDetachStep
   | RecordWriteStep
-  | RecordDeleteStep;
+  | RecordDeleteStep
+  | RecordRunStateStep;
 
 export type StepKind = Step["kind"];

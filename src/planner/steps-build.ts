@@ -132,7 +132,7 @@ function ensureCgroup(ctx: Ctx, key: string, after: Ids, resources: ContainerSpe
 }
 
 function writeRecord(ctx: Ctx, entry: DesiredEntry, after: Ids): string {
-  return add(ctx, {
+  const written = add(ctx, {
     id: id("record.write", entry.key),
     kind: "record.write",
     address: entry.key,
@@ -141,6 +141,18 @@ function writeRecord(ctx: Ctx, entry: DesiredEntry, after: Ids): string {
     view: entry.view,
     specHash: viewHash(entry.view),
   });
+  // A task this plan (re)starts runs again, so what `kuke stop` recorded no longer holds.
+  const change = ctx.changes.get(entry.key);
+  if (ctx.actual.records[entry.key]?.extra.runState === "stopped" && (built(change) || change?.restarts)) {
+    add(ctx, {
+      id: id("record.run-state", entry.key),
+      kind: "record.run-state",
+      address: entry.key,
+      dependsOn: [written],
+      runState: "running",
+    });
+  }
+  return written;
 }
 
 function payload(ctx: Ctx, entry: DesiredEntry, rootId: string | undefined, hostNetwork: boolean): ContainerPayload {
@@ -172,8 +184,18 @@ function ensureImage(ctx: Ctx, realm: string, image: string): string {
   });
 }
 
-/** cgroup → image → container.create → task.start → record.write, for one container. */
-function createContainer(ctx: Ctx, entry: DesiredEntry, p: ContainerPayload, after: Ids, cellCgroup: Ids): string {
+/**
+ * cgroup → image → container.create → task.start, and record.write once the container exists.
+ * `startAfter`: what the task needs beyond its container (a workload's network).
+ */
+function createContainer(
+  ctx: Ctx,
+  entry: DesiredEntry,
+  p: ContainerPayload,
+  after: Ids,
+  cellCgroup: Ids,
+  startAfter: Ids = [],
+): string {
   const a = entry.address as ContainerAddress;
   const cg = ensureCgroup(ctx, entry.key, [...after, ...cellCgroup], p.spec.resources);
   const image = ensureImage(ctx, a.realm, p.spec.image);
@@ -188,16 +210,23 @@ function createContainer(ctx: Ctx, entry: DesiredEntry, p: ContainerPayload, aft
     id: id("task.start", entry.key),
     kind: "task.start",
     address: entry.key,
-    dependsOn: [create],
+    dependsOn: [create, ...startAfter],
     namespace: p.namespace,
     containerdId: p.containerdId,
     cgroupPath: p.cgroupPath,
   });
-  writeRecord(ctx, entry, [start]);
+  // Recorded as soon as it exists: if its task then fails to start, the next plan sees a recorded
+  // container whose task is down (a restart) instead of an unrecorded one (a replacement).
+  writeRecord(ctx, entry, [create]);
   return start;
 }
 
-/** A new cell: cgroups → image → root → root task → netns pin → CNI attach → workloads → records. */
+/**
+ * A new cell: cgroups → image → root → root task → netns pin → CNI attach, and the workloads. A
+ * workload's container only needs the root task (it joins the root's IPC/UTS namespaces by pid),
+ * so workloads are created in parallel with each other and with the pin and attach; their tasks
+ * start once the cell's network is attached, so a process never starts without its network.
+ */
 function buildCell(ctx: Ctx, cell: DesiredEntry, a: CellAddress, after: Ids): Ids {
   const containers = (cell.view.spec.containers as string[]).map(
     (k) => ctx.entries.get(`container/${addressPath(a).join("/")}/${k}`)!,
@@ -230,10 +259,13 @@ function buildCell(ctx: Ctx, cell: DesiredEntry, a: CellAddress, after: Ids): Id
       rootContainerdId: rootP.containerdId,
     });
   }
-  const starts = containers
-    .filter((c) => c !== rootEntry)
-    .map((w) => createContainer(ctx, w, payload(ctx, w, rootP.containerdId, hostNetwork), [netReady], [cellCg]));
-  writeRecord(ctx, cell, [netReady, ...starts]);
+  for (const w of containers) {
+    if (w === rootEntry) continue;
+    createContainer(ctx, w, payload(ctx, w, rootP.containerdId, hostNetwork), [rootStart], [cellCg], [netReady]);
+  }
+  // The cell exists once its root runs and its network is attached; each container records itself,
+  // so a workload that fails later leaves a recorded cell that the next plan only has to complete.
+  writeRecord(ctx, cell, [netReady]);
   return [netReady];
 }
 

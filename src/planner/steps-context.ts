@@ -72,22 +72,33 @@ export function setGone(ctx: Ctx, key: string, ids: Ids): void {
   ctx.goneByParent.set(pk, [...(ctx.goneByParent.get(pk) ?? []), ...ids]);
 }
 
+/** A container as the host has it: from its record, else from its labels (a leftover), else as it would be named. */
 export interface Recorded {
   key: string;
   address: ContainerAddress;
   namespace: string;
   containerdId: string;
-  spec: ContainerSpec;
+  root: boolean;
+  hostNetwork: boolean;
 }
 
 export function recordedContainer(ctx: Ctx, key: string): Recorded {
-  const record = ctx.actual.records[key]!;
+  const record = ctx.actual.records[key];
+  const labeled = ctx.actual.labeled[key];
   const address = parseAddress(key) as ContainerAddress;
+  const spec = record?.view.spec as unknown as ContainerSpec | undefined;
+  const entry = ctx.entries.get(key);
   return {
     key,
     address,
-    namespace: record.extra.namespace ?? recordedNamespace(ctx.actual, address.realm),
-    containerdId: record.extra.containerdId ?? containerdId(address),
-    spec: record.view.spec as unknown as ContainerSpec,
+    namespace: record?.extra.namespace ?? labeled?.namespace ?? namespaceOf(ctx, address.realm),
+    containerdId: record?.extra.containerdId ?? labeled?.container.id ?? containerdId(address),
+    root:
+      spec !== undefined
+        ? spec.root === true
+        : labeled !== undefined
+          ? labeled.role === "root"
+          : entry?.role === "root",
+    hostNetwork: spec?.hostNetwork ?? entry?.container?.hostNetwork ?? false,
   };
 }

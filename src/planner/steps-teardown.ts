@@ -3,6 +3,8 @@ import {
   addressPath,
   bridgeName,
   type CellAddress,
+  type ContainerAddress,
+  containerdId,
   egressChainName,
   formatAddress,
   netnsName,
@@ -10,6 +12,7 @@ import {
   parseAddress,
 } from "../model/index.js";
 import { recordedNamespace } from "./actual-state.js";
+import { cellContainerKeys, cellNetworkPresent } from "./plan-leftovers.js";
 import {
   add,
   type Ctx,
@@ -140,27 +143,28 @@ function teardownContainer(ctx: Ctx, c: Recorded, stopAfter: Ids, deleteAfter: I
   return ids;
 }
 
-/** Stop workloads → CNI detach → netns unpin → stop root → delete containers → cgroups → records. */
+/**
+ * Stop workloads → (CNI detach → netns unpin) and stop root → delete containers → cgroups →
+ * records. The root stops once its workloads are gone (they joined its IPC/UTS namespaces), in
+ * parallel with the detach: the pin keeps the network namespace for CNI DEL after the root died.
+ */
 function teardownCell(ctx: Ctx, a: CellAddress, deleting: boolean): Ids {
   const key = formatAddress(a);
-  const prefix = `container/${addressPath(a).join("/")}/`;
-  const recorded = Object.keys(ctx.actual.records)
-    .filter((k) => k.startsWith(prefix))
-    .sort()
-    .map((k) => recordedContainer(ctx, k));
-  const root = recorded.find((c) => c.spec.root);
+  // Recorded containers and the ones an interrupted apply made without recording them.
+  const recorded = cellContainerKeys(ctx.actual, key).map((k) => recordedContainer(ctx, k));
+  const root = recorded.find((c) => c.root);
   const workloads = recorded.filter((c) => c !== root);
   const base = (k: string, c: Recorded) => ({ address: k, namespace: c.namespace, containerdId: c.containerdId });
   const stops = workloads.map((w) =>
     add(ctx, { id: id("task.stop", w.key), kind: "task.stop", dependsOn: [], ...base(w.key, w) }),
   );
-  let before = stops;
-  const hostNetwork = root?.spec.hostNetwork ?? false;
-  if (!hostNetwork && root !== undefined) {
+  let netGone = stops;
+  const hostNetwork = root?.hostNetwork ?? false;
+  if ((!hostNetwork && root !== undefined) || cellNetworkPresent(ctx.actual, a)) {
     const net = {
       networkName: networkName(a.realm, a.space),
       netnsName: netnsName(a),
-      rootContainerdId: root.containerdId,
+      rootContainerdId: root?.containerdId ?? rootIdOf(ctx, a),
     };
     const detach = add(ctx, { id: id("cni.detach", key), kind: "cni.detach", address: key, dependsOn: stops, ...net });
     const unpin = add(ctx, {
@@ -170,12 +174,12 @@ function teardownCell(ctx: Ctx, a: CellAddress, deleting: boolean): Ids {
       dependsOn: [detach],
       netnsName: net.netnsName,
     });
-    before = [unpin];
+    netGone = [unpin];
   }
-  const ids: Ids = [...before, ...stops];
+  const ids: Ids = [...netGone, ...stops];
   const deletes: Ids = [];
   const rootStop = root
-    ? add(ctx, { id: id("task.stop", root.key), kind: "task.stop", dependsOn: before, ...base(root.key, root) })
+    ? add(ctx, { id: id("task.stop", root.key), kind: "task.stop", dependsOn: stops, ...base(root.key, root) })
     : undefined;
   for (const c of recorded) {
     const stop = id("task.stop", c.key);
@@ -227,4 +231,11 @@ function teardownCell(ctx: Ctx, a: CellAddress, deleting: boolean): Ids {
     );
   }
   return ids;
+}
+
+/** containerd id the cell's root has (or would have) when no container of it is on the host. */
+function rootIdOf(ctx: Ctx, a: CellAddress): string {
+  const rootName = ctx.entries.get(formatAddress(a))?.view.spec.rootContainerId;
+  const name = typeof rootName === "string" ? rootName : "root";
+  return containerdId(parseAddress(`container/${addressPath(a).join("/")}/${name}`) as ContainerAddress);
 }

@@ -9,6 +9,7 @@ import { indexDesired } from "./resource-view.js";
 import type { Step } from "./step-types.js";
 import { build } from "./steps-build.js";
 import type { Ctx } from "./steps-context.js";
+import { taskSteps } from "./steps-tasks.js";
 import { teardown } from "./steps-teardown.js";
 import type { ActualState, Plan } from "./types.js";
 
@@ -48,5 +49,6 @@ export function planToSteps(plan: Plan, desired: DesiredState, actual: ActualSta
   );
   for (const key of [...keys].reverse()) teardown(ctx, key);
   for (const key of keys) build(ctx, key);
+  taskSteps(ctx);
   return [...ctx.steps.values()];
 }

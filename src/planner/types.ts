@@ -34,6 +34,11 @@ export interface RecordExtra {
   containerdId?: string;
   /** Realm and container: containerd namespace used when applying. */
   namespace?: string;
+  /**
+   * Cell and container: `"stopped"` after `kuke stop`/`kuke kill`, so a task kuke was asked to
+   * stop is not drift (apply leaves it stopped until `kuke start`). Absent means it should run.
+   */
+  runState?: "stopped";
 }
 
 /** What kuke recorded when it last applied a resource. */
@@ -116,9 +121,23 @@ export interface ActualResource {
   container?: ActualContainer | null;
 }
 
+/** A container that carries kuke's labels, found by refresh whether or not kuke recorded it. */
+export interface LabeledContainer {
+  /** containerd namespace it lives in. */
+  namespace: string;
+  container: ActualContainer;
+  /** From the `kukeon.io/role` label. */
+  role: "root" | "workload";
+}
+
 /** Host facts plus a per-address view of every recorded resource. */
 export interface ActualState extends HostFacts {
   resources: Record<string, ActualResource>;
+  /**
+   * kuke's containers by the container address their labels name (labels are the source of truth
+   * about what kuke made). One without a record is kuke's own leftover from an interrupted apply.
+   */
+  labeled: Record<string, LabeledContainer>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,7 +201,10 @@ export type DriftKind =
   | "namespace-missing"
   | "network-missing"
   | "egress-missing"
-  | "unmanaged-object";
+  | "left-behind"
+  | "unmanaged-object"
+  /** A task that is down because `kuke stop`/`kuke kill` asked for it: shown, never repaired. */
+  | "stopped-by-kuke";
 
 /** Something on the host that differs from what kuke recorded, found by refresh. */
 export interface DriftItem {
@@ -218,6 +240,29 @@ export interface PlanSummary {
   destroy: number;
 }
 
+/** What `kuke start|stop|kill` asks of one container's task. */
+export type TaskOp = "start" | "stop" | "kill";
+
+/**
+ * A task operation of an imperative plan (`planTaskOps`): not a spec change, so it is not a
+ * `ResourceChange`; `planToSteps` turns it into task steps plus a record of the run state.
+ */
+export interface TaskChange {
+  /** Container address string. */
+  address: string;
+  op: TaskOp;
+  /** `kill` only: the signal number. */
+  signal?: number;
+  /** Ids of the other task changes of this plan that must finish first (a cell's root waits for its workloads). */
+  after: string[];
+}
+
+/** A run-state record change of an imperative plan (cells and containers). */
+export interface RunStateChange {
+  address: string;
+  runState: "running" | "stopped";
+}
+
 export interface Plan {
   format_version: "1";
   /** ISO timestamp passed in by the caller (the planner never reads the clock). */
@@ -232,4 +277,8 @@ export interface Plan {
   /** Hash of the actual state of every resource with a non-noop change, to detect a stale plan. */
   fingerprints: Record<string, string>;
   summary: PlanSummary;
+  /** Task operations of `kuke start|stop|kill` (absent in plans made from files). */
+  tasks?: TaskChange[];
+  /** Run states those operations record (absent in plans made from files). */
+  runStates?: RunStateChange[];
 }

@@ -2,23 +2,20 @@ import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { NetworkExecutor } from "../executors/cni/network-executor.js";
-import { ContainerdClient } from "../executors/containerd/client.js";
-import { listNamespaces } from "../executors/containerd/namespaces.js";
+import type { ContainerdExecutor } from "../executors/containerd/executor.js";
 import { KukeError } from "../model/errors.js";
 import { networkName } from "../model/host-names.js";
 import type { ActualAttachment, ActualNetwork } from "../planner/types.js";
 
 /**
  * Bulk reads of the host that the executors' ports do not offer (yet): which containerd namespaces
- * exist, every container of a namespace including ones kuke did not make, and the CNI state files
+ * exist (through the containerd executor), and the CNI state files
  * and kernel objects of all spaces at once. Refresh is the only caller; each method is one listing,
  * never a per-resource probe.
  */
 export interface HostInventory {
   /** Names of the containerd namespaces that exist. */
   namespaces(): Promise<string[]>;
-  /** Every container of `namespace` (managed by kuke or not); empty when the namespace is missing. */
-  allContainers(namespace: string): Promise<Array<{ id: string; labels: Record<string, string>; image: string }>>;
   /** CNI networks by `networkName()`: conflist present, allocated subnet. */
   networks(): Promise<Record<string, ActualNetwork>>;
   /** `netnsName()`s with a namespace mounted at their pin path. */
@@ -32,19 +29,16 @@ export interface HostInventory {
 
 const EGRESS_CHAIN_PREFIX = "KUKE-EG-";
 
-/** The inventory of one containerd socket and one network executor's run-path state. */
-export function hostInventory(containerdAddress: string, network: NetworkExecutor): HostInventory {
-  const client = new ContainerdClient(containerdAddress);
+/**
+ * The inventory over the containerd executor (sharing its gRPC channel: one connection per
+ * process) and one network executor's run-path state.
+ */
+export function hostInventory(
+  containerd: Pick<ContainerdExecutor, "listNamespaces">,
+  network: NetworkExecutor,
+): HostInventory {
   return {
-    async namespaces() {
-      return (await listNamespaces(client)).map((n) => n.name);
-    },
-    async allContainers(namespace) {
-      const res = await client.unary<{
-        containers: Array<{ id: string; labels: Record<string, string>; image: string }>;
-      }>("containers", "List", { filters: [] }, { namespace });
-      return res.containers.map((c) => ({ id: c.id, labels: { ...c.labels }, image: c.image }));
-    },
+    namespaces: () => containerd.listNamespaces(),
     async networks() {
       const [files, subnets] = await Promise.all([listDir(network.configDir), network.subnets.list()]);
       const out: Record<string, ActualNetwork> = {};
@@ -98,7 +92,8 @@ export function hostInventory(containerdAddress: string, network: NetworkExecuto
         .map((l) => l.slice(3).trim())
         .sort();
     },
-    close: () => client.close(),
+    // The channel is the executor's; closing the host closes it.
+    close: () => undefined,
   };
 }
 

@@ -69,7 +69,11 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   }
   const paths = new Set(scope.cgroupPaths ?? []);
   for (const r of loaded.records) paths.add(cgroupPath(...addressPath(parseAddress(r.address))));
-  const hasSpaces = loaded.records.some((r) => r.kind === "space");
+  // An egress chain only matters for a recorded space with a policy (drift: chain missing); a chain
+  // left without one is removed by `network.remove` anyway. Without such a space, no iptables call.
+  const hasEgress = loaded.records.some(
+    (r) => r.kind === "space" && (r.view.spec.network as { egress?: unknown } | undefined)?.egress !== undefined,
+  );
 
   const [existing, cgroups, networks, netnsPinned, attachments, egressChains] = await Promise.all([
     host.inventory.namespaces(),
@@ -77,8 +81,7 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     host.inventory.networks(),
     host.inventory.pinnedNetns(),
     host.inventory.attachments(),
-    // Only recorded spaces can miss a chain; with none, skip the iptables call.
-    hasSpaces ? host.inventory.egressChains() : Promise.resolve([]),
+    hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
   ]);
   const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
   const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
@@ -89,15 +92,18 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   return actualState({ records, namespaces, cgroups, networks, netnsPinned, attachments, egressChains });
 }
 
-/** One namespace: kuke's containers with their tasks, plus any other container (an id kuke may collide with). */
+/**
+ * One namespace, one container listing and one task listing: kuke's containers with their tasks,
+ * plus any other container (an id kuke may collide with).
+ */
 async function listNamespace(host: RefreshSource, ns: string): Promise<ActualNamespace> {
-  const [managed, all] = await Promise.all([host.containerd.listContainers(ns), host.inventory.allContainers(ns)]);
   const containers: Record<string, ActualContainer> = {};
-  for (const c of managed) containers[c.id] = toActual(c);
-  for (const c of all) {
-    if (containers[c.id] !== undefined || c.labels[LABELS.managedBy] === MANAGED_BY) continue;
+  for (const c of await host.containerd.listContainers(ns, { all: true })) {
     // Not kuke's: its task does not matter, only that the id is taken.
-    containers[c.id] = { id: c.id, labels: c.labels, image: c.image, task: { status: "missing" } };
+    containers[c.id] =
+      c.labels[LABELS.managedBy] === MANAGED_BY
+        ? toActual(c)
+        : { id: c.id, labels: c.labels, image: c.image, task: { status: "missing" } };
   }
   return { containers };
 }

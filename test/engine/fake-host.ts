@@ -57,6 +57,10 @@ export function fakeHost(label: string): FakeHost {
   };
 
   const containerd: ContainerdExecutor = {
+    async listNamespaces() {
+      calls.push("listNamespaces");
+      return [];
+    },
     async ensureNamespace(ns) {
       calls.push(`ensureNamespace ${ns}`);
     },

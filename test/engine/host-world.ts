@@ -27,7 +27,7 @@ import { plan } from "../../src/planner/plan.js";
 import { planToSteps } from "../../src/planner/steps.js";
 import type { ActualState, Plan } from "../../src/planner/types.js";
 import { refresh, refreshScopeOf } from "../../src/refresh/refresh.js";
-import { buildBusyboxArchive } from "../harness/busybox-image.js";
+import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd } from "../harness/containerd.js";
 import { leakCheck, runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
@@ -43,8 +43,15 @@ export interface HostWorld {
   refresh(desired: DesiredState): Promise<ActualState>;
   plan(desired: DesiredState, opts?: { destroy?: boolean }): Promise<{ actual: ActualState; plan: Plan }>;
   apply(desired: DesiredState, opts?: { destroy?: boolean }): Promise<{ plan: Plan; result: ExecuteResult }>;
-  /** Everything of this world still on the host (empty after a clean destroy). */
+  /**
+   * Everything of this world still on the host (empty after a clean destroy). Images the test
+   * loaded (`loadedImages`) are the user's: destroy keeps them and the namespace that holds them.
+   */
   leaks(desired: DesiredState): Promise<string[]>;
+  /** Image names the test loaded into the realm's namespace (busybox from the start). */
+  loadedImages: Set<string>;
+  /** Loads the busybox archive into the realm's namespace, under `name` if given. */
+  loadImage(name?: string): Promise<void>;
   forceCleanup(): Promise<void>;
 }
 
@@ -72,6 +79,20 @@ export async function hostWorld(label: string): Promise<HostWorld> {
     namespace,
     host,
     net,
+    loadedImages: new Set([BUSYBOX_IMAGE]),
+    async loadImage(name) {
+      const dir = await mkdtemp(join(tmpdir(), `kt-${label}-img-`));
+      try {
+        const r = await imageLoad(
+          { address: ctd.socketPath, namespace },
+          await buildBusyboxArchive(dir),
+          name !== undefined ? { name } : {},
+        );
+        world.loadedImages.add(r.name);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
     async refresh(desired) {
       desiredSeen = desired;
       const warnings: KukeError[] = [];
@@ -114,7 +135,11 @@ export async function hostWorld(label: string): Promise<HostWorld> {
       out.push(...(await leakCheck({ cgroups: { driver: host.cgroups, paths } })));
       const containers = await host.containerd.listContainers(namespace).catch(() => []);
       out.push(...containers.map((c) => `container: ${c.id}`));
-      if ((await host.inventory.namespaces()).includes(namespace)) out.push(`namespace: ${namespace}`);
+      if ((await host.inventory.namespaces()).includes(namespace)) {
+        const images = (await host.containerd.listImages(namespace)).map((i) => i.name);
+        out.push(...images.filter((n) => !world.loadedImages.has(n)).map((n) => `image: ${n}`));
+        if (images.length === 0) out.push(`namespace: ${namespace} (empty, yet not deleted)`);
+      }
       const records = await host.records.loadAll();
       out.push(
         ...records.records.map((r) => `record: ${r.address}`),
@@ -152,12 +177,7 @@ export async function hostWorld(label: string): Promise<HostWorld> {
   };
   onTeardown(`kuke world ${realm}`, () => world.forceCleanup());
 
-  const dir = await mkdtemp(join(tmpdir(), `kt-${label}-img-`));
-  try {
-    await imageLoad({ address: ctd.socketPath, namespace }, await buildBusyboxArchive(dir));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await world.loadImage();
   return world;
 }
 

@@ -42,6 +42,12 @@ t("an image that is not loaded is pulled from its registry; the pause root is bu
 
   const d = await w.apply(desired, { destroy: true });
   assert.is(d.result.status, "succeeded", d.result.failures.map((f) => f.error.format()).join("\n"));
+  // Destroy keeps what was pulled (like what was loaded) and removes only kuke's own pause image.
+  const kept = (await w.host.containerd.listImages(w.namespace)).map((i) => i.name);
+  assert.ok(kept.includes(image), kept.join(", "));
+  assert.not.ok(kept.includes(PAUSE_IMAGE), kept.join(", "));
+  assert.match(d.result.notes.map((n) => n.text).join("\n"), `namespace ${w.namespace} kept: it holds 2 images`);
+  w.loadedImages.add(image);
   assert.equal(await w.leaks(desired), []);
 });
 

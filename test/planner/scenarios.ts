@@ -43,14 +43,14 @@ const pg = (over: Partial<ContainerInput> = {}): ContainerInput => ({
   ...over,
 });
 
-function cells(over: { api?: ContainerInput[]; db?: ContainerInput[] } = {}): CellDef[] {
+export function cells(over: { api?: ContainerInput[]; db?: ContainerInput[] } = {}): CellDef[] {
   return [
     { name: "api", containers: over.api ?? [app(), sidecar()] },
     { name: "db", containers: over.db ?? [pg()] },
   ];
 }
 
-function base(over: Partial<WorldDef> = {}): WorldDef {
+export function base(over: Partial<WorldDef> = {}): WorldDef {
   return { cells: cells(), ...over };
 }
 

@@ -63,14 +63,25 @@ t("creation order inside a cell", () => {
     `task.start:${C("root")}`,
     `netns.pin:${API}`,
     `cni.attach:${API}`,
-    `container.create:${C("app")}`,
     `task.start:${C("app")}`,
-    `record.write:${C("app")}`,
   ]);
+  chain(before, [`task.start:${C("root")}`, `container.create:${C("app")}`, `task.start:${C("app")}`]);
   assert.ok(before("image.ensure:realm/main:kuke.dev/pause:1", `container.create:${C("root")}`));
   assert.ok(before("network.ensure:space/main/web", `cni.attach:${API}`));
   assert.ok(before("namespace.ensure:realm/main", "image.ensure:realm/main:busybox:1"));
-  assert.ok(before(`task.start:${C("sidecar")}`, `record.write:${API}`));
+  // Workload containers need only the root task: they are made while the network is attached,
+  // and in parallel with each other.
+  for (const k of ["app", "sidecar"]) {
+    assert.not.ok(before(`cni.attach:${API}`, `container.create:${C(k)}`), `${k} created alongside the attach`);
+    assert.not.ok(before(`netns.pin:${API}`, `container.create:${C(k)}`), `${k} created alongside the pin`);
+  }
+  assert.not.ok(before(`container.create:${C("app")}`, `container.create:${C("sidecar")}`));
+  assert.not.ok(before(`container.create:${C("sidecar")}`, `container.create:${C("app")}`));
+  // Records are written as soon as what they describe exists: a later failure leaves them behind.
+  assert.ok(before(`container.create:${C("app")}`, `record.write:${C("app")}`));
+  assert.not.ok(before(`task.start:${C("app")}`, `record.write:${C("app")}`));
+  assert.ok(before(`cni.attach:${API}`, `record.write:${API}`));
+  assert.not.ok(before(`task.start:${C("sidecar")}`, `record.write:${API}`));
 });
 
 t("independent cells share no edges, and image pulls are deduplicated", () => {
@@ -114,14 +125,16 @@ t("teardown order of a destroyed cell and its parents", () => {
   const before = graph(stepsOf("destroy"));
   chain(before, [
     `task.stop:${C("app")}`,
-    `cni.detach:${API}`,
-    `netns.unpin:${API}`,
     `task.stop:${C("root")}`,
     `container.delete:${C("app")}`,
     `cgroup.remove:${C("app")}`,
     `cgroup.remove:${API}`,
     `record.delete:${API}`,
   ]);
+  chain(before, [`task.stop:${C("app")}`, `cni.detach:${API}`, `netns.unpin:${API}`, "network.remove:space/main/web"]);
+  // The pin keeps the namespace for CNI DEL: the root stops alongside the detach, not after it.
+  assert.not.ok(before(`netns.unpin:${API}`, `task.stop:${C("root")}`));
+  assert.not.ok(before(`cni.detach:${API}`, `task.stop:${C("root")}`));
   assert.ok(before(`container.delete:${C("root")}`, `cgroup.remove:${C("root")}`));
   assert.ok(before(`cgroup.remove:${API}`, "cgroup.remove:stack/main/web/app"));
   assert.ok(before("cgroup.remove:stack/main/web/app", "network.remove:space/main/web"));
@@ -132,9 +145,8 @@ t("a replaced cell is torn down, then built again", () => {
   const before = graph(stepsOf("root-image-change"));
   const db = "cell/main/web/app/db";
   const pg = "container/main/web/app/db/pg";
+  chain(before, [`cni.detach:${db}`, `netns.unpin:${db}`, `cgroup.ensure:${db}`]);
   chain(before, [
-    `cni.detach:${db}`,
-    `netns.unpin:${db}`,
     `task.stop:${pg}`,
     `container.delete:${pg}`,
     `cgroup.ensure:${db}`,

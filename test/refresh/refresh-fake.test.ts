@@ -21,7 +21,8 @@ const rec = (address: string, extra: ResourceRecord["extra"] = {}): ResourceReco
 function source(over: {
   namespaces: string[];
   managed: Record<string, ContainerRecord[]>;
-  all?: Record<string, { id: string; labels: Record<string, string>; image: string }[]>;
+  /** Containers kuke did not make (listed only when refresh asks for every container). */
+  foreign?: Record<string, { id: string; labels: Record<string, string>; image: string }[]>;
   records: ReturnType<typeof rec>[];
   cgroups?: string[];
 }): RefreshSource & { listed: string[]; probed: string[] } {
@@ -29,8 +30,6 @@ function source(over: {
   const probed: string[] = [];
   const inventory: HostInventory = {
     namespaces: async () => over.namespaces,
-    allContainers: async (ns) =>
-      over.all?.[ns] ?? over.managed[ns]?.map((c) => ({ id: c.id, labels: c.labels, image: c.image })) ?? [],
     networks: async () => ({ kuke_r_s: { conflistPresent: true, subnet: "10.88.4.0/24" } }),
     pinnedNetns: async () => ["r_s_t_c"],
     attachments: async () => ({ r_s_t_c: { ip: "10.88.4.2", gateway: "10.88.4.1" } }),
@@ -50,9 +49,20 @@ function source(over: {
       }),
     },
     containerd: {
-      listContainers: async (ns) => {
+      listContainers: async (ns, opts) => {
         listed.push(ns);
-        return over.managed[ns] ?? [];
+        const foreign = (over.foreign?.[ns] ?? []).map(
+          (c): ContainerRecord => ({
+            ...c,
+            specHash: undefined,
+            status: "stopped",
+            hasTask: false,
+            pid: undefined,
+            exitStatus: undefined,
+            exitedAt: undefined,
+          }),
+        );
+        return [...(over.managed[ns] ?? []), ...(opts?.all ? foreign : [])];
       },
     },
     cgroups: {
@@ -93,12 +103,7 @@ t("task states, exit codes, unmanaged ids, corrupt records and cgroups reach the
         managed("s_t_c_notask", "stopped", false),
       ],
     },
-    all: {
-      "r.ns": [
-        { id: "s_t_c_run", labels: {}, image: "busybox" },
-        { id: "s_t_c_foreign", labels: { owner: "someone" }, image: "nginx" },
-      ],
-    },
+    foreign: { "r.ns": [{ id: "s_t_c_foreign", labels: { owner: "someone" }, image: "nginx" }] },
     records: [
       rec("realm/r", { namespace: "r.ns" }),
       rec("cell/r/s/t/c"),
@@ -141,7 +146,25 @@ t("task states, exit codes, unmanaged ids, corrupt records and cgroups reach the
     attachment: { ip: "10.88.4.2", gateway: "10.88.4.1" },
   });
   assert.equal(src.listed.includes("iptables"), false, "no space recorded: no iptables listing");
+  assert.equal(
+    Object.keys(actual.labeled).sort(),
+    ["container/r/s/t/c/dead", "container/r/s/t/c/notask", "container/r/s/t/c/run"],
+    "kuke's containers are indexed by the address their labels name; the foreign one is not",
+  );
   assert.equal(new Set(src.probed).size, src.probed.length, "each cgroup is checked once");
+});
+
+t("iptables is listed only when a recorded space has an egress policy", async () => {
+  const space = (egress: boolean) => {
+    const r = rec("space/r/s");
+    r.view.spec = egress ? { network: { egress: { default: "deny", allow: [] } } } : { network: {} };
+    return r;
+  };
+  for (const egress of [false, true]) {
+    const src = source({ namespaces: [], managed: {}, records: [space(egress)] });
+    await refresh(src, { namespaces: [] });
+    assert.is(src.listed.includes("iptables"), egress, `egress recorded: ${egress}`);
+  }
 });
 
 t("a recorded realm's namespace is listed even when no desired realm names it", async () => {

@@ -1,14 +1,23 @@
 import type { CommandClass } from "clipanion";
 import { ApplyCommand } from "./apply.js";
+import { CreateCommand } from "./create.js";
+import { DeleteCommand } from "./delete.js";
 import { DestroyCommand } from "./destroy.js";
+import { GetCommand } from "./get.js";
 import { GraphCommand } from "./graph.js";
 import { ImageLoadCommand } from "./image-load.js";
 import { ImageListCommand } from "./image-ls.js";
 import { ImagePullCommand } from "./image-pull.js";
 import { ImageRemoveCommand } from "./image-rm.js";
 import { InitCommand } from "./init.js";
+import { KillCommand } from "./kill.js";
+import { LogsCommand } from "./logs.js";
 import { PlanCommand } from "./plan.js";
+import { PurgeCommand } from "./purge.js";
+import { RefreshCommand } from "./refresh.js";
 import { ShowCommand } from "./show.js";
+import { StartCommand } from "./start.js";
+import { StopCommand } from "./stop.js";
 import { ValidateCommand } from "./validate.js";
 import { VersionCommand } from "./version.js";
 
@@ -24,6 +33,15 @@ export const COMMANDS: CommandClass[] = [
   ShowCommand,
   GraphCommand,
   InitCommand,
+  CreateCommand,
+  GetCommand,
+  DeleteCommand,
+  PurgeCommand,
+  StartCommand,
+  StopCommand,
+  KillCommand,
+  RefreshCommand,
+  LogsCommand,
   ImageLoadCommand,
   ImagePullCommand,
   ImageListCommand,

@@ -83,13 +83,13 @@ export async function updateContainer(
   );
 }
 
-export async function listManagedContainers(client: ContainerdClient, call: CallOptions): Promise<ContainerMsg[]> {
-  const res = await client.unary<{ containers: ContainerMsg[] }>(
-    "containers",
-    "List",
-    { filters: [MANAGED_FILTER] },
-    call,
-  );
+/** Containers matching any of `filters` (containerd filter syntax); no filter lists them all. */
+export async function listContainerRecords(
+  client: ContainerdClient,
+  call: CallOptions,
+  filters: string[],
+): Promise<ContainerMsg[]> {
+  const res = await client.unary<{ containers: ContainerMsg[] }>("containers", "List", { filters }, call);
   return res.containers;
 }
 

@@ -1,4 +1,5 @@
-import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { createRequire } from "node:module";
+import type { ServiceError } from "@grpc/grpc-js";
 import type { Address } from "../../model/address.js";
 import { type ErrorCode, KukeError } from "../../model/errors.js";
 
@@ -7,11 +8,16 @@ import { type ErrorCode, KukeError } from "../../model/errors.js";
  * `KukeError.code`; the daemon's own text is kept in `detail` for people.
  */
 
+// Loaded when an error is classified, i.e. after a call was made: the client loads grpc-js lazily.
+const requireCjs = createRequire(import.meta.url);
+const grpcStatus = () => (requireCjs("@grpc/grpc-js") as typeof import("@grpc/grpc-js")).status;
+
 function isServiceError(e: unknown): e is ServiceError {
   return typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "number";
 }
 
 function codeFor(grpcCode: number): ErrorCode {
+  const GrpcStatus = grpcStatus();
   switch (grpcCode) {
     case GrpcStatus.NOT_FOUND:
       return "not-found";
@@ -35,7 +41,7 @@ export function classifyGrpcError(e: unknown, what: string, address?: Address): 
   if (e instanceof KukeError) return e;
   if (isServiceError(e)) {
     const code = codeFor(e.code);
-    const grpcName = GrpcStatus[e.code] ?? String(e.code);
+    const grpcName = grpcStatus()[e.code] ?? String(e.code);
     const remedy =
       code === "unavailable"
         ? "check that containerd is running and that --containerd-address points at its socket"

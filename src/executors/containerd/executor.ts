@@ -4,14 +4,15 @@ import { ContainerdClient } from "./client.js";
 import {
   createContainer,
   deleteContainerRecord,
-  listManagedContainers,
+  listContainerRecords,
+  MANAGED_FILTER,
   type NewContainer,
   updateContainer,
 } from "./containers.js";
 import type { ImageSource } from "./image-source.js";
 import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
-import { deleteNamespace, ensureNamespace } from "./namespaces.js";
+import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
 import { removeSnapshot } from "./snapshots.js";
 import {
   exitedAt,
@@ -46,6 +47,8 @@ export interface ContainerRecord {
  * `runtime`); idempotent methods say so.
  */
 export interface ContainerdExecutor {
+  /** Names of the namespaces that exist (one List: `Namespaces.Get` on 1.6 says OK for anything). */
+  listNamespaces(): Promise<string[]>;
   /** Creates the namespace if missing (idempotent). */
   ensureNamespace(namespace: string, labels?: Record<string, string>): Promise<void>;
   /** Deletes an empty namespace; missing is success; not empty is `failed-precondition`. */
@@ -76,8 +79,11 @@ export interface ContainerdExecutor {
     id: string,
     opts: { cgroupPath?: string; cgroupKeep?: string; graceMs?: number },
   ): Promise<void>;
-  /** kuke-managed containers with their task state: one Containers.List and one Tasks.List. */
-  listContainers(namespace: string): Promise<ContainerRecord[]>;
+  /**
+   * kuke-managed containers with their task state: one Containers.List and one Tasks.List. With
+   * `all`, every container of the namespace, kuke's or not (refresh: an id kuke would use may be taken).
+   */
+  listContainers(namespace: string, opts?: { all?: boolean }): Promise<ContainerRecord[]>;
   /** Closes the gRPC channel. */
   close(): void;
 }
@@ -95,6 +101,7 @@ export interface ExecutorOptions {
 export function createContainerdExecutor(address: string, options: ExecutorOptions = {}): ContainerdExecutor {
   const client = new ContainerdClient(address);
   return {
+    listNamespaces: async () => (await listNamespaces(client)).map((n) => n.name),
     ensureNamespace: (ns, labels) => ensureNamespace(client, ns, labels),
     deleteNamespace: (ns) => deleteNamespace(client, ns),
     importImage: (ns, source) => importImage(client, ns, source),
@@ -113,9 +120,12 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
       await deleteContainerRecord(client, call, id);
       if (opts.cgroupPath) await removeEmptyCgroups(opts.cgroupPath, opts.cgroupKeep ?? "/");
     },
-    async listContainers(ns) {
+    async listContainers(ns, opts = {}) {
       const call = { namespace: ns };
-      const [containers, tasks] = await Promise.all([listManagedContainers(client, call), listTasks(client, call)]);
+      const [containers, tasks] = await Promise.all([
+        listContainerRecords(client, call, opts.all === true ? [] : [MANAGED_FILTER]),
+        listTasks(client, call),
+      ]);
       // Process.container_id comes back empty on 1.6; the task's `id` is the container id.
       const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
       return containers

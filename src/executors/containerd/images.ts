@@ -1,6 +1,5 @@
 import { KukeError } from "../../model/errors.js";
 import { hostPlatform, isIndexMediaType } from "../registry/media-types.js";
-import { openImageArchive } from "./archive-source.js";
 import type { ContainerdClient } from "./client.js";
 import { readBlob } from "./content.js";
 import { chainIds, type ImageProcessConfig, parseImageConfig } from "./image-config.js";
@@ -56,6 +55,8 @@ export async function loadImageArchive(
   file: string,
   opts: { name?: string } = {},
 ): Promise<ImportResult> {
+  // tar-stream and the archive reader load only for `kuke image load`.
+  const { openImageArchive } = await import("./archive-source.js");
   const source = await openImageArchive(file, opts);
   try {
     return await importImage(client, namespace, source);

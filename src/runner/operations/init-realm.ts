@@ -1,37 +1,23 @@
-import { type DesiredState, normalizeRealmSpec } from "../../model/index.js";
 import type { HostPaths } from "../host-paths.js";
-import { applyPlan } from "./apply.js";
+import { changeResources } from "../imperative/resources.js";
 import type { DefaultRealmOutcome } from "./init.js";
 
 export const DEFAULT_REALM = "default";
 
-/** A desired state with only realm `default`, as kukeon's init creates it. */
-export function defaultRealmState(): DesiredState {
-  return {
-    realms: [{ kind: "realm", name: DEFAULT_REALM, labels: {}, spec: normalizeRealmSpec(DEFAULT_REALM, undefined) }],
-    spaces: [],
-    stacks: [],
-    cells: [],
-    looseContainers: [],
-  };
-}
-
 /**
- * Creates realm `default` through the same lock → refresh → plan → apply path as every other
- * change (project `default`). A realm that is already applied is left alone.
+ * Creates realm `default` the way `kuke create` does (lock → refresh → records + the realm →
+ * targeted plan → engine; project `default`). A realm `default` that is already recorded is left as
+ * it was applied, even with a namespace of its own; only drift of it on the host is repaired.
  */
 export async function ensureDefaultRealm(paths: HostPaths, lockTimeoutMs = 30_000): Promise<DefaultRealmOutcome> {
   try {
-    const outcome = await applyPlan({
-      ...paths,
-      input: { kind: "desired", desired: defaultRealmState() },
-      lockTimeoutMs,
-      command: "kuke init",
-    });
-    if (outcome.kind === "no-changes") return { status: "present" };
-    if (outcome.kind === "applied" && outcome.result.status === "succeeded") return { status: "created" };
-    if (outcome.kind === "applied") return { status: "failed", error: outcome.result.failures[0]?.error };
-    return { status: "failed", error: outcome.kind === "plan-errors" ? outcome.plan.errors[0] : outcome.kind };
+    const r = await changeResources(
+      { ...paths, lockTimeoutMs },
+      { mode: "ensure", fragment: [{ kind: "realm", name: DEFAULT_REALM }], command: "kuke init" },
+    );
+    if (r.result === undefined) return { status: "present" };
+    if (r.result.status === "succeeded") return { status: r.plan.summary.add > 0 ? "created" : "present" };
+    return { status: "failed", error: r.result.failures[0]?.error };
   } catch (e) {
     return { status: "failed", error: e };
   }

@@ -1,0 +1,45 @@
+import { Command, Option } from "clipanion";
+import { formatAddress } from "../../model/index.js";
+import { parseKind, ResourceCommand } from "../resource-flags.js";
+
+export class PurgeCommand extends ResourceCommand {
+  static override paths = [["purge"]];
+  static override usage = Command.Usage({
+    category: "Resources",
+    description: "remove a resource and everything kuke can find of it on the host",
+    details: `
+      Deletes through kuke's records when they allow it, then finds what is left on the host by
+      labels and names (containerd containers, tasks and snapshots, cgroups, CNI attachments and
+      networks, netns pins, iptables chains, logs) and removes it, even when the records are
+      gone or corrupt. Finally forgets the records of the resource and everything inside it.
+      A realm's containerd namespace is kept while it still holds images.
+
+      Exits 1 when something could not be removed (each object is listed).
+    `,
+    examples: [
+      ["Purge a realm", "$0 purge realm shop"],
+      ["Purge a cell", "$0 purge cell web --realm shop --space apps --stack front"],
+    ],
+  });
+
+  kind = Option.String({ name: "KIND" });
+  name = Option.String({ name: "NAME" });
+
+  async run(): Promise<number> {
+    const address = this.addressFor(parseKind(this.kind), this.name);
+    const r = await this.withRunner((runner) => runner.purge(address));
+    const out = this.context.stdout;
+    if (r.deleteProblem !== undefined) {
+      this.context.stderr.write(
+        `Deleting through records did not finish (${r.deleteProblem}); purging what is left.\n`,
+      );
+    }
+    for (const item of r.report.items) {
+      out.write(`${item.outcome.padEnd(8)}${item.kind} ${item.name}${item.detail ? ` (${item.detail})` : ""}\n`);
+    }
+    out.write(
+      `Purged ${formatAddress(address)}: ${r.report.removed} object(s) removed, ${r.report.failed} failed, ${r.recordsRemoved} record(s) forgotten.\n`,
+    );
+    return r.report.failed > 0 ? 1 : 0;
+  }
+}

@@ -1,0 +1,23 @@
+import { Command } from "clipanion";
+import { formatAddress } from "../../model/index.js";
+import { TaskVerbCommand } from "../task-verb-command.js";
+
+export class StopCommand extends TaskVerbCommand {
+  static override paths = [["stop"]];
+  static override usage = Command.Usage({
+    category: "Resources",
+    description: "stop a cell's or a container's tasks",
+    details: `
+      Stops the tasks (SIGTERM, a grace period, then SIGKILL); a cell stops its workloads first,
+      then its root. kuke records that they were stopped on purpose: \`kuke plan\` shows them as
+      "stopped by kuke stop" and \`kuke apply\` leaves them stopped until \`kuke start\`.
+    `,
+    examples: [["Stop a container", "$0 stop container app --realm shop --space apps --stack front --cell web"]],
+  });
+
+  async run(): Promise<number> {
+    const target = this.target();
+    const r = await this.withRunner((runner) => runner.stop(target));
+    return this.reportChange(r, `Stopped ${formatAddress(target)}.`);
+  }
+}

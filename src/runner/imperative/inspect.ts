@@ -1,0 +1,124 @@
+/**
+ * The reading verbs: `kuke get` (states derived from a refresh), `kuke refresh` (what drifted),
+ * the Runner's existence checks and `kuke logs`. None takes the lock: records are atomic files.
+ */
+
+import { containerLogPath, readLogs } from "../../logs/index.js";
+import {
+  type Address,
+  addressPath,
+  type CellAddress,
+  type ContainerAddress,
+  cgroupPath,
+  formatAddress,
+  networkName,
+} from "../../model/index.js";
+import { type ActualState, type DriftItem, desiredFromRecords, plan, recordedNamespace } from "../../planner/index.js";
+import { deriveStatus, type StatusReport } from "../../status/index.js";
+import { nowIso, type RunnerOptions, readHost, withHost } from "./session.js";
+
+/** The host as refresh sees it and the state of every recorded resource. */
+export interface HostStatus {
+  actual: ActualState;
+  report: StatusReport;
+}
+
+/** Refreshes and derives every recorded resource's state (`kuke get`). */
+export function hostStatus(o: RunnerOptions): Promise<HostStatus> {
+  return withHost(o, async (host) => {
+    const actual = await readHost(host, o);
+    return { actual, report: deriveStatus(actual, { appliedAt: appliedAtOf(actual) }) };
+  });
+}
+
+function appliedAtOf(actual: ActualState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, r] of Object.entries(actual.records)) {
+    const at = (r as { appliedAt?: unknown }).appliedAt;
+    if (typeof at === "string") out[k] = at;
+  }
+  return out;
+}
+
+/** What `kuke refresh` found: everything that differs from what kuke recorded. Changes nothing. */
+export interface RefreshResult {
+  drift: DriftItem[];
+  /** Records read (resources kuke knows). */
+  resources: number;
+}
+
+/**
+ * Reads the host and reports drift against kuke's records, optionally inside `scope` only. The
+ * drift is what `kuke apply` would repair (or leave alone, for tasks `kuke stop` stopped).
+ */
+export function refreshDrift(o: RunnerOptions, scope?: Address): Promise<RefreshResult> {
+  return withHost(o, async (host) => {
+    const actual = await readHost(host, o);
+    const p = plan(desiredFromRecords(actual), actual, {
+      project: "",
+      prune: false,
+      targets: scope ? [scope] : [],
+      replace: [],
+      destroy: false,
+      refresh: true,
+      now: nowIso(o),
+    });
+    return { drift: p.drift, resources: Object.keys(actual.records).length };
+  });
+}
+
+/** Host existence checks (kukeon's `Exists*`), each from one refresh. */
+export interface ExistenceReport {
+  /** The resource's cgroup exists. */
+  cgroup: boolean;
+  /** Realms: the containerd namespace exists. */
+  realmNamespace?: boolean;
+  /** Spaces: the CNI network config exists. */
+  spaceNetworkConfig?: boolean;
+  /** Cells: the root container exists in containerd. */
+  cellRootContainer?: boolean;
+}
+
+export function existence(o: RunnerOptions, target: Address): Promise<ExistenceReport> {
+  return withHost(o, async (host) => {
+    const cgroup = await host.cgroups.exists(cgroupPath(...addressPath(target)));
+    const actual = await readHost(host, o);
+    const out: ExistenceReport = { cgroup };
+    if (target.kind === "realm")
+      out.realmNamespace = actual.namespaces[recordedNamespace(actual, target.realm)] !== undefined;
+    if (target.kind === "space") {
+      out.spaceNetworkConfig = actual.networks[networkName(target.realm, target.space)]?.conflistPresent === true;
+    }
+    if (target.kind === "cell") out.cellRootContainer = rootContainerPresent(actual, target);
+    return out;
+  });
+}
+
+function rootContainerPresent(actual: ActualState, cell: CellAddress): boolean {
+  const key = formatAddress(cell);
+  const rootId = actual.records[key]?.view.spec.rootContainerId;
+  const root =
+    actual.resources[`container/${key.slice("cell/".length)}/${typeof rootId === "string" ? rootId : "root"}`];
+  return root?.container !== undefined && root.container !== null;
+}
+
+export interface LogsOptions {
+  write: (chunk: Buffer) => void | Promise<void>;
+  /** Keep printing what is appended until `signal` aborts. @default false */
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+/** `kuke logs ADDR`: the container's captured stdout and stderr. `not-found` with a remedy when there is none. */
+export function containerLogs(
+  o: Pick<RunnerOptions, "runPath">,
+  container: ContainerAddress,
+  l: LogsOptions,
+): Promise<void> {
+  return readLogs(containerLogPath(o.runPath, container), {
+    write: l.write,
+    follow: l.follow ?? false,
+    address: container,
+    ...(l.signal ? { signal: l.signal } : {}),
+  });
+}
