@@ -24,10 +24,18 @@ const GUTTERS: Record<string, string> = { create: "  +", update: "  ~", replace:
 export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
-  if (plan.drift.length > 0) {
+  // A task stopped with `kuke stop` is kuke's own doing, not drift: it is listed apart and kept.
+  const stopped = plan.drift.filter((d) => d.kind === "stopped-by-kuke");
+  const drift = plan.drift.filter((d) => d.kind !== "stopped-by-kuke");
+  if (drift.length > 0) {
     out.push(c.bold("Objects changed outside kuke"), "");
-    for (const d of plan.drift) out.push(`  # ${c.bold(d.address)}: ${d.text}`);
+    for (const d of drift) out.push(`  # ${c.bold(d.address)}: ${d.text}`);
     out.push("", "kuke will repair these as part of the plan below.", "");
+  }
+  if (stopped.length > 0) {
+    out.push(c.bold("Stopped with kuke stop (kept stopped; kuke start starts them again)"), "");
+    for (const d of stopped) out.push(`  # ${c.bold(d.address)}: ${d.text}`);
+    out.push("");
   }
   const changes = plan.changes.filter((ch) => ch.action !== "noop" && ch.action !== "read");
   if (changes.length > 0) {
