@@ -33,6 +33,9 @@ kuke plan -f "$stack"
 step "kuke apply -f $stack --auto-approve"
 kuke apply -f "$stack" --auto-approve
 
+step "kuke get cells --realm demo"
+kuke get cells --realm demo
+
 step "kuke plan -f $stack --detailed-exitcode   (the host matches: exit 0)"
 kuke plan -f "$stack" --detailed-exitcode
 
