@@ -2,13 +2,13 @@
  * What every imperative verb shares: opening the host, holding the run-path lock, reading the
  * host, and running a plan through the same engine `kuke apply` uses.
  */
-import { type EngineEvent, type ExecuteResult, executeSteps, type Host, openHost } from "../../engine/index.js";
+import { type EngineEvent, type ExecuteResult, type Host, openHost } from "../../engine/index.js";
 import { type DesiredState, KukeError, tryParseAddress } from "../../model/index.js";
-import { type ActualState, type Plan, planToSteps } from "../../planner/index.js";
+import type { ActualState, Plan } from "../../planner/index.js";
 import { refresh, refreshScopeOf } from "../../refresh/index.js";
 import type { LockHolder } from "../../state/index.js";
 import { type HostPaths, resolveContainerd } from "../host-paths.js";
-import type { StepRef } from "../operations/apply.js";
+import { runPlanSteps, type StepRef } from "../run-steps.js";
 
 /** How a Runner reaches the host and runs its plans. Everything but the paths is optional. */
 export interface RunnerOptions extends HostPaths {
@@ -131,18 +131,8 @@ export async function runPlan(
   const error = planError(plan);
   if (error !== undefined) throw error;
   if (!planDoesSomething(plan)) return { plan, steps: {} };
-  const steps = planToSteps(plan, desired, actual);
-  const result = await executeSteps(host, steps, {
-    parallelism: o.parallelism ?? 10,
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-    ...(o.env ? { env: o.env } : {}),
-    ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),
-    journalMeta: { command, project: plan.options.project, summary: plan.summary },
-  });
-  const refs: Record<string, StepRef> = {};
-  for (const st of steps) refs[st.id] = { kind: st.kind, address: st.address };
-  return { plan, result, steps: refs };
+  const { result, steps } = await runPlanSteps(host, plan, desired, actual, command, o);
+  return { plan, result, steps };
 }
 
 /** `now` of the options, as the ISO string plans carry. */

@@ -3,14 +3,15 @@
  * it, ask, and run the steps through the engine. The lock is held from the refresh to the last
  * step, so the plan that runs is the plan of the host as it is.
  */
-import { type EngineEvent, type ExecuteResult, executeSteps, type Host, openHost } from "../../engine/index.js";
+import { type EngineEvent, type ExecuteResult, type Host, openHost } from "../../engine/index.js";
 import type { LoadResult } from "../../manifest/index.js";
 import type { DesiredState, KukeError } from "../../model/index.js";
-import { type Plan, planToSteps, type StepKind } from "../../planner/index.js";
+import type { Plan, planToSteps } from "../../planner/index.js";
 import type { LockHolder } from "../../state/index.js";
 import { type HostPaths, resolveContainerd } from "../host-paths.js";
 import { checkMaxImpact, type Impact } from "../impact.js";
 import { noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
+import { runPlanSteps, type StepRef } from "../run-steps.js";
 import { desiredForApply, type SavedPlan } from "../saved-plan.js";
 import { assertPlanFresh } from "../stale-plan.js";
 import { hasChanges, hasErrors } from "./plan.js";
@@ -67,10 +68,7 @@ export type ApplyOutcome =
       steps: Record<string, StepRef>;
     };
 
-export interface StepRef {
-  kind: StepKind;
-  address: string;
-}
+export type { StepRef } from "../run-steps.js";
 
 /**
  * Runs one apply. Throws KukeError `lock-held` (6), `stale-plan` (4), `guard` (5) or
@@ -131,16 +129,6 @@ async function runPlan(
   if (!hasChanges(plan)) return { kind: "no-changes", plan };
   if (o.maxImpact !== undefined) checkMaxImpact(plan, o.maxImpact);
   if (o.confirm && !(await o.confirm(plan))) return { kind: "declined", plan };
-  const steps = planToSteps(plan, desired, actual);
-  const result = await executeSteps(host, steps, {
-    parallelism: o.parallelism ?? 10,
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-    ...(o.env ? { env: o.env } : {}),
-    ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),
-    journalMeta: { command: o.command ?? "apply", project: plan.options.project, summary: plan.summary },
-  });
-  const refs: Record<string, StepRef> = {};
-  for (const st of steps) refs[st.id] = { kind: st.kind, address: st.address };
-  return { kind: "applied", plan, result, steps: refs };
+  const { result, steps } = await runPlanSteps(host, plan, desired, actual, o.command ?? "apply", o);
+  return { kind: "applied", plan, result, steps };
 }
