@@ -45,15 +45,7 @@ export function teardown(ctx: Ctx, key: string): void {
       ids.push(...teardownCell(ctx, a, deleting));
       break;
     case "stack":
-      ids.push(
-        add(ctx, {
-          id: id("cgroup.remove", key),
-          kind: "cgroup.remove",
-          address: key,
-          dependsOn: after,
-          cgroupPath: cgroupOf(key),
-        }),
-      );
+      ids.push(removeCgroup(ctx, key, after));
       break;
     case "space": {
       const names = { networkName: networkName(a.realm, a.space), bridgeName: bridgeName(a.realm, a.space) };
@@ -82,25 +74,11 @@ export function teardown(ctx: Ctx, key: string): void {
           ...names,
         }),
       );
-      ids.push(
-        add(ctx, {
-          id: id("cgroup.remove", key),
-          kind: "cgroup.remove",
-          address: key,
-          dependsOn: after,
-          cgroupPath: cgroupOf(key),
-        }),
-      );
+      ids.push(removeCgroup(ctx, key, after));
       break;
     }
     case "realm": {
-      const cg = add(ctx, {
-        id: id("cgroup.remove", key),
-        kind: "cgroup.remove",
-        address: key,
-        dependsOn: after,
-        cgroupPath: cgroupOf(key),
-      });
+      const cg = removeCgroup(ctx, key, after);
       const namespace = recordedNamespace(ctx.actual, a.realm);
       const ns = add(ctx, {
         id: id("namespace.delete", key),
@@ -120,6 +98,17 @@ export function teardown(ctx: Ctx, key: string): void {
 }
 
 /** task.stop → container.delete → (delete only) cgroup.remove → record.delete. */
+/** A stack's, space's or realm's own cgroup goes once everything inside it is gone. */
+function removeCgroup(ctx: Ctx, key: string, after: Ids): string {
+  return add(ctx, {
+    id: id("cgroup.remove", key),
+    kind: "cgroup.remove",
+    address: key,
+    dependsOn: after,
+    cgroupPath: cgroupOf(key),
+  });
+}
+
 function teardownContainer(ctx: Ctx, c: Recorded, stopAfter: Ids, deleteAfter: Ids, deleting: boolean): Ids {
   const base = { address: c.key, namespace: c.namespace, containerdId: c.containerdId };
   const stop = add(ctx, { id: id("task.stop", c.key), kind: "task.stop", dependsOn: stopAfter, ...base });
