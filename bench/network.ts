@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- network [N]`: milliseconds per CNI ADD and DEL through kuke's NetworkExecutor
- * for N network namespaces (default 30), and per cgroup ensure/remove through the host's
- * CgroupDriver, each next to the same work done by the plugin binaries / mkdir+rmdir from one shell
- * loop in the same run (same config, same namespaces). Cleans up everything it makes.
+ * `npm run bench -- network [N] [ROUNDS]`: milliseconds per CNI ADD and DEL through kuke's
+ * NetworkExecutor for N network namespaces (default 30), and per cgroup ensure/remove through the
+ * host's CgroupDriver, each next to the same work done by the plugin binaries / mkdir, cat, echo
+ * and rmdir from one shell loop in the same run (same plugins, same configs, same namespaces and
+ * cgroup tree), averaged over ROUNDS rounds (default 4). Cleans up everything it makes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -40,6 +41,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 export async function main(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 30);
+  const rounds = Number(args[1] ?? 4);
   const id = randomBytes(3).toString("hex");
   const realm = `kb${id}`;
   const runPath = await mkdtemp(join(tmpdir(), "kb-net-run-"));
@@ -76,59 +78,114 @@ export async function main(args: string[]): Promise<void> {
         const env = `CNI_COMMAND=${command} CNI_CONTAINERID=${netnsName(c)} CNI_NETNS=${net.pinner.pathOf(c)} CNI_PATH=${cniPath} CNI_ARGS=`;
         const bridge = `${env} CNI_IFNAME=eth0 ${bridgeBin} < ${bridgeConf} > /dev/null`;
         const lo = `${env} CNI_IFNAME=lo ${loBin} < ${loConf} > /dev/null`;
-        return command === "ADD" ? `${lo} && ${bridge}` : `${bridge} && ${lo}`;
+        // ADD runs lo and the bridge at once, as containerd's CNI library (and kuke) do; DEL in order.
+        return command === "ADD" ? `${lo} & lo=$!\n${bridge}\nwait $lo` : `${bridge} && ${lo}`;
       });
       return mustRun("sh", ["-e", "-c", lines.join("\n")]);
     };
 
-    for (let round = 0; round < 2; round++) {
-      const kukeAdd = await timed(async () => {
-        for (const c of cells) await net.attach(c);
-      });
-      const kukeDel = await timed(async () => {
-        for (const c of cells) await net.detach(c);
-      });
-      const directAdd = await timed(() => shellLoop("ADD"));
-      const directDel = await timed(() => shellLoop("DEL"));
-      rows.push({ op: `CNI ADD (lo + bridge), round ${round + 1}`, kuke: kukeAdd / n, direct: directAdd / n });
-      rows.push({ op: `CNI DEL (bridge + lo), round ${round + 1}`, kuke: kukeDel / n, direct: directDel / n });
+    // Warm-up outside the timings: the first ADD on a space creates its bridge, once per network.
+    await net.attach(cells[0] as CellAddress);
+    await net.detach(cells[0] as CellAddress);
+
+    // Each round times both sides back to back on the same namespaces; the side that goes first
+    // alternates, so drift on this noisy machine (and iptables state left by the previous batch)
+    // falls on both sides equally.
+    const totals = { kukeAdd: 0, kukeDel: 0, directAdd: 0, directDel: 0 };
+    for (let round = 0; round < rounds; round++) {
+      const kuke = async () => {
+        totals.kukeAdd += await timed(async () => {
+          for (const c of cells) await net.attach(c);
+        });
+        totals.kukeDel += await timed(async () => {
+          for (const c of cells) await net.detach(c);
+        });
+      };
+      const direct = async () => {
+        totals.directAdd += await timed(() => shellLoop("ADD"));
+        totals.directDel += await timed(() => shellLoop("DEL"));
+      };
+      if (round % 2 === 0) {
+        await kuke();
+        await direct();
+      } else {
+        await direct();
+        await kuke();
+      }
     }
+    const per = n * rounds;
+    rows.push({ op: "CNI ADD (lo + bridge)", kuke: totals.kukeAdd / per, direct: totals.directAdd / per });
+    rows.push({ op: "CNI DEL (bridge + lo)", kuke: totals.kukeDel / per, direct: totals.directDel / per });
 
     const paths = cells.map((c) => `${cgroupTop}/${c.realm}/${c.space}/${c.stack}/${c.cell}`);
     const limits = { memoryLimitBytes: 64 * 1024 * 1024, pidsLimit: 100 };
-    const bases = cgroups instanceof CgroupV1Driver ? cgroups.hierarchies.map((h) => h.mountPoint) : ["/sys/fs/cgroup"];
-    const memBase =
-      cgroups instanceof CgroupV1Driver
-        ? cgroups.hierarchies.find((h) => h.controllers.includes("memory"))?.mountPoint
-        : "/sys/fs/cgroup";
-    const pidsBase =
-      cgroups instanceof CgroupV1Driver
-        ? cgroups.hierarchies.find((h) => h.controllers.includes("pids"))?.mountPoint
-        : "/sys/fs/cgroup";
-    const memFile = cgroups.version === "v1" ? "memory.limit_in_bytes" : "memory.max";
-    const kukeEnsure = await timed(async () => {
-      for (const p of paths) await cgroups.ensure(p, limits);
-    });
-    const kukeRemove = await timed(() => cgroups.remove(cgroupTop));
-    const shEnsure = paths
-      .map((p) =>
-        [
-          ...bases.map((b) => `mkdir -p ${b}${p}`),
-          `echo ${limits.memoryLimitBytes} > ${memBase}${p}/${memFile}`,
-          `echo ${limits.pidsLimit} > ${pidsBase}${p}/pids.max`,
-        ].join("\n"),
-      )
-      .join("\n");
-    const directEnsure = await timed(() => mustRun("sh", ["-e", "-c", shEnsure]));
-    // deepest first, as the driver does
+    const v1 = cgroups instanceof CgroupV1Driver ? cgroups : undefined;
+    const bases = v1 ? v1.hierarchies.map((h) => h.mountPoint) : ["/sys/fs/cgroup"];
+    const baseOf = (controller: string) =>
+      v1 ? v1.hierarchies.find((h) => h.controllers.includes(controller))?.mountPoint : "/sys/fs/cgroup";
+    // The same work the driver does: every level created one by one in every hierarchy, a new
+    // cpuset level given its parent's cpus and mems, then memory, cpu and pids limits written.
+    const shEnsure = (() => {
+      const lines: string[] = [];
+      const made = new Set<string>();
+      const cpuset = baseOf("cpuset");
+      for (const p of paths) {
+        const segs = p.split("/").filter(Boolean);
+        for (let i = 1; i <= segs.length; i++) {
+          const level = `/${segs.slice(0, i).join("/")}`;
+          if (made.has(level)) continue;
+          made.add(level);
+          for (const b of bases) {
+            const parent = `${b}/${segs.slice(0, i - 1).join("/")}`;
+            // v2: the driver enables cpu, memory and pids down the path before writing limits
+            if (!v1) lines.push(`echo "+cpu +memory +pids" > ${parent}/cgroup.subtree_control`);
+            lines.push(`mkdir ${b}${level}`);
+            if (v1 && b === cpuset) {
+              for (const f of ["cpuset.cpus", "cpuset.mems"]) lines.push(`cat ${parent}/${f} > ${b}${level}/${f}`);
+            }
+          }
+        }
+        if (v1) {
+          lines.push(`echo ${limits.memoryLimitBytes} > ${baseOf("memory")}${p}/memory.limit_in_bytes`);
+          lines.push(`echo 1024 > ${baseOf("cpu")}${p}/cpu.shares`);
+          lines.push(`echo ${limits.pidsLimit} > ${baseOf("pids")}${p}/pids.max`);
+        } else {
+          lines.push(`echo ${limits.memoryLimitBytes} > /sys/fs/cgroup${p}/memory.max`);
+          lines.push(`echo 100 > /sys/fs/cgroup${p}/cpu.weight`);
+          lines.push(`echo ${limits.pidsLimit} > /sys/fs/cgroup${p}/pids.max`);
+        }
+      }
+      return lines.join("\n");
+    })();
+    // deepest first, as the driver does; the driver also reads every cgroup.procs first (its
+    // busy check), which plain rmdir does not, so that check is part of what is measured.
     const shRemove = bases.map((b) => `find ${b}${cgroupTop} -depth -type d -exec rmdir {} +`).join("\n");
-    const directRemove = await timed(() => mustRun("sh", ["-e", "-c", shRemove]));
+    const cg = { kukeEnsure: 0, kukeRemove: 0, directEnsure: 0, directRemove: 0 };
+    for (let round = 0; round < rounds; round++) {
+      const kuke = async () => {
+        cg.kukeEnsure += await timed(async () => {
+          for (const p of paths) await cgroups.ensure(p, limits);
+        });
+        cg.kukeRemove += await timed(() => cgroups.remove(cgroupTop));
+      };
+      const direct = async () => {
+        cg.directEnsure += await timed(() => mustRun("sh", ["-e", "-c", shEnsure]));
+        cg.directRemove += await timed(() => mustRun("sh", ["-e", "-c", shRemove]));
+      };
+      if (round % 2 === 0) {
+        await kuke();
+        await direct();
+      } else {
+        await direct();
+        await kuke();
+      }
+    }
     rows.push({
       op: `cgroup ensure (${cgroups.version}, ${bases.length} hierarchies)`,
-      kuke: kukeEnsure / n,
-      direct: directEnsure / n,
+      kuke: cg.kukeEnsure / per,
+      direct: cg.directEnsure / per,
     });
-    rows.push({ op: "cgroup remove (per cell)", kuke: kukeRemove / n, direct: directRemove / n });
+    rows.push({ op: "cgroup remove (per cell)", kuke: cg.kukeRemove / per, direct: cg.directRemove / per });
   } finally {
     for (const c of cells) {
       await net.detach(c).catch(() => undefined);
@@ -142,7 +199,9 @@ export async function main(args: string[]): Promise<void> {
   }
 
   const pad = (s: string, w: number) => s.padEnd(w);
-  process.stdout.write(`network bench: ${n} namespaces, one space network, sequential\n`);
+  process.stdout.write(
+    `network bench: ${n} namespaces, one space network, sequential, ${rounds} rounds alternating which side goes first\n`,
+  );
   process.stdout.write(`${pad("operation", 44)}${pad("kuke ms/op", 12)}${pad("direct ms/op", 14)}ratio\n`);
   for (const r of rows) {
     process.stdout.write(

@@ -1,3 +1,4 @@
+import { readFile as readFileCallback } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KukeError } from "../../model/errors.js";
@@ -188,7 +189,9 @@ export async function listSubtree(dir: string, depth = Number.POSITIVE_INFINITY)
 /** Pids listed in a cgroup directory's `cgroup.procs`; none when it is gone. */
 export async function readProcs(dir: string): Promise<number[]> {
   try {
-    const text = await readFile(join(dir, "cgroup.procs"), "utf8");
+    // The callback readFile, not fs/promises: on these pseudo-files (size 0, read to EOF) the
+    // promise version measured about 3x slower under Node 20, and remove reads one per directory.
+    const text = await readPseudoFile(join(dir, "cgroup.procs"));
     return text
       .split("\n")
       .filter((l) => l.trim().length > 0)
@@ -197,4 +200,8 @@ export async function readProcs(dir: string): Promise<number[]> {
     if (isMissing(e)) return [];
     throw cgroupError(e, `read ${dir}/cgroup.procs`);
   }
+}
+
+function readPseudoFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => readFileCallback(file, "utf8", (e, text) => (e ? reject(e) : resolve(text))));
 }

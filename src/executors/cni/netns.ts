@@ -1,9 +1,9 @@
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { netnsName } from "../../model/host-names.js";
-import { removeFile, writeFileAtomic } from "./atomic-file.js";
+import { readText, removeFile, writeFileAtomic } from "./atomic-file.js";
 import { mustRun } from "./host-command.js";
 
 /**
@@ -83,7 +83,7 @@ export class NetnsPinner {
 
 /** Mount points in this process's mount namespace. */
 async function mountedPaths(): Promise<Set<string>> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const text = await readText("/proc/self/mountinfo");
   const out = new Set<string>();
   for (const line of text.split("\n")) {
     const p = line.split(" ")[4];

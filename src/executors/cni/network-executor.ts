@@ -208,24 +208,29 @@ export class NetworkExecutor {
   }
 
   /**
-   * Attaches the cell's pinned namespace to its space's network (lo up, then eth0 on the bridge)
+   * Attaches the cell's pinned namespace to its space's network (lo up and eth0 on the bridge)
    * and returns the attachment to record. Already attached and CHECK passes: the recorded attachment.
    * Throws `not-found` without the space's conflist, `failed-precondition` without a pin.
    */
   async attach(cell: CellAddress): Promise<CniAttachment> {
     const network = networkName(cell.realm, cell.space);
-    const text = await readOptional(this.conflistPath(network));
+    // Three independent reads, issued together; checked below in the documented order.
+    const [text, pinned, record] = await Promise.all([
+      readOptional(this.conflistPath(network)),
+      this.pinner.isPinned(cell),
+      readOptional(this.attachmentPath(cell)),
+    ]);
     if (text === undefined)
       throw new KukeError("not-found", `network ${network} has no configuration`, {
         address: cell,
         remedy: "ensure the space network first",
       });
-    if (!(await this.pinner.isPinned(cell))) {
+    if (!pinned) {
       throw new KukeError("failed-precondition", "the cell's network namespace is not pinned", { address: cell });
     }
     const list = JSON.parse(text) as ConfList;
     const rt = this.runtime(cell);
-    const known = await this.readAttachment(cell);
+    const known = record === undefined ? undefined : (JSON.parse(record) as AttachmentFile);
     if (known) {
       try {
         await this.plugins.check(known.conflist, rt, known.attachment.result);
@@ -235,8 +240,20 @@ export class NetworkExecutor {
         await this.plugins.del(known.conflist, rt, known.attachment.result);
       }
     }
-    await this.plugins.add(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" });
-    const result = await this.plugins.add(list, rt);
+    // lo and eth0 are independent, so both plugins run at once, as containerd's CNI library does
+    // by default. A failed bridge ADD undoes itself; a failed lo ADD undoes the bridge's, so a
+    // failed attach leaves no address, veth or NAT rule behind.
+    // The bridge is the long pole, so it is spawned first (a spawn blocks the event loop briefly).
+    const [eth, lo] = await Promise.allSettled([
+      this.plugins.add(list, rt),
+      this.plugins.add(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" }),
+    ]);
+    if (lo.status === "rejected") {
+      if (eth.status === "fulfilled") await this.plugins.del(list, rt, eth.value);
+      throw lo.reason;
+    }
+    if (eth.status === "rejected") throw eth.reason;
+    const result = eth.value;
     const attachment = summarize(network, rt, result);
     await writeFileAtomic(
       this.attachmentPath(cell),

@@ -90,6 +90,31 @@ t("remove is a typed busy error while a process is inside, and works after it ex
   assert.equal(await leakCheck({ cgroups: { driver: d, paths: [top] } }), []);
 });
 
+t("remove is refused whole when a process sits in the tree of one hierarchy only", async () => {
+  const d = await driver();
+  await d.ensure(leaf);
+  const pids = d.hierarchies.find((h) => h.controllers.includes("pids"));
+  assert.ok(pids, "this host mounts the pids hierarchy");
+  const child = spawn("sleep", ["600"], { stdio: "ignore" });
+  const exited = new Promise((r) => child.once("exit", r));
+  onTeardown(`sleep ${child.pid}`, () => void child.kill("SIGKILL"));
+  try {
+    await writeFile(join(pids.mountPoint, leaf, "cgroup.procs"), String(child.pid));
+    try {
+      await d.remove(top);
+      assert.unreachable("should be busy");
+    } catch (e) {
+      assert.ok(isKukeError(e, "busy"), String(e));
+    }
+    for (const h of d.hierarchies) assert.ok(await dirExists(join(h.mountPoint, leaf)), `${h.mountPoint}${leaf} kept`);
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
+  await d.remove(top);
+  assert.equal(await leakCheck({ cgroups: { driver: d, paths: [top] } }), []);
+});
+
 t("the leak check sees a tree left in a single hierarchy", async () => {
   const d = await driver();
   const memory = d.hierarchies.find((h) => h.controllers.includes("memory"))!;
