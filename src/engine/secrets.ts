@@ -46,7 +46,12 @@ export async function resolveSecrets(
   return out;
 }
 
-async function readSecret(
+/**
+ * Reads one secret's value from its source (also used when planning, to digest it).
+ * @throws KukeError `failed-precondition` (source unreadable or unset, with a remedy) or `invalid-spec`
+ *   (no source), naming the secret and its source, never its value.
+ */
+export async function readSecret(
   s: SecretRef,
   address: ContainerAddress,
   env: Readonly<Record<string, string | undefined>>,

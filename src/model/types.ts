@@ -67,6 +67,11 @@ export interface SecretRef {
   fromEnv?: string;
   /** Mount the value read-only (0400) at this path; without it the value is injected as env `name=value`. */
   mountPath?: string;
+  /**
+   * `sha256:<hex>` digest of the value, filled in for planning from what the source held when the
+   * host was read (never the value itself), so records notice a rotated secret. Not a manifest field.
+   */
+  valueHash?: string;
 }
 
 export type RestartPolicy = "no" | "always" | "on-failure" | "unless-stopped";

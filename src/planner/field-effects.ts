@@ -105,6 +105,14 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
 function containerRows(): FieldRow[] {
   return [
     { kind: "container", path: "labels", effect: RECORD, rootEffect: RECORD },
+    // Already a digest of the secret's value; plans still show only a marker. A rotated value restarts.
+    {
+      kind: "container",
+      path: "spec.secrets[].valueHash",
+      effect: "restart",
+      rootEffect: "recreate-cell",
+      sensitive: true,
+    },
     ...CONTAINER_FIELDS.map(
       ([path, effect]): FieldRow => ({
         kind: "container",

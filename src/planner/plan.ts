@@ -5,18 +5,16 @@
 import {
   type Address,
   addressPath,
-  containerdId,
   type DesiredState,
   formatAddress,
   parentAddress,
   specHash,
 } from "../model/index.js";
-import { recordedNamespace } from "./actual-state.js";
 import { detectDrift } from "./drift.js";
 import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
+import { checkInTheWay, checkParents, checkSecretSources } from "./plan-checks.js";
 import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
 import { cellContainerKeys, hasHostState, isLeftover, LEFT_BEHIND } from "./plan-leftovers.js";
-import { createRemedy, purgeRemedy } from "./remedies.js";
 import { type DesiredEntry, indexDesired } from "./resource-view.js";
 import { applyScope } from "./scope.js";
 import type { ActualState, Diagnostic, DriftItem, Plan, PlanSummary, ResourceRecord } from "./types.js";
@@ -86,6 +84,8 @@ interface Context {
   errors: Diagnostic[];
   /** Records by parent address, for cascades. */
   childrenOf: Map<string, string[]>;
+  /** Ancestors of desired addresses: in use by what the files declare, so never pruned. */
+  inUse: Set<string>;
 }
 
 export function plan(desired: DesiredState, actual: ActualState, options: PlanOptions): Plan {
@@ -97,13 +97,16 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     drift: [],
     errors: [],
     childrenOf: indexChildren(actual.records),
+    inUse: new Set(),
   };
+  for (const key of ctx.desired.keys()) for (const ak of ancestorKeys(key)) ctx.inUse.add(ak);
   if (options.destroy) {
     planDestroy(ctx);
   } else {
     for (const entry of ctx.desired.values()) planDesired(ctx, entry);
     checkParents(ctx);
     checkInTheWay(ctx);
+    checkSecretSources(ctx);
     applyRequestedReplace(ctx);
     cascadeReplacements(ctx);
     planRemovals(ctx);
@@ -117,6 +120,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
       notInConfiguration,
     },
     options.targets,
+    [...ctx.desired.keys(), ...Object.keys(actual.records)],
   );
   const keys = sortAddressKeys([...scoped.drafts.keys()]);
   const changes = keys.map((k) => finishChange(scoped.drafts.get(k)!, actual));
@@ -289,10 +293,14 @@ function cascadeReplacements(ctx: Context): void {
   }
 }
 
-/** Records of this project that the files no longer declare: removed containers always, the rest with --prune. */
+/**
+ * Records of this project that the files no longer declare: removed containers always, the rest
+ * with --prune. A parent of something declared is kept even when these files do not declare it
+ * (a second file adding a cell to an existing stack): what is declared lives inside it.
+ */
 function planRemovals(ctx: Context): void {
   for (const [key, record] of Object.entries(ctx.actual.records)) {
-    if (ctx.desired.has(key) || record.project !== ctx.options.project) continue;
+    if (ctx.desired.has(key) || ctx.inUse.has(key) || record.project !== ctx.options.project) continue;
     const pk = parentKey(key);
     if (record.kind === "container" && pk !== undefined && ctx.desired.get(pk)?.kind === "cell") {
       planDelete(ctx, key, { kind: "field", text: `removed from spec.containers of ${pk}` });
@@ -357,56 +365,14 @@ function planDestroy(ctx: Context): void {
   for (const key of ctx.desired.keys()) visit(key);
 }
 
-/** A declared resource needs its parent declared or on the host; kuke never creates it silently. */
-function checkParents(ctx: Context): void {
-  const reported = new Set<string>();
-  for (const entry of ctx.desired.values()) {
-    const parent = parentAddress(entry.address);
-    const pk = parentKey(entry.key);
-    if (parent === undefined || pk === undefined) continue;
-    if (ctx.desired.has(pk) || ctx.actual.records[pk] !== undefined || reported.has(pk)) continue;
-    reported.add(pk);
-    ctx.errors.push({
-      severity: "error",
-      code: "not-found",
-      address: entry.key,
-      summary: `parent ${pk} is not declared in the files and does not exist on the host`,
-      remedy: `declare ${pk} in the files, or run '${createRemedy(parent)}'`,
-    });
-  }
-}
-
-/** A containerd object with the id kuke would use, that kuke did not record, blocks a create. */
-function checkInTheWay(ctx: Context): void {
-  for (const entry of ctx.desired.values()) {
-    if (entry.kind !== "container" || ctx.actual.records[entry.key] !== undefined) continue;
-    const a = entry.address as Extract<Address, { kind: "container" }>;
-    const realmNs = ctx.desired.get(`realm/${a.realm}`)?.view.spec.namespace;
-    const ns = typeof realmNs === "string" ? realmNs : recordedNamespace(ctx.actual, a.realm);
-    const id = containerdId(a);
-    if (ctx.actual.namespaces[ns]?.containers[id] === undefined) continue;
-    const own = ctx.actual.labeled[entry.key];
-    if (own?.namespace === ns && own.container.id === id) continue; // kuke's leftover: replaced, see planDesired
-    const text = `containerd container '${id}' in namespace '${ns}' exists but was not made by this apply`;
-    ctx.drift.push({ address: entry.key, kind: "unmanaged-object", text });
-    ctx.errors.push({
-      severity: "error",
-      code: "already-exists",
-      address: entry.key,
-      summary: text,
-      remedy: `remove it with '${purgeRemedy(a)}', or rename the container`,
-    });
-  }
-}
-
-/** Outermost records of this project that are not declared (and not being deleted). */
+/** Outermost records of this project that are not declared, not in use by declared ones, and not being deleted. */
 function listNotInConfiguration(ctx: Context): string[] {
   const out: string[] = [];
+  const listable = (key: string) => !ctx.desired.has(key) && !ctx.inUse.has(key);
   for (const [key, record] of Object.entries(ctx.actual.records)) {
-    if (ctx.desired.has(key) || ctx.drafts.has(key) || record.project !== ctx.options.project) continue;
+    if (!listable(key) || ctx.drafts.has(key) || record.project !== ctx.options.project) continue;
     const pk = parentKey(key);
-    const parentListed =
-      pk !== undefined && !ctx.desired.has(pk) && ctx.actual.records[pk]?.project === ctx.options.project;
+    const parentListed = pk !== undefined && listable(pk) && ctx.actual.records[pk]?.project === ctx.options.project;
     if (!parentListed) out.push(key);
   }
   return out;

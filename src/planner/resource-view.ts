@@ -19,7 +19,7 @@ import {
   stackAddress,
 } from "../model/index.js";
 import { hasSensitiveFields, isSensitive } from "./field-effects.js";
-import type { ActualState, JsonValue, ResourceView } from "./types.js";
+import type { ActualState, JsonValue, ResourceView, SecretDigest } from "./types.js";
 import { mapLeaves } from "./value-diff.js";
 
 /** What plans show instead of a sensitive value. */
@@ -62,6 +62,19 @@ export function cellView(cell: Cell): ResourceView {
     labels: { ...cell.labels },
     spec: { rootContainerId: cell.spec.rootContainerId, containers: cell.spec.containers.map((c) => c.id) },
   };
+}
+
+/**
+ * The spec with each secret's `valueHash` as its source held it when planning read it, so a
+ * rotated secret is a changed field. Without digests (sources not read) the spec is kept as is.
+ */
+function withValueHashes(spec: ContainerSpec, digests: Record<string, SecretDigest> | undefined): ContainerSpec {
+  if (digests === undefined || spec.secrets.length === 0) return spec;
+  const secrets = spec.secrets.map((s) => {
+    const d = digests[s.name];
+    return d !== undefined && "valueHash" in d ? { ...s, valueHash: d.valueHash } : s;
+  });
+  return { ...spec, secrets };
 }
 
 /** One desired resource, flattened out of the `DesiredState` tree. */
@@ -113,14 +126,10 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
     const address = cellAddress(c.realm, c.space, c.stack, c.name);
     const hostNetwork = c.spec.containers.some((k) => k.hostNetwork);
     put({ address, kind: "cell", view: cellView(c), hostNetwork });
-    for (const k of c.spec.containers) {
-      put({
-        address: containerAddress(c.realm, c.space, c.stack, c.name, k.id),
-        kind: "container",
-        view: containerView(k),
-        container: k,
-        role: k.root ? "root" : "workload",
-      });
+    for (const declared of c.spec.containers) {
+      const address = containerAddress(c.realm, c.space, c.stack, c.name, declared.id);
+      const k = withValueHashes(declared, actual.secretDigests?.[formatAddress(address)]);
+      put({ address, kind: "container", view: containerView(k), container: k, role: k.root ? "root" : "workload" });
     }
   }
   for (const l of desired.looseContainers) {
@@ -128,9 +137,13 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
     const defaults = spaceDefaults.has(spaceKey)
       ? spaceDefaults.get(spaceKey)
       : (actual.records[spaceKey]?.view.spec.defaults as { container?: never } | undefined)?.container;
-    const spec = { ...normalizeContainer({ ...l.spec, id: l.name }, defaults), root: false };
+    const address = containerAddress(l.realm, l.space, l.stack, l.cell, l.name);
+    const spec = withValueHashes(
+      { ...normalizeContainer({ ...l.spec, id: l.name }, defaults), root: false },
+      actual.secretDigests?.[formatAddress(address)],
+    );
     put({
-      address: containerAddress(l.realm, l.space, l.stack, l.cell, l.name),
+      address,
       kind: "container",
       view: containerView(spec, l.labels),
       container: spec,

@@ -1,6 +1,8 @@
 /**
  * `--target`: narrows a finished set of drafts to the targets, everything inside them, and the
- * ancestors they need (ones being created, or replaced, which takes the target with it).
+ * ancestors they need (ones being created, or replaced, which takes the target with it). A cell
+ * is made as a unit (its root first, then every container joining it), so a target inside a cell
+ * being created or replaced widens to the whole cell: the plan then shows exactly what apply does.
  */
 import { type Address, ancestors, formatAddress } from "../model/index.js";
 import type { Draft } from "./plan-draft.js";
@@ -18,15 +20,33 @@ function pathKey(key: string): string {
   return `${key.slice(key.indexOf("/") + 1)}/`;
 }
 
-export function applyScope(all: Scoped, targets: Address[]): Scoped {
+/**
+ * @param known every address declared in the files or recorded on the host; a target with none of
+ *   these at or inside it names nothing and is reported as an error instead of being planned.
+ */
+export function applyScope(all: Scoped, targets: Address[], known: Iterable<string>): Scoped {
   if (targets.length === 0) return all;
+  const knownPaths = [...known].map(pathKey);
   const roots: string[] = [];
   const needed = new Set<string>();
+  const unknown: Diagnostic[] = [];
   for (const t of targets) {
-    let root = formatAddress(t);
+    const tk = formatAddress(t);
+    if (!knownPaths.some((k) => k.startsWith(pathKey(tk)))) {
+      unknown.push({
+        severity: "error",
+        code: "usage",
+        address: tk,
+        summary: `--target ${tk} names nothing declared in the files or applied on the host`,
+        remedy: "check the address against the files, or list what is applied with kuke get",
+      });
+      continue;
+    }
+    let root = tk;
     for (const anc of ancestors(t)) {
       const ak = formatAddress(anc);
-      if (all.drafts.get(ak)?.action === "replace") {
+      const action = all.drafts.get(ak)?.action;
+      if (action === "replace" || (action === "create" && anc.kind === "cell")) {
         root = ak;
         break;
       }
@@ -44,7 +64,7 @@ export function applyScope(all: Scoped, targets: Address[]): Scoped {
   return {
     drafts,
     drift: all.drift.filter((d) => relevant(d.address)),
-    errors: all.errors.filter((e) => relevant(e.address)),
+    errors: [...all.errors.filter((e) => relevant(e.address)), ...unknown],
     notInConfiguration: all.notInConfiguration.filter((k) => inScope(k)),
   };
 }

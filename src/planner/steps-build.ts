@@ -303,19 +303,22 @@ function buildContainer(
       }),
     );
   if (cg) ids.push(cg);
+  // A live change is written to the container's spec as well (no restart): its spec-hash label
+  // must match the record, and a later task start must not bring the old limits back.
+  const specChanged = change.fieldEffects.some((f) => f.effect === "restart" || f.effect === "live");
+  const upd = specChanged
+    ? [
+        add(ctx, {
+          id: id("container.update", entry.key),
+          kind: "container.update",
+          address: entry.key,
+          dependsOn: after,
+          ...p,
+        }),
+      ]
+    : [];
+  ids.push(...upd);
   if (change.restarts) {
-    const specChanged = change.fieldEffects.some((f) => f.effect === "restart");
-    const upd = specChanged
-      ? [
-          add(ctx, {
-            id: id("container.update", entry.key),
-            kind: "container.update",
-            address: entry.key,
-            dependsOn: after,
-            ...p,
-          }),
-        ]
-      : [];
     const stop = add(ctx, {
       id: id("task.stop", entry.key),
       kind: "task.stop",
@@ -329,7 +332,7 @@ function buildContainer(
       ...base,
       cgroupPath: p.cgroupPath,
     });
-    ids.push(...upd, stop, start);
+    ids.push(stop, start);
   }
   writeRecord(ctx, entry, [...after, ...ids]);
 }

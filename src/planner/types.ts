@@ -102,7 +102,23 @@ export interface HostFacts {
   attachments: Record<string, ActualAttachment>;
   /** Egress chain names (`egressChainName()`) present in iptables. */
   egressChains: string[];
+  /**
+   * What each desired container's secret sources hold, by container address string, then secret
+   * name. Absent when the sources were not read (`--refresh=false`, imperative verbs): containers
+   * then keep whatever `valueHash` their spec already carries.
+   */
+  secretDigests?: Record<string, Record<string, SecretDigest>>;
 }
+
+/** A secret source as read at plan time: the digest of its value, or why it could not be read. */
+export type SecretDigest =
+  | { valueHash: string }
+  | {
+      /** One line naming the secret and its source (never its value), e.g. `secret token: cannot read /run/token (ENOENT)`. */
+      problem: string;
+      /** What to do about it, when known. */
+      remedy?: string;
+    };
 
 /** What the host has for one address, derived from `HostFacts` by `actualState()`. */
 export interface ActualResource {

@@ -9,6 +9,7 @@ import { type ActualState, actualState, type Plan, plan } from "../planner/index
 import { refresh, refreshScopeOf } from "../refresh/index.js";
 import type { JournalStore } from "../state/index.js";
 import { defaultProject } from "./project.js";
+import { secretDigests } from "./secret-hashes.js";
 
 /** What a user asks of a plan (the flags of `kuke plan`/`apply`/`destroy`). */
 export interface PlanRequest {
@@ -55,13 +56,23 @@ export function emptyActual(): ActualState {
   });
 }
 
-/** Reads the host for `desired` (the realms' namespaces and the declared cgroups, plus all records). */
-export function refreshFor(
+/**
+ * Reads the host for `desired`: the realms' namespaces and the declared cgroups, all records, and
+ * the digests of the desired containers' secret sources (files and environment variables are
+ * host state too; a rotated secret must show in the plan). No secret value is kept.
+ * @param env where `fromEnv` secrets are read; pass what the engine will read at apply time.
+ */
+export async function refreshFor(
   host: Host,
   desired: DesiredState,
   onWarning?: (e: KukeError) => void,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ActualState> {
-  return refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) });
+  const [actual, digests] = await Promise.all([
+    refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) }),
+    secretDigests(desired, env),
+  ]);
+  return { ...actual, secretDigests: digests };
 }
 
 /** Plans `desired` against `actual` as `request` says; `now` stamps the plan. */

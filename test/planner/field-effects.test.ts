@@ -27,7 +27,9 @@ const container: Full<ContainerSpec> = {
   securityOpts: ["no-new-privileges"],
   tmpfs: [{ path: "/tmp", sizeBytes: 1024, options: ["noexec"] }],
   resources: { memoryLimitBytes: 1, cpuShares: 2, pidsLimit: 3 },
-  secrets: [{ name: "token", fromFile: "/run/token", fromEnv: "TOKEN", mountPath: "/etc/token" }],
+  secrets: [
+    { name: "token", fromFile: "/run/token", fromEnv: "TOKEN", mountPath: "/etc/token", valueHash: "sha256:0" },
+  ],
   restartPolicy: "always",
 };
 
@@ -111,6 +113,8 @@ t("registry passwords are sensitive, nothing else of the realm is", () => {
   assert.ok(isSensitive("realm", "spec.registryCredentials[0].password"));
   assert.not.ok(isSensitive("realm", "spec.registryCredentials[0].username"));
   assert.not.ok(isSensitive("container", "spec.env"));
+  assert.ok(isSensitive("container", "spec.secrets[0].valueHash"));
+  assert.is(fieldEffect("container", "spec.secrets[0].valueHash"), "restart");
 });
 
 t.run();

@@ -24,7 +24,7 @@ export interface Scenario {
   options: PlanOptions;
 }
 
-const app = (over: Partial<ContainerInput> = {}): ContainerInput => ({
+export const app = (over: Partial<ContainerInput> = {}): ContainerInput => ({
   id: "app",
   image: "busybox:1",
   command: "/bin/sh",
@@ -33,7 +33,7 @@ const app = (over: Partial<ContainerInput> = {}): ContainerInput => ({
   resources: { memoryLimitBytes: 67108864 },
   ...over,
 });
-const sidecar = (): ContainerInput => ({ id: "sidecar", image: "busybox:1", args: ["sleep", "3600"] });
+export const sidecar = (): ContainerInput => ({ id: "sidecar", image: "busybox:1", args: ["sleep", "3600"] });
 const pg = (over: Partial<ContainerInput> = {}): ContainerInput => ({
   id: "pg",
   root: true,

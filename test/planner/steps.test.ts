@@ -171,22 +171,25 @@ t("restart-class update: container.update → task.stop → task.start, nothing 
   assert.equal(steps.map((s) => s.kind).sort(), ["container.update", "record.write", "task.start", "task.stop"]);
 });
 
-t("live update writes the cgroup only; a dead task is restarted without a spec update", () => {
-  assert.equal(
-    stepsOf("limits-change")
-      .map((s) => s.kind)
-      .sort(),
-    ["cgroup.update", "record.write"],
-  );
-  assert.equal(
-    stepsOf("drift-task-exited")
-      .map((s) => s.kind)
-      .sort(),
-    ["record.write", "task.start", "task.stop"],
-  );
-  const cg = stepsOf("drift-cgroup-missing");
-  assert.ok(cg.some((s) => s.id === `cgroup.ensure:${C("app")}`));
-});
+t(
+  "live update writes the cgroup and the container's spec, no restart; a dead task is restarted without a spec update",
+  () => {
+    assert.equal(
+      stepsOf("limits-change")
+        .map((s) => s.kind)
+        .sort(),
+      ["cgroup.update", "container.update", "record.write"],
+    );
+    assert.equal(
+      stepsOf("drift-task-exited")
+        .map((s) => s.kind)
+        .sort(),
+      ["record.write", "task.start", "task.stop"],
+    );
+    const cg = stepsOf("drift-cgroup-missing");
+    assert.ok(cg.some((s) => s.id === `cgroup.ensure:${C("app")}`));
+  },
+);
 
 t("workload replace and removal touch only that container", () => {
   const before = graph(stepsOf("workload-image-change"));
