@@ -33,11 +33,34 @@ export interface ApplySessionOptions {
 }
 
 /**
+ * apply and destroy always read the host under the lock (a plan that runs must be the plan of the
+ * host as it is), so `--refresh=false` is refused rather than silently ignored.
+ */
+export function refuseNoRefresh(refresh: boolean, verb: string): void {
+  if (refresh) return;
+  throw new KukeError("usage", `${verb} always reads the host; --refresh=false is only for kuke plan`, {
+    remedy: `drop --refresh=false, or preview with kuke plan … --refresh=false`,
+  });
+}
+
+/**
  * Refuses before anything is read when approval would be needed but nobody can give it: a
  * non-interactive apply must say `--auto-approve` instead of hanging.
  */
-export function checkApprovalPossible(o: { autoApprove: boolean; stdin: NodeJS.ReadableStream; verb: string }): void {
-  if (o.autoApprove || canPrompt(o.stdin)) return;
+export function checkApprovalPossible(o: {
+  autoApprove: boolean;
+  stdin: NodeJS.ReadableStream;
+  verb: string;
+  json: boolean;
+}): void {
+  if (o.autoApprove) return;
+  // stdout carries one JSON document; a question there would break every reader of it.
+  if (o.json) {
+    throw new KukeError("usage", `${o.verb} --json needs --auto-approve: stdout holds only the JSON result`, {
+      remedy: `review the plan with kuke plan --json, then run kuke ${o.verb} … --json --auto-approve`,
+    });
+  }
+  if (canPrompt(o.stdin)) return;
   throw new KukeError("usage", `${o.verb} needs approval, and standard input is not a terminal`, {
     remedy: `review the plan with kuke plan, then run kuke ${o.verb} … --auto-approve`,
   });
@@ -50,7 +73,7 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      s.stderr.write("\nInterrupt received: waiting for running steps to finish; no new steps start.\n");
+      s.stderr.write("\nInterrupt received: no new steps start; running steps finish.\n");
       controller.abort();
     }
   };
@@ -72,7 +95,7 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
       onPlan: (plan) => {
         if (!o.json) writePlan(plan, s, false);
       },
-      ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan) }),
+      ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan, controller.signal) }),
       ...(o.json ? {} : { onEvent: progressPrinter(s.stdout, s.colorOut) }),
       signal: controller.signal,
       env: o.env,
@@ -81,10 +104,10 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
   } finally {
     o.interrupts.off(onSigint);
   }
-  return finish(o, outcome);
+  return finish(o, outcome, controller.signal.aborted);
 }
 
-function confirm(o: ApplySessionOptions, plan: Plan): Promise<boolean> {
+function confirm(o: ApplySessionOptions, plan: Plan, signal: AbortSignal): Promise<boolean> {
   const destroying = o.destroy || plan.options.destroy;
   return askApproval(
     o.stdin,
@@ -93,17 +116,19 @@ function confirm(o: ApplySessionOptions, plan: Plan): Promise<boolean> {
     destroying
       ? "kuke will destroy the resources described above. There is no undo."
       : "kuke will perform the actions described above.",
+    signal,
   );
 }
 
-function finish(o: ApplySessionOptions, outcome: ApplyOutcome): number {
+/** `interrupted`: Ctrl-C was pressed (at the question or during the steps). */
+function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: boolean): number {
   const s = o.streams;
   switch (outcome.kind) {
     case "invalid":
       return writeValidation(outcome.load, {
         stdout: s.stdout,
         stderr: s.stderr,
-        json: false,
+        json: o.json,
         style: diagnosticStyle(s.colorErr),
       });
     case "plan-errors":
@@ -115,7 +140,8 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome): number {
       return 0;
     case "declined":
       s.stderr.write(`${o.destroy ? "Destroy" : "Apply"} cancelled.\n`);
-      return 1;
+      // Ctrl-C at the question is a cancellation (8), a "no" is not an approval (1).
+      return interrupted ? 8 : 1;
     case "applied": {
       const r = outcome.result;
       if (o.json) {

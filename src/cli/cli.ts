@@ -15,6 +15,8 @@ export function buildCli(colored: boolean): Cli {
     enableColors: colored,
   });
   cli.register(Builtins.HelpCommand);
+  // `kuke --version` / `-v`, as most CLIs accept; `kuke version` also prints the node version.
+  cli.register(Builtins.VersionCommand);
   for (const command of COMMANDS) cli.register(command);
   return cli;
 }

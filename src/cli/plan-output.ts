@@ -1,6 +1,7 @@
+import { Chalk } from "chalk";
 import { formatDiagnostics, type LoadResult } from "../manifest/index.js";
 import type { KukeError } from "../model/index.js";
-import type { Plan } from "../planner/index.js";
+import type { Diagnostic, Plan } from "../planner/index.js";
 import { renderPlanHuman, renderPlanJson } from "../render/index.js";
 import { diagnosticStyle, type OutputStream } from "./output-style.js";
 
@@ -12,21 +13,49 @@ export interface PlanStreams {
   colorErr: boolean;
 }
 
-/** Validation warnings of files that are valid: on stderr, before the plan. */
+/** A warning that does not stop the command (a corrupt record file), on stderr. */
+export function warningWriter(s: PlanStreams): (e: KukeError) => void {
+  return (e) => s.stderr.write(`Warning: ${e.format().replace(/^Error: /, "")}\n`);
+}
+
+/** Validation warnings, and a warning when the files declare nothing at all (an empty file or /dev/null). */
 export function writeLoadWarnings(load: LoadResult, s: PlanStreams): void {
   const listing = formatDiagnostics(
     load.diagnostics.filter((d) => d.severity === "warning"),
     diagnosticStyle(s.colorErr),
   );
   if (listing !== "") s.stderr.write(listing);
+  if (load.errorCount === 0 && load.sources.size === 0) {
+    s.stderr.write("Warning: the files hold no resources (no YAML documents); there is nothing to plan.\n");
+  }
 }
 
-/** A warning that does not stop the command (a corrupt record file), on stderr. */
-export function warningWriter(s: PlanStreams): (e: KukeError) => void {
-  return (e) => s.stderr.write(`Warning: ${e.format().replace(/^Error: /, "")}\n`);
-}
-
-/** The plan on stdout: Terraform-style text, or the versioned JSON with `json`. */
+/**
+ * The plan: the versioned JSON on stdout with `json` (errors included); otherwise Terraform-style
+ * text on stdout and the plan's errors on stderr, as diagnostics go to stderr (DESIGN §5). A plan
+ * made with `--refresh=false` says first that the host was not read.
+ */
 export function writePlan(plan: Plan, s: PlanStreams, json: boolean): void {
-  s.stdout.write(json ? renderPlanJson(plan) : renderPlanHuman(plan, { color: s.colorOut }));
+  if (json) {
+    s.stdout.write(renderPlanJson(plan));
+    return;
+  }
+  if (!plan.options.refresh) {
+    s.stdout.write("Note: --refresh=false: the host was not read; this plan assumes nothing exists on it.\n\n");
+  }
+  s.stdout.write(renderPlanHuman({ ...plan, errors: [] }, { color: s.colorOut }));
+  if (plan.errors.length > 0) s.stderr.write(formatPlanDiagnostics(plan.errors, s.colorErr));
+}
+
+/** Plan diagnostics as `Error: ADDRESS: summary`, indented detail and `Remedy:` lines. */
+export function formatPlanDiagnostics(diagnostics: readonly Diagnostic[], colored: boolean): string {
+  const c = new Chalk({ level: colored ? 1 : 0 });
+  const out: string[] = [];
+  for (const d of diagnostics) {
+    const label = d.severity === "error" ? c.red.bold("Error:") : c.yellow.bold("Warning:");
+    out.push("", `${label} ${d.address ? `${d.address}: ` : ""}${d.summary}`);
+    if (d.detail) out.push(...d.detail.split("\n").map((l) => `  ${l}`));
+    if (d.remedy) out.push(`  Remedy: ${d.remedy}`);
+  }
+  return `${out.join("\n")}\n`;
 }

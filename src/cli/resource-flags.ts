@@ -11,10 +11,12 @@ import {
   containerAddress,
   KINDS,
   KukeError,
+  nameProblem,
   type ResourceKind,
   realmAddress,
   spaceAddress,
   stackAddress,
+  suggestName,
 } from "../model/index.js";
 import type { ChangeResult, RunnerOptions } from "../runner/imperative/session.js";
 import { Runner } from "../runner/runner.js";
@@ -52,6 +54,21 @@ export abstract class ResourceCommand extends KukeCommand {
       }
       return v;
     };
+    const address = this.buildAddress(kind, name, need);
+    // Checked here, before any host is opened, so a bad name is a usage error and not a host error.
+    for (const [flag, value] of Object.entries(address)) {
+      if (flag === "kind") continue;
+      const problem = nameProblem(value);
+      if (problem === undefined) continue;
+      const what = flag === kind ? `${kind} name` : `--${flag}`;
+      throw new KukeError("usage", `${what} '${value}' is not a valid name: ${problem}`, {
+        remedy: `use lower-case letters, digits and '-' (at most 63), e.g. '${suggestName(value)}'`,
+      });
+    }
+    return address;
+  }
+
+  private buildAddress(kind: ResourceKind, name: string, need: (flag: "space" | "stack" | "cell") => string): Address {
     switch (kind) {
       case "realm":
         return realmAddress(name);

@@ -13,6 +13,7 @@ import {
   parseAddress,
 } from "../model/index.js";
 import { purgeRemedy } from "../planner/remedies.js";
+import { containerLogFile, removeContainerLog } from "./container-files.js";
 import { containerSpecFor, imageRef } from "./container-spec.js";
 import { removeSecrets } from "./secrets.js";
 import type { StepHandler } from "./step-handler.js";
@@ -85,7 +86,17 @@ export const imageEnsure: StepHandler<"image.ensure"> = async (ctx, s) => {
   ctx.forgetImage(s.namespace, name);
 };
 
+/** On failure the secret files written for the spec are removed: no container will ever read them. */
 export const containerCreate: StepHandler<"container.create"> = async (ctx, s) => {
+  try {
+    await createContainer(ctx, s);
+  } catch (e) {
+    await removeSecrets(ctx.host.runtimeDir, parseAddress(s.address) as ContainerAddress).catch(() => undefined);
+    throw e;
+  }
+};
+
+async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.create">>): Promise<void> {
   const { spec, image } = await containerSpecFor(ctx, s.address, s);
   try {
     await ctx.host.containerd.createContainer(s.namespace, {
@@ -105,7 +116,7 @@ export const containerCreate: StepHandler<"container.create"> = async (ctx, s) =
     });
   }
   ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
-};
+}
 
 export const containerUpdate: StepHandler<"container.update"> = async (ctx, s) => {
   const { spec } = await containerSpecFor(ctx, s.address, s);
@@ -113,7 +124,10 @@ export const containerUpdate: StepHandler<"container.update"> = async (ctx, s) =
   ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
 };
 
-/** Removes the container, its runc cgroup dirs below the cell's cgroup (owned by cgroup steps) and its secret files. */
+/**
+ * Removes the container, its runc cgroup dirs below the cell's cgroup (owned by cgroup steps), its
+ * secret files and its log (a container created again at the address starts a new log).
+ */
 export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) => {
   const a = parseAddress(s.address) as ContainerAddress;
   const cell = parentAddress(a) as CellAddress;
@@ -123,12 +137,12 @@ export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) =
     graceMs: 0,
   });
   await removeSecrets(ctx.host.runtimeDir, a);
+  await removeContainerLog(ctx.host.logDir, a);
 };
 
 export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {
   const a = parseAddress(s.address) as ContainerAddress;
-  const [realm, space, stack, cell, container] = addressPath(a);
-  const logPath = `${ctx.host.logDir}/${realm}/${space}/${stack}/${cell}/${container}.log`;
+  const logPath = containerLogFile(ctx.host.logDir, a);
   const { pid } = await ctx.host.containerd.startTask(s.namespace, s.containerdId, logPath);
   ctx.pids.set(`${s.namespace}/${s.containerdId}`, pid);
 };

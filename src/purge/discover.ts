@@ -39,6 +39,8 @@ export async function discover(scope: Address, deps: PurgeDeps): Promise<Discove
   const spaces = await Promise.all(spaceNames.map((s) => findSpace(scope.realm, s, deps.network)));
   const cells = scope.kind === "container" ? [] : await findCells(scope, containers, deps.network);
   const logs = deps.runPath ? await findLogs(scope, deps.runPath) : [];
+  const secretsDir = deps.runtimeDir ? join(deps.runtimeDir, "secrets", ...addressPath(scope)) : undefined;
+  const secrets = secretsDir !== undefined && (await exists(secretsDir)) ? [secretsDir] : [];
   return {
     scope: formatAddress(scope),
     namespace,
@@ -48,6 +50,7 @@ export async function discover(scope: Address, deps: PurgeDeps): Promise<Discove
     // Deepest first, the order they can be removed in.
     cgroup: { path, dirs: dirs.sort((a, b) => b.split("/").length - a.split("/").length || a.localeCompare(b)) },
     logs,
+    secrets,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Removes what `discover` found, in the order that lets each step succeed: tasks killed →
  * containers deleted → CNI DEL through the pins → unpin → leftover nat chains → space networks
- * (egress chain, bridge, IPAM, conflist, subnet) → cgroups → log files → the realm's namespace.
+ * (egress chain, bridge, IPAM, conflist, subnet) → cgroups → log files → secret files → the realm's
+ * namespace.
  * Anything already gone counts as removed; a failure is reported and the rest still runs.
  */
 import { rm, stat } from "node:fs/promises";
@@ -72,6 +73,9 @@ export async function purge(found: Discovery, deps: PurgeDeps): Promise<PurgeRep
 
   for (const path of found.logs) {
     await attempt({ kind: "logs", name: path }, () => rm(path, { recursive: true, force: true }));
+  }
+  for (const path of found.secrets) {
+    await attempt({ kind: "secrets", name: path }, () => rm(path, { recursive: true, force: true }));
   }
 
   if (parseAddress(found.scope).kind === "realm") {

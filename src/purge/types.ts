@@ -19,6 +19,8 @@ export interface PurgeDeps {
   namespace?: string;
   /** kuke's run path, for container logs (`<runPath>/logs/…`); without it logs are left alone. */
   runPath?: string;
+  /** kuke's runtime dir, for secret files (`<runtimeDir>/secrets/…`); without it they are left alone. */
+  runtimeDir?: string;
   /** Mount points of the cgroup hierarchies to search. @default every cgroup/cgroup2 mount */
   cgroupMounts?: string[];
 }
@@ -68,6 +70,8 @@ export interface Discovery {
   cgroup: { path: string; dirs: string[] };
   /** Log files or directories of the scope under the run path. */
   logs: string[];
+  /** Secret file directories of the scope under the runtime dir (left by a failed or interrupted apply). */
+  secrets: string[];
 }
 
 /**
@@ -78,7 +82,16 @@ export interface Discovery {
 export type PurgeOutcome = "removed" | "failed" | "kept";
 
 export interface PurgeItem {
-  kind: "container" | "cni-attachment" | "netns-pin" | "nat-chain" | "network" | "cgroup" | "logs" | "namespace";
+  kind:
+    | "container"
+    | "cni-attachment"
+    | "netns-pin"
+    | "nat-chain"
+    | "network"
+    | "cgroup"
+    | "logs"
+    | "secrets"
+    | "namespace";
   /** What it is on the host: a containerd id, a path, a chain or network name. */
   name: string;
   outcome: PurgeOutcome;

@@ -132,9 +132,9 @@ t("usage errors exit 64", async () => {
   assert.is(twice.code, 64);
 });
 
-t("a missing file is a user error without a stack", async () => {
+t("a missing file is a user error without a stack, exit 65 (validate exits 0 or 65)", async () => {
   const r = await runKuke(["validate", "-f", "/nonexistent/kuke-test.yaml"]);
-  assert.is(r.code, 1);
+  assert.is(r.code, 65);
   assert.match(r.stderr, "Error: /nonexistent/kuke-test.yaml: no such file");
   assert.not.match(r.stderr, "    at ");
   assert.not.match(r.stderr, "bug");

@@ -30,9 +30,9 @@ let env = { KUKE_RUN_PATH: "", KUKE_RUNTIME_DIR: "", KUKE_CONTAINERD_ADDRESS: ""
 let manifest = "";
 const CELLS = ["good", "bad"];
 
-function stack(goodImage: string, badImage: string): string {
-  // The container is the cell's root, so a missing image stops the cell before anything of it runs.
-  const cell = (name: string, image: string) => `---
+function stack(goodImage: string, badImage: string, badCommand = "/bin/sleep"): string {
+  // The container is the cell's root, so a failure of it stops the cell before anything else of it runs.
+  const cell = (name: string, image: string, command = "/bin/sleep") => `---
 kind: Cell
 metadata: {name: ${name}}
 spec:
@@ -40,7 +40,7 @@ spec:
   spaceId: net
   stackId: st
   containers:
-    - {id: app, root: true, image: "${image}", command: /bin/sleep, args: ["3600"]}
+    - {id: app, root: true, image: "${image}", command: ${command}, args: ["3600"]}
 `;
   return `kind: Realm
 metadata: {name: ${realm}}
@@ -52,12 +52,14 @@ spec: {realmId: ${realm}}
 kind: Stack
 metadata: {name: st}
 spec: {realmId: ${realm}, spaceId: net}
-${cell("good", goodImage)}${cell("bad", badImage)}`;
+${cell("good", goodImage)}${cell("bad", badImage, badCommand)}`;
 }
 
 const BUSYBOX = "docker.io/library/busybox:latest";
-// Loopback port 1: nothing listens, so the pull fails at once without leaving the host.
+// Loopback port 1: nothing listens, so resolving it fails at once without leaving the host.
 const UNPULLABLE = "127.0.0.1:1/kuke-test/missing:1";
+// busybox loaded under a second name: a different image as far as the plan is concerned.
+const OTHER = "registry.local/other:1";
 
 const kuke = (argv: string[], opts: { tty?: boolean; stdin?: string } = {}) => runKuke(argv, { env, ...opts });
 
@@ -82,8 +84,11 @@ t.before(async () => {
   onTeardown(`e2e guards ${realm}`, cleanup);
   manifest = join(dir, "stack.yaml");
   env = { KUKE_RUN_PATH: join(dir, "run"), KUKE_RUNTIME_DIR: join(dir, "rt"), KUKE_CONTAINERD_ADDRESS: ctd.address };
-  const load = await kuke(["image", "load", await buildBusyboxArchive(dir), "--realm", realm]);
+  const archive = await buildBusyboxArchive(dir);
+  const load = await kuke(["image", "load", archive, "--realm", realm]);
   assert.is(load.code, 0, load.stderr);
+  const other = await kuke(["image", "load", archive, "--realm", realm, "--name", OTHER]);
+  assert.is(other.code, 0, other.stderr);
 });
 t.after(cleanup);
 
@@ -100,14 +105,20 @@ t("another kuke holding the lock: apply waits, then exits 6 naming the holder", 
   }
 });
 
-/** A stdout that presses Ctrl-C (through the context's interrupt source) once the first step has started. */
+/**
+ * A stdout that presses Ctrl-C (through the context's interrupt source) once `marker` was written:
+ * by default once the first step has started.
+ */
 class InterruptingStream extends Writable {
   text = "";
   readonly ctrlC = new EventEmitter();
   private sent = false;
+  constructor(private readonly marker = "…") {
+    super();
+  }
   override _write(chunk: Buffer, _e: BufferEncoding, done: () => void): void {
     this.text += chunk.toString();
-    if (!this.sent && this.text.includes("…")) {
+    if (!this.sent && this.text.includes(this.marker)) {
       this.sent = true;
       this.ctrlC.emit("interrupt");
     }
@@ -139,12 +150,58 @@ t("Ctrl-C: running steps finish, nothing new starts, exit 8; the next apply comp
   assert.is((await kuke(["plan", "--detailed-exitcode", "-f", manifest])).code, 0);
 });
 
-t("a failing step: the rest finishes, the report lists root causes and skips, exit 3", async () => {
+t("Ctrl-C at the approval question cancels (exit 8), releases the lock and changes nothing", async () => {
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX).replace('args: ["3600"]', 'args: ["3601"]'));
+  const stdout = new InterruptingStream("Enter a value:");
+  const stderr = new InterruptingStream("\u0000never");
+  // A terminal nobody types on: only the interrupt can end the question.
+  const stdin = Object.assign(new Readable({ read() {} }), { isTTY: true });
+  const code = await runCli(["apply", "--lock-timeout", "1s", "-f", manifest], {
+    stdin,
+    stdout,
+    stderr,
+    env,
+    colorDepth: 1,
+    interrupts: {
+      on: (l: () => void) => stdout.ctrlC.on("interrupt", l),
+      off: (l: () => void) => stdout.ctrlC.off("interrupt", l),
+    },
+  } as Parameters<typeof runCli>[1]);
+  stdin.destroy();
+  assert.is(code, 8, stdout.text + stderr.text);
+  assert.match(stderr.text, "Apply cancelled");
+  assert.not.match(stdout.text, "Restarting");
+  // The change is still to do, and the lock is free again.
+  assert.is((await kuke(["plan", "--detailed-exitcode", "-f", manifest])).code, 2);
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
+  const again = await kuke(["apply", "--auto-approve", "--lock-timeout", "1s", "-f", manifest]);
+  assert.is(again.code, 0, again.stderr);
+  assert.match(again.stdout, "No changes");
+});
+
+t("an image neither loaded nor pullable: plan exits 1 with the remedy at once; apply changes nothing", async () => {
   await writeFile(manifest, stack(BUSYBOX, UNPULLABLE));
+  const started = Date.now();
+  const plan = await kuke(["plan", "-f", manifest]);
+  assert.is(plan.code, 1, plan.stdout + plan.stderr);
+  assert.ok(Date.now() - started < 10_000, `plan took ${Date.now() - started} ms`);
+  assert.match(plan.stderr, `container/${realm}/net/st/bad/app: image ${UNPULLABLE} is not loaded in realm ${realm}`);
+  assert.match(plan.stderr, `Remedy: kuke image load FILE --realm ${realm}, or kuke image pull ${UNPULLABLE}`);
+  const apply = await kuke(["apply", "--auto-approve", "-f", manifest]);
+  assert.is(apply.code, 1, apply.stdout + apply.stderr);
+  assert.match(apply.stderr, "nothing was changed");
+  assert.not.match(apply.stdout, "…");
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
+  assert.is((await kuke(["plan", "--detailed-exitcode", "-f", manifest])).code, 0, "the host is as it was");
+});
+
+t("a failing step: the rest finishes, the report lists root causes and skips, exit 3", async () => {
+  // The bad cell's root cannot start (no such program); the good cell is not touched.
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX, "/bin/no-such-program"));
   const r = await kuke(["apply", "--auto-approve", "-f", manifest]);
   assert.is(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stderr, "Apply partly failed.");
-  assert.match(r.stderr, /Failed \(root causes\):\n {2}realm\/g[0-9a-f]+ \[image\.ensure\]: /);
+  assert.match(r.stderr, `Failed (root causes):\n  container/${realm}/net/st/bad/app [`);
   assert.match(r.stderr, "Skipped (a step they depend on failed):");
   assert.match(r.stderr, `container/${realm}/net/st/bad/app`);
   // The good cell is independent of the failure: it is neither failed nor skipped, and keeps running.
@@ -157,7 +214,7 @@ t("a failing step: the rest finishes, the report lists root causes and skips, ex
 });
 
 t("--max-impact refuses a plan that replaces containers (exit 5), changing nothing", async () => {
-  await writeFile(manifest, stack("registry.local/other:1", BUSYBOX));
+  await writeFile(manifest, stack(OTHER, BUSYBOX));
   const r = await kuke(["apply", "--auto-approve", "--max-impact", "restart", "-f", manifest]);
   assert.is(r.code, 5, r.stderr);
   assert.match(r.stderr, "exceeds --max-impact restart");
@@ -190,8 +247,9 @@ t("after an apply that was killed, plan notes it", async () => {
   );
   const r = await kuke(["plan", "-f", manifest]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, "the last apply (20260101T000000000Z-abcdef");
-  assert.match(r.stdout, `Running when it stopped: cell/${realm}/net/st/good`);
+  // A diagnostic (a warning): on stderr with the plan's other diagnostics.
+  assert.match(r.stderr, "the last apply (20260101T000000000Z-abcdef");
+  assert.match(r.stderr, `Running when it stopped: cell/${realm}/net/st/good`);
 });
 
 t("destroy leaves nothing behind", async () => {

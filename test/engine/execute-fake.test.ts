@@ -1,9 +1,11 @@
-import { readFileSync, statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { containerLogFile } from "../../src/engine/container-files.js";
 import { executeSteps } from "../../src/engine/execute.js";
+import { secretDir } from "../../src/engine/secrets.js";
 import { type DesiredState, isKukeError, PAUSE_IMAGE, parseAddress } from "../../src/model/index.js";
 import { actualState } from "../../src/planner/actual-state.js";
 import { plan } from "../../src/planner/plan.js";
@@ -204,6 +206,67 @@ t(
     }
   },
 );
+
+t("a failing container.create removes the secret files it wrote; the other cell keeps its own", async () => {
+  const host = fakeHost("secretleak");
+  try {
+    const secretFile = join(host.runPath, "..", "token.txt");
+    await writeFile(secretFile, "file-secret-value");
+    const withSecret = { id: "app", image: "busybox", command: "sleep", args: ["99"] };
+    const secrets = [{ name: "token", fromFile: secretFile, mountPath: "/run/secrets/token" }];
+    const desired = world({
+      realm: "r",
+      space: "net",
+      cells: [
+        { name: "a", containers: [{ ...withSecret, secrets }] },
+        { name: "b", containers: [{ ...withSecret, secrets }] },
+      ],
+    });
+    host.failCreate.add("net_app_a_app");
+    const res = await executeSteps(host, stepsFor(desired), { parallelism: 4 });
+    assert.equal(
+      res.failures.map((f) => f.stepId),
+      ["container.create:container/r/net/app/a/app"],
+    );
+    assert.not.ok(existsSync(secretDir(host.runtimeDir, parseAddress("container/r/net/app/a/app") as never)));
+    assert.ok(existsSync(secretDir(host.runtimeDir, parseAddress("container/r/net/app/b/app") as never)));
+  } finally {
+    host.cleanup();
+  }
+});
+
+t("container.delete removes the container's log and secrets, and the folders left empty", async () => {
+  const host = fakeHost("deletelog");
+  try {
+    const app = parseAddress("container/r/net/app/a/app") as never;
+    const other = parseAddress("container/r/net/app/b/app") as never;
+    for (const a of [app, other]) {
+      await mkdir(join(containerLogFile(host.logDir, a), ".."), { recursive: true });
+      await writeFile(containerLogFile(host.logDir, a), "old output\n");
+      await mkdir(secretDir(host.runtimeDir, a), { recursive: true });
+    }
+    const step: Step = {
+      id: "container.delete:container/r/net/app/a/app",
+      kind: "container.delete",
+      address: "container/r/net/app/a/app",
+      dependsOn: [],
+      namespace: "r.kukeon.io",
+      containerdId: "net_app_a_app",
+    };
+    const res = await executeSteps(host, [step], {});
+    assert.is(res.status, "succeeded", res.failures.map((f) => f.error.format()).join("\n"));
+    assert.ok(host.calls.includes("deleteContainer r.kukeon.io net_app_a_app"));
+    assert.not.ok(
+      existsSync(join(host.logDir, "r", "net", "app", "a")),
+      "the cell's log folder went with its last log",
+    );
+    assert.not.ok(existsSync(secretDir(host.runtimeDir, app)));
+    assert.is(readFileSync(containerLogFile(host.logDir, other), "utf8"), "old output\n");
+    assert.ok(existsSync(secretDir(host.runtimeDir, other)));
+  } finally {
+    host.cleanup();
+  }
+});
 
 t("a missing fromEnv secret fails the create with a remedy and without a value", async () => {
   const host = fakeHost("nosecret");

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -88,7 +88,7 @@ t.before(async () => {
   ctd = createContainerdExecutor(daemon.socketPath, { runcRoot: daemon.runcRoot });
   net = new NetworkExecutor({ runPath: join(dir, "run"), runtimeDir: join(dir, "runtime"), subnetPool: pool });
   cgroups = await detectCgroupDriver();
-  deps = { containerd: ctd, network: net, cgroups, runPath: join(dir, "run") };
+  deps = { containerd: ctd, network: net, cgroups, runPath: join(dir, "run"), runtimeDir: join(dir, "runtime") };
   onTeardown(`purge test realm ${realm}`, cleanupAll);
 
   await ctd.ensureNamespace(ns);
@@ -109,8 +109,15 @@ t.after(async () => {
   ctd.close();
 });
 
-t("purging a cell finds and removes its container, task, pin, attachment, cgroup and logs only", async () => {
+t("purging a cell finds and removes its container, task, pin, attachment, cgroup, logs and secrets only", async () => {
+  // Secret files as a container.create that failed after writing them would leave them.
+  const secrets = (c: CellAddress) => join(dir, "runtime", "secrets", realm, space, c.stack, c.cell);
+  for (const c of cells) {
+    await mkdir(join(secrets(c), "root"), { recursive: true });
+    await writeFile(join(secrets(c), "root", "token"), "x", { mode: 0o400 });
+  }
   const found = await discover(cellA, deps);
+  assert.equal(found.secrets, [secrets(cellA)]);
   assert.is(found.scope, formatAddress(cellA));
   assert.equal(
     found.containers.map((c) => [c.address, c.hasTask, c.status]),
@@ -127,8 +134,10 @@ t("purging a cell finds and removes its container, task, pin, attachment, cgroup
   assert.is(report.failed, 0, JSON.stringify(report.items));
   assert.equal(
     report.items.map((i) => i.kind),
-    ["container", "cni-attachment", "netns-pin", "nat-chain", "cgroup", "logs"],
+    ["container", "cni-attachment", "netns-pin", "nat-chain", "cgroup", "logs", "secrets"],
   );
+  assert.not.ok(existsSync(secrets(cellA)));
+  assert.ok(existsSync(secrets(cellB)), "the other cell's secrets stay");
   assert.not.ok(await chainExists("nat", cell.natChain!));
   assert.not.ok(existsSync(cell.pin!));
   assert.not.ok(await cgroups.exists(cgroupPath(realm, space, "front", "a")));
@@ -168,9 +177,13 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
   assert.equal(leaks, []);
   assert.equal(await ctd.listContainers(ns), []);
   assert.not.ok(existsSync(join(dir, "run", "logs", realm)));
+  assert.not.ok(existsSync(join(dir, "runtime", "secrets", realm)));
 
   const again = await discover(realmAddress(realm), deps);
-  assert.equal([again.containers, again.cells, again.spaces, again.cgroup.dirs, again.logs], [[], [], [], [], []]);
+  assert.equal(
+    [again.containers, again.cells, again.spaces, again.cgroup.dirs, again.logs, again.secrets],
+    [[], [], [], [], [], []],
+  );
   const second = await purge(again, deps);
   assert.equal(
     second.items.map((i) => [i.kind, i.outcome]),

@@ -45,6 +45,7 @@ function found(scope: string): Discovery {
     spaces: [{ realm: "r", space: "s", network: "kuke_r_s", bridge: "k-1", ipamFiles: [] }],
     cgroup: { path: "/kukeon/r", dirs: ["/nonexistent/kukeon/r"] },
     logs: [],
+    secrets: [],
   };
 }
 

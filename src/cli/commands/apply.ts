@@ -5,7 +5,7 @@ import { parseDuration } from "../../runner/lock-timeout.js";
 import { loadDesiredState, readManifests } from "../../runner/manifests.js";
 import type { ApplyInput } from "../../runner/operations/apply.js";
 import { readSavedPlan } from "../../runner/saved-plan.js";
-import { checkApprovalPossible, runApplySession } from "../apply-session.js";
+import { checkApprovalPossible, refuseNoRefresh, runApplySession } from "../apply-session.js";
 import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
@@ -71,7 +71,8 @@ export class ApplyCommand extends PlanFlagsCommand {
     const request = this.planRequest();
     // A saved plan was reviewed when it was saved (as with terraform apply PLANFILE): no question.
     const approved = this.autoApprove || this.planFile !== undefined;
-    checkApprovalPossible({ autoApprove: approved, stdin: this.context.stdin, verb: "apply" });
+    refuseNoRefresh(this.refreshEnabled(), "apply");
+    checkApprovalPossible({ autoApprove: approved, stdin: this.context.stdin, verb: "apply", json: this.json });
     const streams: PlanStreams = {
       stdout: this.context.stdout,
       stderr: this.context.stderr,

@@ -1,7 +1,7 @@
 import { Command, Option } from "clipanion";
 import { parseDuration } from "../../runner/lock-timeout.js";
 import { readManifests } from "../../runner/manifests.js";
-import { checkApprovalPossible, runApplySession } from "../apply-session.js";
+import { checkApprovalPossible, refuseNoRefresh, runApplySession } from "../apply-session.js";
 import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
@@ -36,7 +36,13 @@ export class DestroyCommand extends PlanFlagsCommand {
     const parallelism = parseParallelism(this.parallelism);
     const lockTimeoutMs = parseDuration("--lock-timeout", this.lockTimeout);
     const request = this.planRequest({ destroy: true });
-    checkApprovalPossible({ autoApprove: this.autoApprove, stdin: this.context.stdin, verb: "destroy" });
+    refuseNoRefresh(this.refreshEnabled(), "destroy");
+    checkApprovalPossible({
+      autoApprove: this.autoApprove,
+      stdin: this.context.stdin,
+      verb: "destroy",
+      json: this.json,
+    });
     const streams: PlanStreams = {
       stdout: this.context.stdout,
       stderr: this.context.stderr,

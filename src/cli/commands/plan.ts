@@ -21,7 +21,8 @@ export class PlanCommand extends PlanFlagsCommand {
       \`--out FILE\` saves the plan (mode 0600, without any password or secret value) for
       \`kuke apply FILE\`, which refuses it (exit 4) if the host changed meanwhile.
 
-      Exit codes: 0 success, 1 the plan has errors, 2 with \`--detailed-exitcode\` when there are
+      Exit codes: 0 success, 1 the plan has errors (errors go to stderr; an image that is neither
+      loaded nor pullable is one), 2 with \`--detailed-exitcode\` when there are
       changes, 65 invalid files.
     `,
     examples: [
@@ -52,7 +53,7 @@ export class PlanCommand extends PlanFlagsCommand {
       return writeValidation(load, {
         stdout: s.stdout,
         stderr: s.stderr,
-        json: false,
+        json: this.json,
         style: diagnosticStyle(s.colorErr),
       });
     }

@@ -1,5 +1,6 @@
 import { Command, Option } from "clipanion";
-import { loadManifests, readManifestSources } from "../../manifest/index.js";
+import { loadManifests, type ManifestSource, readManifestSources } from "../../manifest/index.js";
+import { isKukeError } from "../../model/index.js";
 import { KukeCommand } from "../kuke-command.js";
 import { diagnosticStyle } from "../output-style.js";
 import { writeValidation } from "../validation-output.js";
@@ -14,7 +15,8 @@ export class ValidateCommand extends KukeCommand {
       read from or written to the host: parents that the files do not declare are left for \`kuke plan\`
       to find on the host.
 
-      Exits 0 when the files are valid (warnings are printed on stderr) and 65 when they are not.
+      Exits 0 when the files are valid (warnings are printed on stderr) and 65 when they are not
+      or cannot be read.
     `,
     examples: [
       ["Validate one file", "$0 validate -f stack.yaml"],
@@ -35,7 +37,15 @@ export class ValidateCommand extends KukeCommand {
 
   async run(): Promise<number> {
     this.globals();
-    const sources = await readManifestSources(this.files, this.context.stdin);
+    let sources: ManifestSource[];
+    try {
+      sources = await readManifestSources(this.files, this.context.stdin);
+    } catch (e) {
+      // validate's contract is 0 or 65: a file that cannot be read is input kuke cannot validate.
+      if (!isKukeError(e) || e.code === "usage") throw e;
+      this.context.stderr.write(`${e.format()}\n`);
+      return 65;
+    }
     return writeValidation(loadManifests(sources), {
       stdout: this.context.stdout,
       stderr: this.context.stderr,

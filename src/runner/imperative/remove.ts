@@ -134,6 +134,7 @@ export function purgeResource(o: RunnerOptions, target: Address): Promise<PurgeR
       cgroups: host.cgroups,
       namespace: await realmNamespace(o.runPath, target.realm).catch(() => undefined),
       runPath: o.runPath,
+      runtimeDir: o.runtimeDir,
     };
     if (deps.namespace === undefined) delete deps.namespace;
     const found = await discover(target, deps as Parameters<typeof discover>[1]);

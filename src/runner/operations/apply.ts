@@ -14,6 +14,7 @@ import { noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../
 import { runPlanSteps, type StepRef } from "../run-steps.js";
 import { desiredForApply, type SavedPlan } from "../saved-plan.js";
 import { assertPlanFresh } from "../stale-plan.js";
+import { checkPlanImages, hostImageProbe } from "./image-check.js";
 import { hasChanges, hasErrors } from "./plan.js";
 
 /** What to apply: validated manifests (planned now), or a saved plan (checked against the host). */
@@ -105,14 +106,15 @@ async function applyLocked(host: Host, o: ApplyOptions): Promise<ApplyOutcome> {
   const input = o.input;
   if (input.kind === "manifests" || input.kind === "desired") {
     desired = input.kind === "manifests" ? input.load.state : input.desired;
-    const actual = await refreshFor(host, desired, o.onWarning);
+    const actual = await refreshFor(host, desired, o.onWarning, o.env);
     plan = planFor(desired, actual, o);
+    await checkPlanImages(plan, desired, actual, hostImageProbe(host.containerd));
     await noteInterruptedApply(plan, host.journal);
     return runPlan(host, o, plan, desired, actual);
   }
   desired = await desiredForApply(input.saved, input.loadFiles);
   plan = input.saved.plan;
-  const actual = await refreshFor(host, desired, o.onWarning);
+  const actual = await refreshFor(host, desired, o.onWarning, o.env);
   assertPlanFresh(plan, actual, input.file);
   return runPlan(host, o, plan, desired, actual);
 }

@@ -13,6 +13,7 @@ import { type HostPaths, resolveContainerd } from "../host-paths.js";
 import { planSources } from "../manifests.js";
 import { emptyActual, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { redactDesired, SAVED_PLAN_VERSION, type SavedPlan } from "../saved-plan.js";
+import { checkPlanImages, hostImageProbe } from "./image-check.js";
 
 export interface PlanManifestsOptions extends HostPaths, PlanRequest {
   /** The manifests, already read and validated (see `readManifests`). */
@@ -46,6 +47,7 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     try {
       actual = await refreshFor(host, desired, o.onWarning);
       plan = planFor(desired, actual, o);
+      await checkPlanImages(plan, desired, actual, hostImageProbe(host.containerd));
       await noteInterruptedApply(plan, host.journal);
     } finally {
       host.close();
