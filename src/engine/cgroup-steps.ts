@@ -8,9 +8,10 @@ const hasLimits = (r: Resources) =>
   r.memoryLimitBytes !== undefined || r.cpuShares !== undefined || r.pidsLimit !== undefined;
 
 /**
- * Containers get their limits at creation. A container cgroup without limits is left at the
- * kernel's defaults (it is new: container teardown removes it), which saves a write per controller;
- * other levels are created without limits.
+ * New containers get no ensure (runc makes their cgroup from the OCI spec at task start); a
+ * container's ensure repairs a running task's missing cgroup or precedes `kuke start`, so it
+ * carries the container's limits. A container cgroup without limits is left at the kernel's
+ * defaults, which saves a write per controller; other levels are created without limits.
  */
 export const cgroupEnsure: StepHandler<"cgroup.ensure"> = (ctx, s) => {
   const limits = parseAddress(s.address).kind === "container" && hasLimits(s.resources) ? s.resources : undefined;

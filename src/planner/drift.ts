@@ -29,9 +29,11 @@ function finding(item: DriftItem, repair: Repair, effect: FieldEffect, restarts 
 export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftFinding[] {
   const address = entry.key;
   const out: DriftFinding[] = [];
-  // runc removes a container's cgroup with its task, so a container kuke stopped has none; `kuke start` makes it again.
-  const stoppedContainer = entry.kind === "container" && actual.record?.extra.runState === "stopped";
-  if (!actual.cgroupPresent && !stoppedContainer) {
+  // runc makes a container's cgroup when its task starts and removes it with the task, so only a
+  // running (or paused) task's cgroup can be missing; for any other container, the task start its
+  // repair plans (or `kuke start`) makes the cgroup.
+  const cgroupExpected = entry.kind !== "container" || taskRuns(actual);
+  if (!actual.cgroupPresent && cgroupExpected) {
     out.push(finding({ address, kind: "cgroup-missing", text: "cgroup missing" }, "update", "live"));
   }
   switch (entry.kind) {
@@ -111,4 +113,9 @@ function containerDrift(entry: DesiredEntry, actual: ActualResource): DriftFindi
     out.push(root ? finding(item, "replace-cell", "none") : finding(item, "update", "restart", true));
   }
   return out;
+}
+
+function taskRuns(actual: ActualResource): boolean {
+  const status = actual.container?.task.status;
+  return status === "running" || status === "paused";
 }

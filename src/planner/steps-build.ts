@@ -185,8 +185,11 @@ function ensureImage(ctx: Ctx, realm: string, image: string): string {
 }
 
 /**
- * cgroup → image → container.create → task.start, and record.write once the container exists.
- * `startAfter`: what the task needs beyond its container (a workload's network).
+ * image → container.create → task.start, and record.write once the container exists. The
+ * container's own cgroup is not ensured: runc creates it from the spec's `linux.cgroupsPath` and
+ * applies `linux.resources` when the task starts (and removes it with the task); only the cell's
+ * cgroup must exist by then. `startAfter`: what the task needs beyond its container (a workload's
+ * network).
  */
 function createContainer(
   ctx: Ctx,
@@ -197,13 +200,12 @@ function createContainer(
   startAfter: Ids = [],
 ): string {
   const a = entry.address as ContainerAddress;
-  const cg = ensureCgroup(ctx, entry.key, [...after, ...cellCgroup], p.spec.resources);
   const image = ensureImage(ctx, a.realm, p.spec.image);
   const create = add(ctx, {
     id: id("container.create", entry.key),
     kind: "container.create",
     address: entry.key,
-    dependsOn: [...after, cg, image],
+    dependsOn: [...after, ...cellCgroup, image],
     ...p,
   });
   const start = add(ctx, {
@@ -222,7 +224,7 @@ function createContainer(
 }
 
 /**
- * A new cell: cgroups → image → root → root task → netns pin → CNI attach, and the workloads. A
+ * A new cell: cell cgroup → image → root → root task → netns pin → CNI attach, and the workloads. A
  * workload's container only needs the root task (it joins the root's IPC/UTS namespaces by pid),
  * so workloads are created in parallel with each other and with the pin and attach; their tasks
  * start once the cell's network is attached, so a process never starts without its network.
@@ -290,7 +292,9 @@ function buildContainer(
   const base = { address: entry.key, namespace: p.namespace, containerdId: p.containerdId };
   let cg: string | undefined;
   if (drift.has("cgroup-missing")) cg = ensureCgroup(ctx, entry.key, after, p.spec.resources);
-  const live = change.fieldEffects.some((f) => f.effect === "live");
+  // Limits are written live only to a task that keeps running: a restart's task start applies the
+  // updated spec's resources itself, and a task that is down has no cgroup to write to.
+  const live = change.fieldEffects.some((f) => f.effect === "live") && !change.restarts && taskUp(ctx, entry.key);
   if (live)
     ids.push(
       add(ctx, {
@@ -335,4 +339,11 @@ function buildContainer(
     ids.push(stop, start);
   }
   writeRecord(ctx, entry, [...after, ...ids]);
+}
+
+/** The container's task runs (or is paused), or nothing is known of it; runc keeps its cgroup only then. */
+function taskUp(ctx: Ctx, key: string): boolean {
+  const c = ctx.actual.resources[key]?.container;
+  if (c === undefined) return true;
+  return c !== null && (c.task.status === "running" || c.task.status === "paused");
 }

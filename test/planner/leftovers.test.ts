@@ -77,7 +77,6 @@ t("a recorded cell with one unrecorded workload container replaces only that con
   assert.equal(changes(p), [`replace ${C("app")} (${REASON})`]);
   const ids = steps.map((s) => s.id).sort();
   assert.equal(ids, [
-    `cgroup.ensure:${C("app")}`,
     `container.create:${C("app")}`,
     `container.delete:${C("app")}`,
     "image.ensure:realm/main:busybox:1",

@@ -58,7 +58,6 @@ t("creation order inside a cell", () => {
     "cgroup.ensure:space/main/web",
     "cgroup.ensure:stack/main/web/app",
     `cgroup.ensure:${API}`,
-    `cgroup.ensure:${C("root")}`,
     `container.create:${C("root")}`,
     `task.start:${C("root")}`,
     `netns.pin:${API}`,
