@@ -1,36 +1,12 @@
-/**
- * The command-line contract without a host: exit codes, what goes to stdout and what to stderr,
- * and `--json` keeping stdout one JSON document. containerd's address does not exist, so any
- * test that reaches the host would fail with "containerd does not answer".
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { askApproval } from "../../src/cli/approval.js";
-import { onTeardown } from "../harness/teardown.js";
-import { CaptureStream, runKuke } from "./capture.js";
+import { CaptureStream, fixture, hostlessCli } from "./capture.js";
 
 const t = suite("cli/contract");
-const repo = fileURLToPath(new URL("../../..", import.meta.url));
-const fixture = (p: string) => join(repo, "fixtures", p);
-let dir = "";
-let env: Record<string, string> = {};
-
-t.before(async () => {
-  dir = await mkdtemp("/tmp/kuke-cli-contract-");
-  onTeardown(`rm ${dir}`, () => rm(dir, { recursive: true, force: true }));
-  env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "runtime"),
-    KUKE_CONTAINERD_ADDRESS: join(dir, "no-containerd.sock"),
-  };
-});
-t.after(() => rm(dir, { recursive: true, force: true }));
-
-const kuke = (argv: string[], opts: { tty?: boolean; stdin?: string } = {}) => runKuke(argv, { env, ...opts });
+const cli = hostlessCli(t, "kuke-cli-contract");
+const kuke = cli.kuke;
 
 t("kuke --version prints the version and exits 0", async () => {
   const r = await kuke(["--version"]);

@@ -3,32 +3,15 @@
  * empty host and never contacts containerd (the address given does not exist), and apply refuses
  * what it must refuse before it reads anything.
  */
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { onTeardown } from "../harness/teardown.js";
-import { runKuke } from "./capture.js";
+import { fixture, hostlessCli } from "./capture.js";
 
 const t = suite("cli/plan-offline");
-const repo = fileURLToPath(new URL("../../..", import.meta.url));
-const fixture = (p: string) => join(repo, "fixtures", p);
-let dir = "";
-let env: Record<string, string> = {};
-
-t.before(async () => {
-  dir = await mkdtemp("/tmp/kuke-cli-plan-");
-  onTeardown(`rm ${dir}`, () => rm(dir, { recursive: true, force: true }));
-  env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "runtime"),
-    KUKE_CONTAINERD_ADDRESS: join(dir, "no-containerd.sock"),
-  };
-});
-t.after(() => rm(dir, { recursive: true, force: true }));
-
-const kuke = (argv: string[], opts: { tty?: boolean; stdin?: string } = {}) => runKuke(argv, { env, ...opts });
+const cli = hostlessCli(t, "kuke-cli-plan");
+const kuke = cli.kuke;
 
 t("plan --refresh=false plans a first apply without touching the host", async () => {
   const r = await kuke(["plan", "--refresh=false", "-f", fixture("examples/stack.yaml")]);
@@ -72,7 +55,7 @@ t("bad flag values are usage errors (64)", async () => {
     ["apply", "--auto-approve", "--parallelism", "0", "-f", f],
     ["apply", "--auto-approve", "--lock-timeout", "soon", "-f", f],
     ["apply", "--auto-approve"],
-    ["apply", "--auto-approve", "-f", f, join(dir, "x.plan")],
+    ["apply", "--auto-approve", "-f", f, join(cli.dir, "x.plan")],
   ]) {
     const r = await kuke(argv);
     assert.is(r.code, 64, `${argv.join(" ")}: ${r.stderr}`);
@@ -97,7 +80,7 @@ t("apply with an unreachable containerd: exit 1 with a remedy", async () => {
 });
 
 t("plan --out writes a 0600 plan file without passwords; show renders it as plan did", async () => {
-  const file = join(dir, "multi.plan");
+  const file = join(cli.dir, "multi.plan");
   const args = ["plan", "--refresh=false", "-f", fixture("examples/multi-space.yaml")];
   const r = await kuke([...args, "--out", file]);
   assert.is(r.code, 0, r.stderr);
@@ -125,7 +108,7 @@ t("show refuses a file that is not a kuke plan", async () => {
   const r = await kuke(["show", fixture("examples/stack.yaml")]);
   assert.is(r.code, 64);
   assert.match(r.stderr, "is not a kuke plan file");
-  const missing = await kuke(["show", join(dir, "nope.plan")]);
+  const missing = await kuke(["show", join(cli.dir, "nope.plan")]);
   assert.is(missing.code, 1);
 });
 
