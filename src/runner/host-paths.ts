@@ -1,3 +1,4 @@
+import { type Host, openHost } from "../engine/index.js";
 import { resolveContainerdAddress } from "../executors/containerd/managed.js";
 
 /** Where kuke finds its state and its containerd; every runner operation takes these. */
@@ -29,5 +30,16 @@ export function resolveContainerd(paths: HostPaths): Promise<ResolvedContainerd>
     address: paths.containerdAddress,
     runPath: paths.runPath,
     runtimeDir: paths.runtimeDir,
+  });
+}
+
+/** Opens the host (executors, records, lock, journal) over the containerd that answers. */
+export async function openHostAt(paths: HostPaths): Promise<Host> {
+  const ctd = await resolveContainerd(paths);
+  return openHost({
+    runPath: paths.runPath,
+    runtimeDir: paths.runtimeDir,
+    containerdAddress: ctd.address,
+    ...(ctd.runcRoot ? { runcRoot: ctd.runcRoot } : {}),
   });
 }

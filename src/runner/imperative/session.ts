@@ -2,12 +2,12 @@
  * What every imperative verb shares: opening the host, holding the run-path lock, reading the
  * host, and running a plan through the same engine `kuke apply` uses.
  */
-import { type EngineEvent, type ExecuteResult, type Host, openHost } from "../../engine/index.js";
+import type { EngineEvent, ExecuteResult, Host } from "../../engine/index.js";
 import { type DesiredState, KukeError, tryParseAddress } from "../../model/index.js";
 import type { ActualState, Plan } from "../../planner/index.js";
 import { refresh, refreshScopeOf } from "../../refresh/index.js";
 import type { LockHolder } from "../../state/index.js";
-import { type HostPaths, resolveContainerd } from "../host-paths.js";
+import { type HostPaths, openHostAt } from "../host-paths.js";
 import { runPlanSteps, type StepRef } from "../run-steps.js";
 
 /** How a Runner reaches the host and runs its plans. Everything but the paths is optional. */
@@ -42,20 +42,9 @@ export interface ChangeResult {
   steps: Record<string, StepRef>;
 }
 
-/** Opens the host over the containerd that answers (configured, else kuke's managed one). */
-export async function openRunnerHost(o: RunnerOptions): Promise<Host> {
-  const ctd = await resolveContainerd(o);
-  return openHost({
-    runPath: o.runPath,
-    runtimeDir: o.runtimeDir,
-    containerdAddress: ctd.address,
-    ...(ctd.runcRoot ? { runcRoot: ctd.runcRoot } : {}),
-  });
-}
-
 /** Runs `fn` on an open host without the lock (reads only: records are atomic files). */
 export async function withHost<T>(o: RunnerOptions, fn: (host: Host) => Promise<T>): Promise<T> {
-  const host = await openRunnerHost(o);
+  const host = await openHostAt(o);
   try {
     return await fn(host);
   } finally {

@@ -3,12 +3,12 @@
  * it, ask, and run the steps through the engine. The lock is held from the refresh to the last
  * step, so the plan that runs is the plan of the host as it is.
  */
-import { type EngineEvent, type ExecuteResult, type Host, openHost } from "../../engine/index.js";
+import type { EngineEvent, ExecuteResult, Host } from "../../engine/index.js";
 import type { LoadResult } from "../../manifest/index.js";
 import type { DesiredState, KukeError } from "../../model/index.js";
 import type { Plan, planToSteps } from "../../planner/index.js";
 import type { LockHolder } from "../../state/index.js";
-import { type HostPaths, resolveContainerd } from "../host-paths.js";
+import { type HostPaths, openHostAt } from "../host-paths.js";
 import { checkMaxImpact, type Impact } from "../impact.js";
 import { noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { runPlanSteps, type StepRef } from "../run-steps.js";
@@ -77,13 +77,7 @@ export type { StepRef } from "../run-steps.js";
  */
 export async function applyPlan(o: ApplyOptions): Promise<ApplyOutcome> {
   if (o.input.kind === "manifests" && o.input.load.errorCount > 0) return { kind: "invalid", load: o.input.load };
-  const ctd = await resolveContainerd(o);
-  const host = await openHost({
-    runPath: o.runPath,
-    runtimeDir: o.runtimeDir,
-    containerdAddress: ctd.address,
-    ...(ctd.runcRoot ? { runcRoot: ctd.runcRoot } : {}),
-  });
+  const host = await openHostAt(o);
   try {
     const lock = await host.lock.acquire({
       timeoutMs: o.lockTimeoutMs ?? 30_000,

@@ -1,15 +1,7 @@
-/**
- * `kuke plan` (and `kuke graph`): validate the files, read the host, plan. Plan takes no lock:
- * every record file is written atomically, so reading without the lock sees each record either
- * before or after a concurrent apply, never torn. A plan made while an apply runs may be out of
- * date; that is harmless, because apply always re-plans under the lock, and a saved plan is
- * checked against the host's fingerprints before it runs.
- */
-import { openHost } from "../../engine/host.js";
 import type { LoadResult, ManifestSource } from "../../manifest/index.js";
 import type { DesiredState, KukeError } from "../../model/index.js";
 import type { ActualState, Plan } from "../../planner/index.js";
-import { type HostPaths, resolveContainerd } from "../host-paths.js";
+import { type HostPaths, openHostAt } from "../host-paths.js";
 import { planSources } from "../manifests.js";
 import { emptyActual, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { redactDesired, SAVED_PLAN_VERSION, type SavedPlan } from "../saved-plan.js";
@@ -37,13 +29,7 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     actual = emptyActual();
     plan = planFor(desired, actual, o);
   } else {
-    const ctd = await resolveContainerd(o);
-    const host = await openHost({
-      runPath: o.runPath,
-      runtimeDir: o.runtimeDir,
-      containerdAddress: ctd.address,
-      ...(ctd.runcRoot ? { runcRoot: ctd.runcRoot } : {}),
-    });
+    const host = await openHostAt(o);
     try {
       actual = await refreshFor(host, desired, o.onWarning);
       plan = planFor(desired, actual, o);
