@@ -73,11 +73,17 @@ async function main(): Promise<number> {
 
   const { exec } = await import("uvu");
   let teardownFailures = 0;
+  // The first SIGINT/SIGTERM runs the teardowns and then exits; later signals are ignored, so a
+  // second Ctrl-C cannot cut a cleanup short and leave cgroups, pins or bridges behind.
+  let stopping = false;
   const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write("interrupted: cleaning up what the tests made (further signals are ignored)\n");
     void runTeardown((l) => process.stderr.write(`${l}\n`)).finally(() => process.exit(130));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     await exec();
   } finally {
