@@ -209,6 +209,7 @@ export async function main(args: string[]): Promise<void> {
         KUKE_RUN_PATH: join(dir, "run"),
         KUKE_RUNTIME_DIR: join(dir, "rt"),
         KUKE_CONTAINERD_ADDRESS: ctd.address,
+        KUKE_RUNC_ROOT: ctd.runcRoot,
       };
       const file = join(work, `${realm}.yaml`);
       await writeFile(file, manifest(realm, cells));

@@ -41,6 +41,10 @@ export abstract class KukeCommand extends Command {
     env: "KUKE_CONTAINERD_ADDRESS",
     description: "containerd socket (env KUKE_CONTAINERD_ADDRESS)",
   });
+  runcRoot = Option.String("--runc-root", {
+    env: "KUKE_RUNC_ROOT",
+    description: "runc state dir for the containers kuke creates (env KUKE_RUNC_ROOT; default: runc's)",
+  });
   noColor = Option.Boolean("--no-color", false, { description: "Never colour output (also NO_COLOR)" });
   logLevel = Option.String("--log-level", "warn", { description: `One of ${LOG_LEVELS.join(", ")}` });
 
@@ -74,7 +78,12 @@ export abstract class KukeCommand extends Command {
   /** Where the runner finds kuke's state and containerd (the global options, checked). */
   hostPaths(): HostPaths {
     const g = this.globals();
-    return { runPath: g.runPath, runtimeDir: g.runtimeDir, containerdAddress: g.containerdAddress };
+    return {
+      runPath: g.runPath,
+      runtimeDir: g.runtimeDir,
+      containerdAddress: g.containerdAddress,
+      ...(this.runcRoot ? { runcRoot: this.runcRoot } : {}),
+    };
   }
 
   /** Whether to colour what goes to `stream`. */

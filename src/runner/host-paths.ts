@@ -9,6 +9,11 @@ export interface HostPaths {
   runtimeDir: string;
   /** The configured containerd socket (`--containerd-address`). */
   containerdAddress: string;
+  /**
+   * runc's state dir for the containers kuke creates (`--runc-root`); tests point it into their
+   * own temporary dir. @default runc's own (`/run/containerd/runc`), or the managed daemon's
+   */
+  runcRoot?: string;
 }
 
 export const DEFAULT_RUNTIME_DIR = "/run/kuke";
@@ -40,6 +45,6 @@ export async function openHostAt(paths: HostPaths): Promise<Host> {
     runPath: paths.runPath,
     runtimeDir: paths.runtimeDir,
     containerdAddress: ctd.address,
-    ...(ctd.runcRoot ? { runcRoot: ctd.runcRoot } : {}),
+    ...(paths.runcRoot || ctd.runcRoot ? { runcRoot: paths.runcRoot ?? ctd.runcRoot } : {}),
   });
 }

@@ -26,7 +26,7 @@ import { removeContainers } from "./stack-host.js";
 const t = suite("e2e/apply-guards");
 const realm = `g${runId()}`;
 let dir = "";
-let env = { KUKE_RUN_PATH: "", KUKE_RUNTIME_DIR: "", KUKE_CONTAINERD_ADDRESS: "" };
+let env = { KUKE_RUN_PATH: "", KUKE_RUNTIME_DIR: "", KUKE_CONTAINERD_ADDRESS: "", KUKE_RUNC_ROOT: "" };
 let manifest = "";
 const CELLS = ["good", "bad"];
 
@@ -83,7 +83,12 @@ t.before(async () => {
   dir = await mkdtemp("/tmp/kuke-e2e-guards-");
   onTeardown(`e2e guards ${realm}`, cleanup);
   manifest = join(dir, "stack.yaml");
-  env = { KUKE_RUN_PATH: join(dir, "run"), KUKE_RUNTIME_DIR: join(dir, "rt"), KUKE_CONTAINERD_ADDRESS: ctd.address };
+  env = {
+    KUKE_RUN_PATH: join(dir, "run"),
+    KUKE_RUNTIME_DIR: join(dir, "rt"),
+    KUKE_CONTAINERD_ADDRESS: ctd.address,
+    KUKE_RUNC_ROOT: ctd.runcRoot,
+  };
   const archive = await buildBusyboxArchive(dir);
   const load = await kuke(["image", "load", archive, "--realm", realm]);
   assert.is(load.code, 0, load.stderr);

@@ -29,7 +29,7 @@ export interface StackHost {
   namespace: string;
   dir: string;
   manifest: string;
-  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string; KUKE_CONTAINERD_ADDRESS: string };
+  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string; KUKE_CONTAINERD_ADDRESS: string; KUKE_RUNC_ROOT: string };
   containerd: TestContainerd;
   kuke(argv: string[], opts?: { tty?: boolean; stdin?: string }): Promise<KukeRun>;
   /** Rewrites the manifest: the fixture with the realm renamed, then `edit` applied to the text. */
@@ -51,6 +51,7 @@ export async function stackHost(): Promise<StackHost> {
     KUKE_RUN_PATH: join(dir, "run"),
     KUKE_RUNTIME_DIR: join(dir, "runtime"),
     KUKE_CONTAINERD_ADDRESS: containerd.address,
+    KUKE_RUNC_ROOT: containerd.runcRoot,
   };
   const fixture = readFileSync(STACK_FIXTURE, "utf8");
   let cleaned = false;

@@ -9,7 +9,7 @@ import { extract } from "tar-stream";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { BUSYBOX_IMAGE, buildBusyboxArchive, buildBusyboxImage } from "./busybox-image.js";
-import { sharedContainerd } from "./containerd.js";
+import { ctrFor, sharedContainerd } from "./containerd.js";
 import { onTeardown } from "./teardown.js";
 
 const run = promisify(execFile);
@@ -134,7 +134,7 @@ for (const format of ["oci", "docker"] as const) {
   t(`ctr imports the ${format} archive and runs busybox from it`, async () => {
     const ctd = await sharedContainerd();
     const ns = `bb-${format}-${process.pid}`;
-    const ctr = (...args: string[]) => run("ctr", ["-a", ctd.socketPath, "-n", ns, ...args], { timeout: 60_000 });
+    const ctr = ctrFor(ctd, ns);
     const cleanup = async () => {
       await ctr("task", "rm", "-f", "bb").catch(() => undefined);
       await ctr("container", "rm", "bb").catch(() => undefined);

@@ -255,3 +255,14 @@ export function minimalOciSpec(args: string[], cgroupsPath: string): object {
     },
   };
 }
+
+/**
+ * `ctr` against the test daemon in namespace `ns`. `ctr run` gets `--runc-root` inside the daemon's
+ * temporary dir, so runc's state never lands in the host's `/run/containerd/runc`.
+ */
+export function ctrFor(ctd: TestContainerd, ns: string) {
+  return (...args: string[]) => {
+    const argv = args[0] === "run" ? ["run", "--runc-root", ctd.runcRoot, ...args.slice(1)] : args;
+    return run("ctr", ["-a", ctd.socketPath, "-n", ns, ...argv], { timeout: 60_000 });
+  };
+}

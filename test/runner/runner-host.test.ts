@@ -35,6 +35,7 @@ t.before(async () => {
     runPath: h.env.KUKE_RUN_PATH,
     runtimeDir: h.env.KUKE_RUNTIME_DIR,
     containerdAddress: h.env.KUKE_CONTAINERD_ADDRESS,
+    runcRoot: h.env.KUKE_RUNC_ROOT,
     stopGraceMs: 1000,
   });
   cell = cellAddress(h.realm, "s1", "t1", "c1");

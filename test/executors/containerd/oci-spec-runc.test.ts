@@ -12,7 +12,7 @@ import { containerAddress } from "../../../src/model/address.js";
 import { normalizeContainer } from "../../../src/model/normalize.js";
 import type { ContainerInput } from "../../../src/model/types.js";
 import { buildBusyboxImage } from "../../harness/busybox-image.js";
-import { sharedContainerd, type TestContainerd } from "../../harness/containerd.js";
+import { ctrFor, sharedContainerd, type TestContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 /**
@@ -73,7 +73,7 @@ onTeardown("oci-spec test cgroups", removeTestCgroups);
 
 function ctrIn(ctd: TestContainerd) {
   const ns = `spec-${process.pid}`;
-  return (...args: string[]) => run("ctr", ["-a", ctd.socketPath, "-n", ns, ...args], { timeout: 60_000 });
+  return ctrFor(ctd, ns);
 }
 
 /** Writes `spec` for `ctr run --config`, whose rootfs must then be a plain absolute path. */

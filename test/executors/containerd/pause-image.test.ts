@@ -16,7 +16,7 @@ import {
 import { hostPlatform } from "../../../src/executors/registry/media-types.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { PAUSE_IMAGE } from "../../../src/model/normalize.js";
-import { sharedContainerd } from "../../harness/containerd.js";
+import { ctrFor, sharedContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 const run = promisify(execFile);
@@ -111,7 +111,7 @@ t("the image is deterministic and its ImageSource serves verified blobs", async 
 t("ctr imports the pause image; its task runs until SIGKILL", async () => {
   const ctd = await sharedContainerd();
   const ns = `pause-${process.pid}`;
-  const ctr = (...args: string[]) => run("ctr", ["-a", ctd.socketPath, "-n", ns, ...args], { timeout: 60_000 });
+  const ctr = ctrFor(ctd, ns);
   const cleanup = async () => {
     await ctr("task", "kill", "-s", "SIGKILL", "p").catch(() => undefined);
     await ctr("task", "rm", "-f", "p").catch(() => undefined);

@@ -13,7 +13,7 @@ import { pullImageSource } from "../../../src/executors/registry/pull.js";
 import type { PullProgress } from "../../../src/executors/registry/verifying-stream.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { buildBusyboxImage } from "../../harness/busybox-image.js";
-import { sharedContainerd } from "../../harness/containerd.js";
+import { ctrFor, sharedContainerd } from "../../harness/containerd.js";
 import { pushBlob, pushManifest, seedBusybox, sharedRegistry, type TestRegistry } from "../../harness/registry.js";
 import { onTeardown } from "../../harness/teardown.js";
 
@@ -159,7 +159,7 @@ t("resolves a Docker manifest list the same way", async () => {
 t("a pulled image imports into containerd and runs", async () => {
   const ctd = await sharedContainerd();
   const ns = `pull-${process.pid}`;
-  const ctr = (...args: string[]) => run("ctr", ["-a", ctd.socketPath, "-n", ns, ...args], { timeout: 60_000 });
+  const ctr = ctrFor(ctd, ns);
   const client = new ContainerdClient(ctd.socketPath);
   const src = await pullImageSource(`${reg.host}/library/busybox`);
   const cleanup = async () => {
