@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { openImageArchive } from "../../../src/executors/containerd/archive-source.js";
 import { cgroupMounts, removeEmptyCgroups } from "../../../src/executors/containerd/cgroup-cleanup.js";
 import { ContainerdClient } from "../../../src/executors/containerd/client.js";
-import { createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
+import { type ContainerdExecutor, createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
 import { listSnapshots } from "../../../src/executors/containerd/snapshots.js";
 import { getTask } from "../../../src/executors/containerd/tasks.js";
 import type { ContainerAddress } from "../../../src/model/address.js";
@@ -31,6 +31,31 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
   }
 }
 
+/**
+ * A test container's surroundings: a temp dir, the busybox image loaded into `ns`, and one cleanup
+ * (registered with the teardown too) that deletes the container, its cgroups, the image and the dir.
+ */
+async function busyboxWorld(exec: ContainerdExecutor, ns: string, id: string, cgroup: string) {
+  const dir = await mkdtemp(join(tmpdir(), "kuke-ctr-test-"));
+  const cleanup = async () => {
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
+    await removeEmptyCgroups(cgroup).catch(() => undefined);
+    await exec.removeImage(ns, BUSYBOX_IMAGE).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  onTeardown(`executor test ${id}`, cleanup);
+  const load = async () => {
+    const source = await openImageArchive(await buildBusyboxArchive(dir));
+    try {
+      await exec.importImage(ns, source);
+    } finally {
+      await source.close();
+    }
+    return exec.resolveImage(ns, BUSYBOX_IMAGE);
+  };
+  return { dir, cleanup, load };
+}
+
 t("container lifecycle: create, start in its cgroup, log, list, update, stop, restart, delete", async () => {
   const ctd = await sharedContainerd();
   const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
@@ -40,23 +65,10 @@ t("container lifecycle: create, start in its cgroup, log, list, update, stop, re
   const addr = parseAddress(`container/r/s${tag}/t/c/app`) as ContainerAddress;
   const id = `s${tag}_t_c_app`;
   const cgroup = `/kuke-test-${tag}/app`;
-  const dir = await mkdtemp(join(tmpdir(), "kuke-ctr-test-"));
+  const { dir, cleanup, load } = await busyboxWorld(exec, ns, id, cgroup);
   const logPath = join(dir, "logs", "app.log");
-  const cleanup = async () => {
-    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
-    await removeEmptyCgroups(cgroup).catch(() => undefined);
-    await exec.removeImage(ns, BUSYBOX_IMAGE).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  };
-  onTeardown(`executor test ${id}`, cleanup);
   try {
-    const source = await openImageArchive(await buildBusyboxArchive(dir));
-    try {
-      await exec.importImage(ns, source);
-    } finally {
-      await source.close();
-    }
-    const image = await exec.resolveImage(ns, BUSYBOX_IMAGE);
+    const image = await load();
     const spec = minimalOciSpec(["sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 1000"], cgroup);
     await exec.createContainer(ns, {
       id,
@@ -155,22 +167,9 @@ t("a task whose create fails is cleaned up so a corrected start succeeds", async
   const tag = randomBytes(4).toString("hex");
   const id = `bad${tag}`;
   const cgroup = `/kuke-test-${tag}/bad`;
-  const dir = await mkdtemp(join(tmpdir(), "kuke-ctr-test-"));
-  const cleanup = async () => {
-    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
-    await removeEmptyCgroups(cgroup).catch(() => undefined);
-    await exec.removeImage(ns, BUSYBOX_IMAGE).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  };
-  onTeardown(`executor test ${id}`, cleanup);
+  const { dir, cleanup, load } = await busyboxWorld(exec, ns, id, cgroup);
   try {
-    const source = await openImageArchive(await buildBusyboxArchive(dir));
-    try {
-      await exec.importImage(ns, source);
-    } finally {
-      await source.close();
-    }
-    const image = await exec.resolveImage(ns, BUSYBOX_IMAGE);
+    const image = await load();
     await exec.createContainer(ns, {
       id,
       image: BUSYBOX_IMAGE,

@@ -5,7 +5,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { MEDIA_TYPES } from "../../../src/executors/registry/media-types.js";
 import { pullImageSource } from "../../../src/executors/registry/pull.js";
-import { isKukeError, type KukeError } from "../../../src/model/errors.js";
+import type { KukeError } from "../../../src/model/errors.js";
+import { expectCode } from "../../harness/assert-kuke.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 /**
@@ -100,18 +101,6 @@ async function drain(p: Promise<NodeJS.ReadableStream>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of await p) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<KukeError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isKukeError(e), `expected a KukeError, got ${e instanceof Error ? e.stack : String(e)}`);
-    assert.is(e.code, code, e.message);
-    return e;
-  }
-  assert.unreachable(`expected a ${code} error`);
-  throw new Error("unreachable");
 }
 
 function assertNoSecret(e: KukeError, secrets: string[]): void {

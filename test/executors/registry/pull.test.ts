@@ -11,7 +11,7 @@ import { buildLayerImage } from "../../../src/executors/containerd/pause-image.j
 import { hostPlatform, MEDIA_TYPES } from "../../../src/executors/registry/media-types.js";
 import { pullImageSource } from "../../../src/executors/registry/pull.js";
 import type { PullProgress } from "../../../src/executors/registry/verifying-stream.js";
-import { isKukeError } from "../../../src/model/errors.js";
+import { expectCode } from "../../harness/assert-kuke.js";
 import { buildBusyboxImage } from "../../harness/busybox-image.js";
 import { ctrFor, sharedContainerd } from "../../harness/containerd.js";
 import { pushBlob, pushManifest, seedBusybox, sharedRegistry, type TestRegistry } from "../../harness/registry.js";
@@ -31,18 +31,6 @@ async function readBlob(src: ImageSource, d: Descriptor): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of await src.openBlob(d)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isKukeError(e), `expected a KukeError, got ${e instanceof Error ? e.stack : String(e)}`);
-    assert.is(e.code, code, e.message);
-    return e;
-  }
-  assert.unreachable(`expected a ${code} error`);
-  throw new Error("unreachable");
 }
 
 t("pulls the seeded busybox: manifest, config and layer all verify", async () => {
