@@ -3,9 +3,9 @@ import { appendFileSync, closeSync, constants, fsyncSync, openSync, writeSync } 
 import { readdir, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ensureDir, FILE_MODE, syncDir } from "./atomic-file.js";
-import { errnoOf, fsError } from "./fs-errors.js";
-import { isProcessAlive } from "./process-liveness.js";
+import { ensureDir, FILE_MODE, syncDir } from "../fs/atomic-file.js";
+import { errnoOf, fsError } from "../fs/fs-errors.js";
+import { isProcessAlive } from "../fs/process-liveness.js";
 import type { RunPathLayout } from "./run-path.js";
 
 /** Applies whose journal this process has open: their pid is alive, yet they are not interrupted. */

@@ -1,5 +1,5 @@
+export * from "../fs/atomic-file.js";
 export * from "./apply-journal.js";
-export * from "./atomic-file.js";
 export * from "./record-store.js";
 export * from "./run-lock.js";
 export * from "./run-path.js";

@@ -1,5 +1,7 @@
 import { readdir, readFile, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
+import { isTempName, removeAbandonedTemp, writeFileAtomic } from "../fs/atomic-file.js";
+import { errnoOf, fsError } from "../fs/fs-errors.js";
 import {
   type Address,
   addressPath,
@@ -11,8 +13,6 @@ import {
 import { KukeError } from "../model/errors.js";
 import { isValidName } from "../model/names.js";
 import type { ResourceRecord } from "../planner/types.js";
-import { isTempName, removeAbandonedTemp, writeFileAtomic } from "./atomic-file.js";
-import { errnoOf, fsError } from "./fs-errors.js";
 import type { RunPathLayout } from "./run-path.js";
 
 /**

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
+import { ensureDir, FILE_MODE, syncDir } from "../fs/atomic-file.js";
+import { errnoOf, fsError } from "../fs/fs-errors.js";
+import { isProcessAlive } from "../fs/process-liveness.js";
 import { KukeError } from "../model/errors.js";
-import { ensureDir, FILE_MODE, syncDir } from "./atomic-file.js";
-import { errnoOf, fsError } from "./fs-errors.js";
-import { isProcessAlive } from "./process-liveness.js";
 import type { RunPathLayout } from "./run-path.js";
 
 /** Who holds the lock: the content of the lock file. */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { isTempName, removeAbandonedTemp, tempPathFor, writeFileAtomic } from "../../src/state/atomic-file.js";
+import { isTempName, removeAbandonedTemp, tempPathFor, writeFileAtomic } from "../../src/fs/atomic-file.js";
 import { deadPid } from "./helpers/child.js";
 import { tempRunPath } from "./helpers/temp-run-path.js";
 

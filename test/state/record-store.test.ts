@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { tempPathFor } from "../../src/fs/atomic-file.js";
 import { cellAddress, formatAddress, parseAddress } from "../../src/model/address.js";
 import { isKukeError } from "../../src/model/errors.js";
-import { tempPathFor } from "../../src/state/atomic-file.js";
 import { RecordStore, type StoredRecord } from "../../src/state/record-store.js";
 import { deadPid } from "./helpers/child.js";
 import { rejection } from "./helpers/rejects.js";

@@ -1,4 +1,3 @@
-export { readOptional, removeFile, writeFileAtomic } from "./atomic-file.js";
 export { loopbackConflist, pickCniVersion, type SpaceNetworkParams, spaceConflist } from "./conflist.js";
 export {
   type AppliedEgress,

@@ -1,9 +1,10 @@
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../fs/atomic-file.js";
+import { readText, removeFile } from "../../fs/small-file.js";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { netnsName } from "../../model/host-names.js";
-import { readText, removeFile, writeFileAtomic } from "./atomic-file.js";
 import { mustRun } from "./host-command.js";
 
 /**

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../fs/atomic-file.js";
+import { readOptional, removeFile } from "../../fs/small-file.js";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
 import type { EgressPolicy } from "../../model/types.js";
-import { readOptional, removeFile, writeFileAtomic } from "./atomic-file.js";
 import { loopbackConflist, pickCniVersion, spaceConflist } from "./conflist.js";
 import { type AppliedEgress, EgressFirewall, type Resolver } from "./egress.js";
 import { runCommand } from "./host-command.js";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
+import { writeFileAtomic } from "../../fs/atomic-file.js";
+import { readOptional } from "../../fs/small-file.js";
 import { KukeError } from "../../model/errors.js";
-import { readOptional, writeFileAtomic } from "./atomic-file.js";
 import { withFileLock } from "./file-lock.js";
 
 /** A space's network allocation, as persisted. */

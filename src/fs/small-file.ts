@@ -1,29 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { readFile as readFileCallback } from "node:fs";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
-
-/**
- * Writes `path` so readers see either the old or the new content, never a torn file: a temporary
- * sibling is written and fsynced, then renamed over the target (0600, parent dirs 0700, DESIGN §3).
- */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fh = await open(tmp, "wx", 0o600);
-  try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
+import { unlink } from "node:fs/promises";
 
 /** The file's text, or undefined when it does not exist. */
 export async function readOptional(path: string): Promise<string | undefined> {
