@@ -310,7 +310,7 @@ t("plans are plain data and do not depend on input order", () => {
   assert.equal(plan(reversed, host(s.facts), s.options), run("env-change"));
 });
 
-t("planning 200 cells takes under 50 ms", () => {
+t("planning 200 cells with every other env changed updates exactly those 100 containers", () => {
   const cells = Array.from({ length: 200 }, (_, i) => ({
     name: `c${i}`,
     containers: [
@@ -324,18 +324,9 @@ t("planning 200 cells takes under 50 ms", () => {
       i % 2 ? { ...c, containers: [{ ...c.containers[0]!, env: ["X=1"] }, c.containers[1]!] } : c,
     ),
   });
-  const actual = host(before);
-  plan(desired, actual, options());
-  const times: number[] = [];
-  // Best of 7: other work on this shared 2-core machine only ever adds time, never removes it.
-  for (let i = 0; i < 7; i++) {
-    const start = performance.now();
-    const p = plan(desired, actual, options());
-    times.push(performance.now() - start);
-    assert.is(p.summary.change, 100);
-  }
-  times.sort((a, b) => a - b);
-  assert.ok(times[0]! < 50, `best ${times[0]!.toFixed(1)} ms, median ${times[3]!.toFixed(1)} ms`);
+  // Timing lives in `npm run bench -- validate` (a timed test only measures the machine's load).
+  const p = plan(desired, host(before), options());
+  assert.is(p.summary.change, 100);
 });
 
 t.run();
