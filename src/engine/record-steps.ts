@@ -1,5 +1,4 @@
-import { type ContainerAddress, containerdId, parseAddress } from "../model/index.js";
-import type { RecordExtra } from "../planner/types.js";
+import { type ContainerAddress, containerdId, parseAddress, type RecordExtra } from "../model/index.js";
 import type { RunContext } from "./run-context.js";
 import type { StepHandler } from "./step-handler.js";
 

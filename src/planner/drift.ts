@@ -3,9 +3,9 @@
  * both desired and recorded. Each finding says which repair the planner must plan; the planner
  * merges it with the field diff (the stronger repair wins).
  */
-import { LABELS, MANAGED_BY } from "../model/index.js";
+import { type ActualResource, LABELS, MANAGED_BY } from "../model/index.js";
 import type { DesiredEntry } from "./resource-view.js";
-import type { ActualResource, DriftItem, FieldEffect } from "./types.js";
+import type { DriftItem, FieldEffect } from "./types.js";
 
 /**
  * The repair a drift needs: `replace-cell` replaces the enclosing cell (the namespaces died with

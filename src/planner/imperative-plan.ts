@@ -3,11 +3,11 @@
  * operations plus the run state they record) and `kuke delete` (a deletion scoped to one address).
  * Pure, like `plan()`: the result is a plain `Plan` that `planToSteps` turns into steps.
  */
-import { type Address, formatAddress, KukeError, specHash } from "../model/index.js";
-import { sortAddressKeys } from "./plan.js";
+import { type ActualState, type Address, formatAddress, KukeError, specHash } from "../model/index.js";
+import { sortAddressKeys } from "./address-keys.js";
 import { finishChange, newDraft } from "./plan-draft.js";
 import { createRemedy } from "./remedies.js";
-import type { ActualState, Diagnostic, Plan, ResourceChange, RunStateChange, TaskChange, TaskOp } from "./types.js";
+import type { Diagnostic, Plan, ResourceChange, RunStateChange, TaskChange, TaskOp } from "./types.js";
 
 /** SIGKILL: what `kuke kill` sends unless told otherwise. */
 export const DEFAULT_KILL_SIGNAL = 9;

@@ -1,4 +1,4 @@
-export { actualState, recordedNamespace } from "./actual-state.js";
+export { ancestorKeys, compareAddressKeys, parentKey, sortAddressKeys } from "./address-keys.js";
 export { FIELD_TABLE, type FieldRow, fieldEffect, isSensitive } from "./field-effects.js";
 export {
   cellContainers,
@@ -9,7 +9,7 @@ export {
   type RemovalRequest,
   type TaskOpsRequest,
 } from "./imperative-plan.js";
-export { ancestorKeys, compareAddressKeys, type PlanOptions, parentKey, plan, sortAddressKeys } from "./plan.js";
+export { type PlanOptions, plan } from "./plan.js";
 export { desiredFromRecords } from "./records-desired.js";
 export { createRemedy, purgeRemedy } from "./remedies.js";
 export { SENSITIVE_MARKER } from "./resource-view.js";

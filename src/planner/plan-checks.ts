@@ -3,12 +3,11 @@
  * undeclared parent missing from the host, a foreign containerd object in the way, a secret whose
  * source cannot be read.
  */
-import { type Address, containerdId, parentAddress } from "../model/index.js";
-import { recordedNamespace } from "./actual-state.js";
-import { parentKey } from "./plan.js";
+import { type ActualState, type Address, containerdId, parentAddress, recordedNamespace } from "../model/index.js";
+import { parentKey } from "./address-keys.js";
 import { createRemedy, purgeRemedy } from "./remedies.js";
 import type { DesiredEntry } from "./resource-view.js";
-import type { ActualState, Diagnostic, DriftItem } from "./types.js";
+import type { Diagnostic, DriftItem } from "./types.js";
 
 /** What the checks read and where they report (a subset of the planner's context). */
 export interface CheckContext {

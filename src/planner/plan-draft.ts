@@ -3,19 +3,10 @@
  * the plain `ResourceChange` a plan holds. Rules only ever *raise* a draft (a stronger action or
  * effect wins), so the order in which rules run does not change the outcome.
  */
-import type { ResourceKind } from "../model/index.js";
+import type { ActualState, ResourceKind, ResourceRecord, ResourceView } from "../model/index.js";
 import { forcesReplacement, strongest } from "./field-effects.js";
 import { type DesiredEntry, maskView } from "./resource-view.js";
-import type {
-  Action,
-  ActualState,
-  ChangeReason,
-  FieldChange,
-  FieldEffect,
-  ResourceChange,
-  ResourceRecord,
-  ResourceView,
-} from "./types.js";
+import type { Action, ChangeReason, FieldChange, FieldEffect, ResourceChange } from "./types.js";
 
 export interface Draft {
   key: string;

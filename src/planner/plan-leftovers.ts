@@ -10,6 +10,7 @@
  * to find their leftovers, which `hasHostState` answers.
  */
 import {
+  type ActualState,
   addressPath,
   type CellAddress,
   cgroupPath,
@@ -18,7 +19,6 @@ import {
   networkName,
   parseAddress,
 } from "../model/index.js";
-import type { ActualState } from "./types.js";
 
 export const LEFT_BEHIND = "left behind by an interrupted apply";
 

@@ -4,18 +4,19 @@
  * small plan on the same engine).
  */
 import {
+  type ActualState,
   type Cell,
   type ContainerSpec,
   type DesiredState,
   defaultNamespace,
   parseAddress,
   type Realm,
+  type ResourceRecord,
   type Space,
   type SpaceSpec,
   type Stack,
 } from "../model/index.js";
-import { sortAddressKeys } from "./plan.js";
-import type { ActualState, ResourceRecord } from "./types.js";
+import { sortAddressKeys } from "./address-keys.js";
 
 /**
  * One desired resource per record. Records hold effective views, so the result diffs as "no

@@ -4,6 +4,7 @@
  * Sensitive leaves hold a digest in views and records, and a marker in plans.
  */
 import {
+  type ActualState,
   type Address,
   type Cell,
   type ContainerSpec,
@@ -11,15 +12,17 @@ import {
   containerAddress,
   type DesiredState,
   formatAddress,
+  type JsonValue,
   normalizeContainer,
   type ResourceKind,
+  type ResourceView,
   realmAddress,
+  type SecretDigest,
   spaceAddress,
   specHash,
   stackAddress,
 } from "../model/index.js";
 import { hasSensitiveFields, isSensitive } from "./field-effects.js";
-import type { ActualState, JsonValue, ResourceView, SecretDigest } from "./types.js";
 import { mapLeaves } from "./value-diff.js";
 
 /** What plans show instead of a sensitive value. */

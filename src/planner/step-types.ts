@@ -3,8 +3,7 @@
  * what its executor needs, so the engine dispatches on `kind` and never looks anything up.
  * Edge direction: a step runs after every step listed in its `dependsOn`.
  */
-import type { ContainerSpec, EgressPolicy, RegistryCredential, Resources } from "../model/index.js";
-import type { ResourceView } from "./types.js";
+import type { ContainerSpec, EgressPolicy, RegistryCredential, Resources, ResourceView } from "../model/index.js";
 
 interface StepBase {
   /** Unique in a step list: `<kind>:<address>` (image steps: `image.ensure:<realm>:<image>`). */

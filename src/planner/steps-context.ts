@@ -1,5 +1,6 @@
 /** Shared state and helpers of plan → steps (see `steps.ts`). */
 import {
+  type ActualState,
   addressPath,
   type ContainerAddress,
   type ContainerSpec,
@@ -7,12 +8,12 @@ import {
   containerdId,
   parseAddress,
   type RegistryCredential,
+  recordedNamespace,
 } from "../model/index.js";
-import { recordedNamespace } from "./actual-state.js";
-import { parentKey as parentKeyOf } from "./plan.js";
+import { parentKey as parentKeyOf } from "./address-keys.js";
 import type { DesiredEntry } from "./resource-view.js";
 import type { Step } from "./step-types.js";
-import type { ActualState, DriftKind, Plan, ResourceChange } from "./types.js";
+import type { DriftKind, Plan, ResourceChange } from "./types.js";
 
 export type Ids = string[];
 

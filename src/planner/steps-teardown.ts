@@ -10,8 +10,8 @@ import {
   netnsName,
   networkName,
   parseAddress,
+  recordedNamespace,
 } from "../model/index.js";
-import { recordedNamespace } from "./actual-state.js";
 import { cellContainerKeys, cellNetworkPresent } from "./plan-leftovers.js";
 import {
   add,

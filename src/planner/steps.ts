@@ -3,15 +3,15 @@
  * cell the order is fixed by DESIGN §4. Cells only ever depend on their parents' steps (and share
  * image pulls), so independent cells run in parallel.
  */
-import { type DesiredState, KukeError } from "../model/index.js";
-import { sortAddressKeys } from "./plan.js";
+import { type ActualState, type DesiredState, KukeError } from "../model/index.js";
+import { sortAddressKeys } from "./address-keys.js";
 import { indexDesired } from "./resource-view.js";
 import type { Step } from "./step-types.js";
 import { build } from "./steps-build.js";
 import type { Ctx } from "./steps-context.js";
 import { taskSteps } from "./steps-tasks.js";
 import { teardown } from "./steps-teardown.js";
-import type { ActualState, Plan } from "./types.js";
+import type { Plan } from "./types.js";
 
 /**
  * The steps that carry out `plan`. `desired` and `actual` must be the ones the plan was made from

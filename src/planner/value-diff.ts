@@ -2,8 +2,7 @@
  * Structural comparison of resource views, producing field paths (`spec.env`,
  * `spec.volumes[0].source`). Equality is canonical (`sameValue`), so key order never shows as a diff.
  */
-import { sameValue } from "../model/index.js";
-import type { JsonValue } from "./types.js";
+import { type JsonValue, sameValue } from "../model/index.js";
 
 type Obj = { [key: string]: JsonValue };
 

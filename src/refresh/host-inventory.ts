@@ -5,7 +5,7 @@ import type { NetworkExecutor } from "../executors/cni/network-executor.js";
 import type { ContainerdExecutor } from "../executors/containerd/executor.js";
 import { KukeError } from "../model/errors.js";
 import { networkName } from "../model/host-names.js";
-import type { ActualAttachment, ActualNetwork } from "../planner/types.js";
+import type { ActualAttachment, ActualNetwork } from "../model/index.js";
 
 /**
  * Bulk reads of the host that the executors' ports do not offer (yet): which containerd namespaces

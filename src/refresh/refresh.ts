@@ -1,6 +1,10 @@
 import type { CgroupDriver } from "../executors/cgroup/driver.js";
 import type { ContainerdExecutor, ContainerRecord } from "../executors/containerd/executor.js";
 import {
+  type ActualContainer,
+  type ActualNamespace,
+  type ActualState,
+  actualState,
   addressPath,
   cgroupPath,
   type DesiredState,
@@ -8,9 +12,9 @@ import {
   LABELS,
   MANAGED_BY,
   parseAddress,
+  type ResourceRecord,
+  type TaskStatus,
 } from "../model/index.js";
-import { actualState } from "../planner/actual-state.js";
-import type { ActualContainer, ActualNamespace, ActualState, ResourceRecord, TaskStatus } from "../planner/types.js";
 import type { RecordStore } from "../state/record-store.js";
 import type { HostInventory } from "./host-inventory.js";
 

@@ -2,8 +2,10 @@
  * The human view of a plan, in Terraform's grammar. It renders *from* the plan object only (no
  * desired or actual state), so `kuke show PLANFILE` prints exactly what `kuke plan` printed.
  */
+
 import { Chalk, type ChalkInstance } from "chalk";
-import type { Diagnostic, JsonValue, Plan, ResourceChange, ResourceView } from "../planner/types.js";
+import type { JsonValue, ResourceView } from "../model/index.js";
+import type { Diagnostic, Plan, ResourceChange } from "../planner/types.js";
 
 export interface HumanRenderOptions {
   /** Use ANSI colours. The caller decides (terminal, `--no-color`, `NO_COLOR`). */

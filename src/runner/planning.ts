@@ -4,8 +4,15 @@
  * the notes kuke adds to a plan about the host (an interrupted apply).
  */
 import type { Host } from "../engine/host.js";
-import { type Address, type DesiredState, KukeError, tryParseAddress } from "../model/index.js";
-import { type ActualState, actualState, type Plan, plan } from "../planner/index.js";
+import {
+  type ActualState,
+  type Address,
+  actualState,
+  type DesiredState,
+  KukeError,
+  tryParseAddress,
+} from "../model/index.js";
+import { type Plan, plan } from "../planner/index.js";
 import { refresh, refreshScopeOf } from "../refresh/index.js";
 import type { JournalStore } from "../state/index.js";
 import { defaultProject } from "./project.js";

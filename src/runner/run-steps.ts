@@ -1,6 +1,6 @@
 import { type EngineEvent, type ExecuteResult, executeSteps, type Host } from "../engine/index.js";
-import type { DesiredState } from "../model/index.js";
-import { type ActualState, type Plan, planToSteps, type StepKind } from "../planner/index.js";
+import type { ActualState, DesiredState } from "../model/index.js";
+import { type Plan, planToSteps, type StepKind } from "../planner/index.js";
 
 /** What a caller may print about a step after the run (steps themselves can carry credentials). */
 export interface StepRef {

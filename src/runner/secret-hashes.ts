@@ -10,10 +10,11 @@ import {
   containerAddress,
   type DesiredState,
   formatAddress,
+  type HostFacts,
   isKukeError,
+  type SecretDigest,
   type SecretRef,
 } from "../model/index.js";
-import type { HostFacts, SecretDigest } from "../planner/index.js";
 
 /** `sha256:<hex>` of the raw value, the form `specHash` digests take. */
 function digestOf(value: Buffer): string {

@@ -1,5 +1,5 @@
-import { KukeError, specHash } from "../model/index.js";
-import type { ActualState, Plan } from "../planner/index.js";
+import { type ActualState, KukeError, specHash } from "../model/index.js";
+import type { Plan } from "../planner/index.js";
 
 /**
  * The addresses whose actual state differs from when `plan` was made: the planner fingerprints

@@ -12,7 +12,7 @@ import {
 } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import { isValidName } from "../model/names.js";
-import type { ResourceRecord } from "../planner/types.js";
+import type { ResourceRecord } from "../model/records.js";
 import type { RunPathLayout } from "./run-path.js";
 
 /**

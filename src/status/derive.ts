@@ -4,6 +4,8 @@
  * Pure: no clock, no host access.
  */
 import {
+  type ActualContainer,
+  type ActualState,
   type Address,
   addressPath,
   cellAddress,
@@ -12,15 +14,16 @@ import {
   type DesiredState,
   egressChainName,
   formatAddress,
+  type JsonValue,
   LABELS,
   netnsName,
   networkName,
   parseAddress,
+  type ResourceRecord,
   realmAddress,
+  recordedNamespace,
 } from "../model/index.js";
-import { recordedNamespace } from "../planner/actual-state.js";
 import { type DesiredEntry, indexDesired } from "../planner/resource-view.js";
-import type { ActualContainer, ActualState, JsonValue, ResourceRecord } from "../planner/types.js";
 import type {
   CellStatus,
   ContainerStatus,

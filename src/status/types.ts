@@ -2,8 +2,7 @@
  * Resource states as `kuke get` shows them, derived from what refresh saw on the host. Plain JSON
  * data, like the plan, so the JSON and YAML views are the objects themselves.
  */
-import type { ResourceKind } from "../model/index.js";
-import type { JsonValue } from "../planner/types.js";
+import type { JsonValue, ResourceKind } from "../model/index.js";
 
 /** Fields every kind shares. */
 export interface StatusCommon {

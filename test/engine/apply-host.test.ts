@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  type ActualState,
   addressPath,
   type CellAddress,
   type ContainerAddress,
@@ -11,7 +12,7 @@ import {
   egressChainName,
   parseAddress,
 } from "../../src/model/index.js";
-import type { ActualState, Plan } from "../../src/planner/types.js";
+import type { Plan } from "../../src/planner/types.js";
 import { world } from "../planner/builders.js";
 import { cellPaths, type HostWorld, hostWorld, httpGetFrom } from "./host-world.js";
 

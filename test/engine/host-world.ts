@@ -15,6 +15,7 @@ import { type Host, openHost } from "../../src/engine/host.js";
 import { NetworkExecutor } from "../../src/executors/cni/network-executor.js";
 import { imageLoad } from "../../src/executors/containerd/image-commands.js";
 import {
+  type ActualState,
   addressPath,
   type CellAddress,
   cgroupPath,
@@ -25,7 +26,7 @@ import {
 } from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import { planToSteps } from "../../src/planner/steps.js";
-import type { ActualState, Plan } from "../../src/planner/types.js";
+import type { Plan } from "../../src/planner/types.js";
 import { refresh, refreshScopeOf } from "../../src/refresh/refresh.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd } from "../harness/containerd.js";

@@ -3,7 +3,9 @@
  * facts an apply of it would leave behind (records plus healthy containerd/cgroup/CNI objects).
  */
 import {
+  type ActualState,
   type Address,
+  actualState,
   addressPath,
   type CellAddress,
   type ContainerAddress,
@@ -14,6 +16,7 @@ import {
   type DesiredState,
   egressChainName,
   formatAddress,
+  type HostFacts,
   netnsName,
   networkName,
   normalizeCell,
@@ -21,12 +24,12 @@ import {
   normalizeSpaceSpec,
   parseAddress,
   type RegistryCredential,
+  type ResourceRecord,
+  recordedNamespace,
   type SpaceSpec,
 } from "../../src/model/index.js";
-import { actualState, recordedNamespace } from "../../src/planner/actual-state.js";
 import type { PlanOptions } from "../../src/planner/plan.js";
 import { indexDesired, viewHash } from "../../src/planner/resource-view.js";
-import type { ActualState, HostFacts, ResourceRecord } from "../../src/planner/types.js";
 
 export interface CellDef {
   name: string;

@@ -5,10 +5,9 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { cgroupPath } from "../../src/model/index.js";
+import { cgroupPath, type HostFacts } from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import { planToSteps } from "../../src/planner/steps.js";
-import type { HostFacts } from "../../src/planner/types.js";
 import { containerOf, host } from "./builders.js";
 import { SCENARIOS, type Scenario } from "./scenarios.js";
 

@@ -1,10 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { containerLabels, type DesiredState, isKukeError } from "../../src/model/index.js";
+import { containerLabels, type DesiredState, type HostFacts, isKukeError } from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import type { Step } from "../../src/planner/step-types.js";
 import { planToSteps } from "../../src/planner/steps.js";
-import type { HostFacts, Plan } from "../../src/planner/types.js";
+import type { Plan } from "../../src/planner/types.js";
 import { addr, appliedFacts, cellNetns, containerOf, host, options, world } from "./builders.js";
 import { base, cells } from "./scenarios.js";
 

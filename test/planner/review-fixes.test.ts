@@ -5,11 +5,11 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { LABELS } from "../../src/model/index.js";
+import { type HostFacts, LABELS } from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import type { Step } from "../../src/planner/step-types.js";
 import { planToSteps } from "../../src/planner/steps.js";
-import type { HostFacts, Plan } from "../../src/planner/types.js";
+import type { Plan } from "../../src/planner/types.js";
 import { addr, appliedFacts, containerOf, emptyFacts, host, options, world } from "./builders.js";
 import { app, base, cells, sidecar } from "./scenarios.js";
 

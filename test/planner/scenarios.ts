@@ -3,9 +3,8 @@
  * from a small world (realm main, space web, stack app, cells api and db) applied by project
  * `demo`, then changes the files or the host.
  */
-import { type ContainerInput, cgroupPath, type DesiredState, LABELS } from "../../src/model/index.js";
+import { type ContainerInput, cgroupPath, type DesiredState, type HostFacts, LABELS } from "../../src/model/index.js";
 import type { PlanOptions } from "../../src/planner/plan.js";
-import type { HostFacts } from "../../src/planner/types.js";
 import {
   addr,
   appliedFacts,

@@ -3,11 +3,12 @@
  * source (`HostFacts.secretDigests`); a new digest restarts the container, a source that cannot be
  * read is a plan error, and no digest or value is ever shown in the plan.
  */
+
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import type { HostFacts, SecretDigest } from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import { planToSteps } from "../../src/planner/steps.js";
-import type { HostFacts, SecretDigest } from "../../src/planner/types.js";
 import { appliedFacts, host, options, world } from "./builders.js";
 import { app, base, cells, sidecar } from "./scenarios.js";
 

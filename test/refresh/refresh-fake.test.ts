@@ -1,8 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { ContainerRecord } from "../../src/executors/containerd/executor.js";
-import { containerLabels, KukeError, parseAddress } from "../../src/model/index.js";
-import type { ResourceRecord } from "../../src/planner/types.js";
+import { containerLabels, KukeError, parseAddress, type ResourceRecord } from "../../src/model/index.js";
 import type { HostInventory } from "../../src/refresh/host-inventory.js";
 import { type RefreshSource, refresh } from "../../src/refresh/refresh.js";
 

@@ -1,8 +1,13 @@
 /** The runner's pure parts: default project, saved-plan redaction and staleness, impact guard, durations. */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { type DesiredState, isKukeError, normalizeRealmSpec, specHash } from "../../src/model/index.js";
-import type { ActualState } from "../../src/planner/index.js";
+import {
+  type ActualState,
+  type DesiredState,
+  isKukeError,
+  normalizeRealmSpec,
+  specHash,
+} from "../../src/model/index.js";
 import { checkMaxImpact, parseImpact } from "../../src/runner/impact.js";
 import { parseDuration } from "../../src/runner/lock-timeout.js";
 import { emptyActual, planFor } from "../../src/runner/planning.js";

@@ -5,6 +5,7 @@
 
 import { containerLogPath, readLogs } from "../../logs/index.js";
 import {
+  type ActualState,
   type Address,
   addressPath,
   type CellAddress,
@@ -12,8 +13,9 @@ import {
   cgroupPath,
   formatAddress,
   networkName,
+  recordedNamespace,
 } from "../../model/index.js";
-import { type ActualState, type DriftItem, desiredFromRecords, plan, recordedNamespace } from "../../planner/index.js";
+import { type DriftItem, desiredFromRecords, plan } from "../../planner/index.js";
 import { deriveStatus, type StatusReport } from "../../status/index.js";
 import { nowIso, type RunnerOptions, readHost, withHost } from "./session.js";
 

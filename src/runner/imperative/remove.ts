@@ -6,6 +6,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { NetworkExecutor } from "../../executors/cni/index.js";
 import {
+  type ActualState,
   type Address,
   addressPath,
   formatAddress,
@@ -14,7 +15,7 @@ import {
   KukeError,
   parentAddress,
 } from "../../model/index.js";
-import { type ActualState, desiredFromRecords, type Plan, plan, planRemoval } from "../../planner/index.js";
+import { desiredFromRecords, type Plan, plan, planRemoval } from "../../planner/index.js";
 import { discover, type PurgeReport, purge } from "../../purge/index.js";
 import { runPathLayout } from "../../state/index.js";
 import { realmNamespace } from "../realm-namespace.js";

@@ -5,6 +5,7 @@
  */
 import type { LoadResult } from "../../manifest/index.js";
 import {
+  type ActualState,
   type Address,
   type CellInput,
   type ContainerInput,
@@ -24,7 +25,7 @@ import {
   spaceAddress,
   stackAddress,
 } from "../../model/index.js";
-import { type ActualState, desiredFromRecords, plan } from "../../planner/index.js";
+import { desiredFromRecords, plan } from "../../planner/index.js";
 import { defaultProject } from "../project.js";
 import { type ChangeResult, nowIso, type RunnerOptions, readHost, runPlan, withLockedHost } from "./session.js";
 

@@ -3,8 +3,8 @@
  * host, and running a plan through the same engine `kuke apply` uses.
  */
 import type { EngineEvent, ExecuteResult, Host } from "../../engine/index.js";
-import { type DesiredState, KukeError, tryParseAddress } from "../../model/index.js";
-import type { ActualState, Plan } from "../../planner/index.js";
+import { type ActualState, type DesiredState, KukeError, tryParseAddress } from "../../model/index.js";
+import type { Plan } from "../../planner/index.js";
 import { refresh, refreshScopeOf } from "../../refresh/index.js";
 import type { LockHolder } from "../../state/index.js";
 import { type HostPaths, openHostAt } from "../host-paths.js";

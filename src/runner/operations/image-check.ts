@@ -8,20 +8,14 @@
  */
 import { qualifyImageName } from "../../executors/containerd/image-name.js";
 import {
+  type ActualState,
   type DesiredState,
   isKukeError,
   PAUSE_IMAGE,
   parseAddress,
   type RegistryCredential,
 } from "../../model/index.js";
-import {
-  type ActualState,
-  type Diagnostic,
-  type ImageEnsureStep,
-  type Plan,
-  planToSteps,
-  type Step,
-} from "../../planner/index.js";
+import { type Diagnostic, type ImageEnsureStep, type Plan, planToSteps, type Step } from "../../planner/index.js";
 
 /** How the check looks at images; `hostImageProbe` is the real one. */
 export interface ImageProbe {

@@ -1,6 +1,6 @@
 import type { LoadResult, ManifestSource } from "../../manifest/index.js";
-import type { DesiredState, KukeError } from "../../model/index.js";
-import type { ActualState, Plan } from "../../planner/index.js";
+import type { ActualState, DesiredState, KukeError } from "../../model/index.js";
+import type { Plan } from "../../planner/index.js";
 import { type HostPaths, openHostAt } from "../host-paths.js";
 import { planSources } from "../manifests.js";
 import { emptyActual, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";

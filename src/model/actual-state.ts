@@ -1,0 +1,185 @@
+/**
+ * What refresh reports about the host: raw host facts keyed the way the host names things
+ * (`HostFacts`), and the per-address view built from them (`ActualState`), and `actualState()`, which builds the latter. Refresh fills `HostFacts` from bulk
+ * listings; tests build facts by hand. The types are plain JSON data.
+ */
+
+import type { ResourceKind } from "./address.js";
+import { type Address, addressPath, containerAddress, formatAddress, parseAddress, realmAddress } from "./address.js";
+import { cgroupPath, containerdId, egressChainName, LABELS, MANAGED_BY, netnsName, networkName } from "./host-names.js";
+import { defaultNamespace } from "./normalize.js";
+import type { ResourceRecord } from "./records.js";
+
+export type TaskStatus = "created" | "running" | "stopped" | "paused" | "missing";
+
+/** A containerd container as listed by refresh (managed by kuke or not). */
+export interface ActualContainer {
+  id: string;
+  labels: Record<string, string>;
+  image: string;
+  task: { status: TaskStatus; exitCode?: number; pid?: number };
+}
+
+/** One containerd namespace that exists, with every container in it (by containerd id). */
+export interface ActualNamespace {
+  containers: Record<string, ActualContainer>;
+}
+
+export interface ActualNetwork {
+  /** The space's conflist file is present in the run path. */
+  conflistPresent: boolean;
+  /** The allocated subnet, when the allocation exists. */
+  subnet?: string;
+}
+
+export interface ActualAttachment {
+  ip: string;
+  gateway?: string;
+  mac?: string;
+}
+
+/**
+ * Raw host facts, each keyed the way the host names things (`src/model/host-names.ts`), so refresh
+ * fills it from bulk listings without knowing about addresses.
+ */
+export interface HostFacts {
+  /** kuke's records, by address string. */
+  records: Record<string, ResourceRecord>;
+  /** containerd namespaces that exist, by namespace name. */
+  namespaces: Record<string, ActualNamespace>;
+  /** Cgroup paths that exist (as `cgroupPath()` spells them). */
+  cgroups: string[];
+  /** CNI networks by `networkName()`. */
+  networks: Record<string, ActualNetwork>;
+  /** `netnsName()`s whose pin exists under the runtime dir. */
+  netnsPinned: string[];
+  /** CNI attachments by `netnsName()`. */
+  attachments: Record<string, ActualAttachment>;
+  /** Egress chain names (`egressChainName()`) present in iptables. */
+  egressChains: string[];
+  /**
+   * What each desired container's secret sources hold, by container address string, then secret
+   * name. Absent when the sources were not read (`--refresh=false`, imperative verbs): containers
+   * then keep whatever `valueHash` their spec already carries.
+   */
+  secretDigests?: Record<string, Record<string, SecretDigest>>;
+}
+
+/** A secret source as read at plan time: the digest of its value, or why it could not be read. */
+export type SecretDigest =
+  | { valueHash: string }
+  | {
+      /** One line naming the secret and its source (never its value), e.g. `secret token: cannot read /run/token (ENOENT)`. */
+      problem: string;
+      /** What to do about it, when known. */
+      remedy?: string;
+    };
+
+/** What the host has for one address, derived from `HostFacts` by `actualState()`. */
+export interface ActualResource {
+  address: string;
+  kind: ResourceKind;
+  record?: ResourceRecord;
+  /** All kinds: the resource's cgroup exists. */
+  cgroupPresent: boolean;
+  /** Realm: its containerd namespace exists. */
+  namespacePresent?: boolean;
+  /** Space: network state. */
+  network?: { name: string; conflistPresent: boolean; subnet?: string; egressChainPresent: boolean };
+  /** Cell: netns pin and CNI attachment. */
+  netns?: { name: string; pinned: boolean; attachment?: ActualAttachment };
+  /** Container: what containerd has under the recorded id (null when it is gone). */
+  container?: ActualContainer | null;
+}
+
+/** A container that carries kuke's labels, found by refresh whether or not kuke recorded it. */
+export interface LabeledContainer {
+  /** containerd namespace it lives in. */
+  namespace: string;
+  container: ActualContainer;
+  /** From the `kukeon.io/role` label. */
+  role: "root" | "workload";
+}
+
+/** Host facts plus a per-address view of every recorded resource. */
+export interface ActualState extends HostFacts {
+  resources: Record<string, ActualResource>;
+  /**
+   * kuke's containers by the container address their labels name (labels are the source of truth
+   * about what kuke made). One without a record is kuke's own leftover from an interrupted apply.
+   */
+  labeled: Record<string, LabeledContainer>;
+}
+
+/** The containerd namespace a realm uses: as recorded, else as its recorded spec says, else the default. */
+export function recordedNamespace(facts: HostFacts, realm: string): string {
+  const rec = facts.records[formatAddress(realmAddress(realm))];
+  const ns = rec?.extra.namespace ?? rec?.view.spec.namespace;
+  return typeof ns === "string" && ns !== "" ? ns : defaultNamespace(realm);
+}
+
+export function actualState(facts: HostFacts): ActualState {
+  const cgroups = new Set(facts.cgroups);
+  const pinned = new Set(facts.netnsPinned);
+  const chains = new Set(facts.egressChains);
+  const resources: Record<string, ActualResource> = {};
+  for (const key of Object.keys(facts.records).sort()) {
+    const record = facts.records[key]!;
+    const a: Address = parseAddress(key);
+    const r: ActualResource = {
+      address: key,
+      kind: a.kind,
+      record,
+      cgroupPresent: cgroups.has(cgroupPath(...addressPath(a))),
+    };
+    switch (a.kind) {
+      case "realm":
+        r.namespacePresent = facts.namespaces[recordedNamespace(facts, a.realm)] !== undefined;
+        break;
+      case "space": {
+        const name = networkName(a.realm, a.space);
+        const net = facts.networks[name];
+        r.network = {
+          name,
+          conflistPresent: net?.conflistPresent ?? false,
+          ...(net?.subnet !== undefined ? { subnet: net.subnet } : {}),
+          egressChainPresent: chains.has(egressChainName(a.realm, a.space)),
+        };
+        break;
+      }
+      case "cell": {
+        const name = netnsName(a);
+        const attachment = facts.attachments[name];
+        r.netns = { name, pinned: pinned.has(name), ...(attachment ? { attachment } : {}) };
+        break;
+      }
+      case "container": {
+        const ns = record.extra.namespace ?? recordedNamespace(facts, a.realm);
+        const id = record.extra.containerdId ?? containerdId(a);
+        r.container = facts.namespaces[ns]?.containers[id] ?? null;
+        break;
+      }
+      case "stack":
+        break;
+    }
+    resources[key] = r;
+  }
+  return { ...facts, resources, labeled: labeledContainers(facts) };
+}
+
+/** kuke's containers by the address their labels name; a container with incomplete labels is not kuke's. */
+function labeledContainers(facts: HostFacts): Record<string, LabeledContainer> {
+  const out: Record<string, LabeledContainer> = {};
+  for (const namespace of Object.keys(facts.namespaces).sort()) {
+    for (const c of Object.values(facts.namespaces[namespace]!.containers)) {
+      const l = c.labels;
+      if (l[LABELS.managedBy] !== MANAGED_BY) continue;
+      const names = [l[LABELS.realm], l[LABELS.space], l[LABELS.stack], l[LABELS.cell], l[LABELS.container]];
+      if (names.some((n) => n === undefined || n === "")) continue;
+      const [realm, space, stack, cell, container] = names as [string, string, string, string, string];
+      const key = formatAddress(containerAddress(realm, space, stack, cell, container));
+      out[key] = { namespace, container: c, role: l[LABELS.role] === "root" ? "root" : "workload" };
+    }
+  }
+  return out;
+}
