@@ -127,9 +127,19 @@ export function checkCell(cell: Pick<CellEntry, "rootContainerId" | "containers"
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Rules between a container's fields: each secret has exactly one source and a usable name. */
+/**
+ * Rules between a container's fields: each secret has exactly one source and a usable name. Also
+ * says that `ports` are read but not yet published by apply (only `kuke export` maps them).
+ */
 export function checkContainer(entry: ContainerEntry): void {
   const { ctx } = entry;
+  if (ctx.has(`${entry.path}.ports`)) {
+    ctx.warning(ctx.posAt(`${entry.path}.ports`), `${entry.path}.ports`, {
+      code: "ports-not-published",
+      message: `${entry.path}.ports is not published by kuke apply yet (kuke export kubernetes maps it)`,
+      remedy: "reach the container through its cell's IP on the space's bridge until kuke publishes ports",
+    });
+  }
   const list = nodeAt(entry.node, ["secrets"]);
   if (list?.kind !== "seq") return;
   list.items.forEach((item, i) => {

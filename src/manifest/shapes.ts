@@ -10,6 +10,7 @@ import {
   checkName,
   checkNamespace,
   checkNonEmpty,
+  checkPort,
   checkSecurityOpt,
 } from "./value-rules.js";
 
@@ -20,6 +21,8 @@ import {
 
 /** kukeon fields kuke accepts with a warning and ignores, so kukeon manifests load unchanged. */
 export const KUKEON_IGNORED = ["ports", "networks", "networksAliases", "attachable", "containerdId", "cniConfigPath"];
+/** A container's `ports` are read (docker's short syntax), so only the other kukeon fields are ignored there. */
+const CONTAINER_IGNORED = KUKEON_IGNORED.filter((f) => f !== "ports");
 
 const str: Shape = { type: "string" };
 const checked = (check: StringCheck): Shape => ({ type: "string", check });
@@ -98,6 +101,7 @@ const containerFields: Record<string, Shape> = {
     required: { name: "add name: the variable or file name the secret is known by" },
   }),
   restartPolicy: { type: "string", oneOf: RESTART_POLICIES },
+  ports: listOf(checked(checkPort)),
 };
 
 const IMAGE_REMEDY = "add image: docker.io/library/busybox:latest (or the image to run)";
@@ -107,7 +111,7 @@ export const CELL_CONTAINER: Shape = {
   type: "object",
   fields: containerFields,
   required: { id: "add id: <name> (the container's name inside the cell)", image: IMAGE_REMEDY },
-  ignored: KUKEON_IGNORED,
+  ignored: CONTAINER_IGNORED,
 };
 
 const parent = (kind: string) => `add ${kind}Id: <name of the ${kind}>`;
@@ -191,7 +195,7 @@ const SPECS: Record<string, Extract<Shape, { type: "object" }>> = {
       cellId: parent("cell"),
       image: IMAGE_REMEDY,
     },
-    ignored: KUKEON_IGNORED,
+    ignored: CONTAINER_IGNORED,
   },
 };
 

@@ -1,4 +1,4 @@
-import { canonicalCapability, nameProblem, suggestName } from "../model/index.js";
+import { canonicalCapability, nameProblem, parsePortMapping, suggestName } from "../model/index.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { StringCheck } from "./schema.js";
 
@@ -198,3 +198,15 @@ export const checkNamespace: StringCheck = (v) =>
         message: `'${v.slice(0, 80)}' is not a valid containerd namespace`,
         remedy: "use letters and digits joined by '.', '_' or '-' (at most 76 characters), e.g. demo.kukeon.io",
       };
+
+/** A published port in docker's short syntax (DESIGN §2 `ports[]`). */
+export const checkPort: StringCheck = (v) => {
+  const p = parsePortMapping(v);
+  return typeof p !== "string"
+    ? undefined
+    : {
+        code: "invalid-port",
+        message: `'${v.slice(0, 80)}' ${p}`,
+        remedy: "write [ip:]hostPort:containerPort[/tcp|udp], e.g. 127.0.0.1:8080:80 or 53:53/udp",
+      };
+};

@@ -5,5 +5,6 @@ export * from "./errors.js";
 export * from "./host-names.js";
 export * from "./names.js";
 export * from "./normalize.js";
+export * from "./ports.js";
 export * from "./records.js";
 export * from "./types.js";

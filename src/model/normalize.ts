@@ -1,3 +1,4 @@
+import { canonicalPort } from "./ports.js";
 import type {
   Capabilities,
   CellInput,
@@ -133,6 +134,7 @@ export function normalizeContainer(
     restartPolicy: c.restartPolicy ?? "no",
   };
   if (c.command !== undefined && c.command !== "") out.command = c.command;
+  if (c.ports !== undefined && c.ports.length > 0) out.ports = c.ports.map(canonicalPort);
   if (c.workingDir !== undefined && c.workingDir !== "") out.workingDir = c.workingDir;
   // An empty string means "not set" (kukeon writes it that way), so the default applies.
   const user = c.user || d.user;

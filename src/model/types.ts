@@ -113,6 +113,8 @@ export interface ContainerInput {
   resources?: Resources;
   secrets?: SecretRef[];
   restartPolicy?: RestartPolicy;
+  /** Published ports, docker's short syntax `[ip:]hostPort:containerPort[/tcp|udp]` (see ports.ts). */
+  ports?: string[];
 }
 
 /** A container after normalization: every field present (optional ones only when meaningful). */
@@ -140,6 +142,11 @@ export interface ContainerSpec {
   resources: Resources;
   secrets: SecretRef[];
   restartPolicy: RestartPolicy;
+  /**
+   * Published ports in canonical form (`[ip:]host:container/proto`), only when there are any (so
+   * containers without ports keep the spec hash they had before the field existed).
+   */
+  ports?: string[];
 }
 
 export interface CellInput {

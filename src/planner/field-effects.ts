@@ -100,6 +100,8 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
   ["spec.secrets[].fromEnv", "restart"],
   ["spec.secrets[].mountPath", "restart"],
   ["spec.restartPolicy", "restart"],
+  // Read and validated, not yet published by apply (issue 10 brings the CNI portmap): records only.
+  ["spec.ports", RECORD],
 ];
 
 function containerRows(): FieldRow[] {

@@ -186,6 +186,19 @@ const rows: [name: string, text: string, expected: [code: string, path: string][
   ],
   ["seccomp absolute profile", container("securityOpts: [seccomp=/etc/p.json]"), []],
   ["restart policy", container("restartPolicy: sometimes"), [["invalid-value", `${P}.restartPolicy`]]],
+  ["ports valid", container("ports: ['8080:80', '127.0.0.1:8443:443/tcp', '53:53/udp']"), []],
+  [
+    "ports invalid",
+    container("ports: ['80', '1.2.3:80:80', '8080:80/sctp', '0:80', '8080-8081:80-81', '70000:80']"),
+    [
+      ["invalid-port", `${P}.ports[0]`],
+      ["invalid-port", `${P}.ports[1]`],
+      ["invalid-port", `${P}.ports[2]`],
+      ["invalid-port", `${P}.ports[3]`],
+      ["invalid-port", `${P}.ports[4]`],
+      ["invalid-port", `${P}.ports[5]`],
+    ],
+  ],
   [
     "secret name",
     container("secrets: [{name: 'a b', fromEnv: X, mountPath: /x}]"),
@@ -223,7 +236,7 @@ for (const [name, text, expected] of rows) {
   });
 }
 
-t("kukeon fields produce one warning each", () => {
+t("kukeon fields produce one warning each; ports are read and said not to be published yet", () => {
   const r = loadManifests([
     {
       file: "m.yaml",
@@ -232,8 +245,9 @@ t("kukeon fields produce one warning each", () => {
   ]);
   assert.equal(
     r.diagnostics.map((d) => [d.severity, d.code]),
-    Array(5).fill(["warning", "ignored-field"]),
+    [["warning", "ports-not-published"], ...Array(4).fill(["warning", "ignored-field"])],
   );
+  assert.equal(r.state.cells[0]?.spec.containers.at(-1)?.ports, ["80:80/tcp"]);
 });
 
 t("a wrong-type password is never echoed", () => {

@@ -31,6 +31,7 @@ const container: Full<ContainerSpec> = {
     { name: "token", fromFile: "/run/token", fromEnv: "TOKEN", mountPath: "/etc/token", valueHash: "sha256:0" },
   ],
   restartPolicy: "always",
+  ports: ["127.0.0.1:8080:80/tcp"],
 };
 
 const realm: Full<RealmSpec> = {
