@@ -7,9 +7,9 @@ import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-stream";
 import { KukeError } from "../../model/errors.js";
-import { hostPlatform, isIndexMediaType, MEDIA_TYPES } from "../registry/media-types.js";
+import type { Descriptor, ImageSource } from "../oci/image-source.js";
+import { hostPlatform, isIndexMediaType, MEDIA_TYPES } from "../oci/media-types.js";
 import { qualifyImageName } from "./image-name.js";
-import type { Descriptor, ImageSource } from "./image-source.js";
 
 /**
  * Image archives on disk (`kuke image load FILE`) as an ImageSource: an OCI image layout tar

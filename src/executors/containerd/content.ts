@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import { KukeError } from "../../model/errors.js";
+import type { Descriptor } from "../oci/image-source.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { classifyGrpcError } from "./errors.js";
-import type { Descriptor } from "./image-source.js";
 
 /** Writing and reading blobs in containerd's content store. */
 

@@ -1,4 +1,5 @@
 import { LABELS } from "../../model/host-names.js";
+import type { ImageSource } from "../oci/image-source.js";
 import { removeEmptyCgroups } from "./cgroup-cleanup.js";
 import { ContainerdClient } from "./client.js";
 import {
@@ -9,7 +10,6 @@ import {
   type NewContainer,
   updateContainer,
 } from "./containers.js";
-import type { ImageSource } from "./image-source.js";
 import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";

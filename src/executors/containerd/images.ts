@@ -1,9 +1,9 @@
 import { KukeError } from "../../model/errors.js";
-import { hostPlatform, isIndexMediaType } from "../registry/media-types.js";
+import type { Descriptor } from "../oci/image-source.js";
+import { hostPlatform, isIndexMediaType } from "../oci/media-types.js";
 import type { ContainerdClient } from "./client.js";
 import { readBlob } from "./content.js";
 import { chainIds, type ImageProcessConfig, parseImageConfig } from "./image-config.js";
-import type { Descriptor } from "./image-source.js";
 import { type ImportResult, importImage } from "./importer.js";
 
 /** Image records in a namespace: list, remove, load from an archive, resolve for the spec builder. */

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { KukeError } from "../../model/errors.js";
-import { isIndexMediaType } from "../registry/media-types.js";
+import type { Descriptor, ImageSource } from "../oci/image-source.js";
+import { isIndexMediaType } from "../oci/media-types.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { writeBlob } from "./content.js";
 import { chainIds, parseImageConfig } from "./image-config.js";
-import type { Descriptor, ImageSource } from "./image-source.js";
 import { commitSnapshot, prepareSnapshot, removeSnapshot, SNAPSHOTTER, snapshotExists } from "./snapshots.js";
 
 /**

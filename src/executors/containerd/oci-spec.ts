@@ -1,7 +1,7 @@
 import type { ContainerAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import type { ContainerSpec, TmpfsMount } from "../../model/types.js";
-import { hostPlatform } from "../registry/media-types.js";
+import { hostPlatform } from "../oci/media-types.js";
 import { effectiveCapabilities } from "./oci-spec-capabilities.js";
 import { seccompFromProfile } from "./oci-spec-seccomp.js";
 import type { OciMount, OciNamespace, OciResources, OciRlimit, OciSeccomp, OciSpec } from "./oci-spec-types.js";

@@ -6,8 +6,8 @@ import { gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
 import { KukeError } from "../../model/errors.js";
 import { PAUSE_COMMAND, PAUSE_IMAGE } from "../../model/normalize.js";
-import { hostPlatform, MEDIA_TYPES } from "../registry/media-types.js";
-import type { Descriptor, ImageSource } from "./image-source.js";
+import type { Descriptor, ImageSource } from "../oci/image-source.js";
+import { hostPlatform, MEDIA_TYPES } from "../oci/media-types.js";
 
 /**
  * kuke's pause image and the small in-memory image builder it is made with. The synthesized root

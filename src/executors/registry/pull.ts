@@ -1,6 +1,6 @@
 import { KukeError } from "../../model/errors.js";
-import type { Descriptor, ImageSource } from "../containerd/image-source.js";
-import { hostPlatform, isIndexMediaType, isManifestMediaType, type Platform } from "./media-types.js";
+import type { Descriptor, ImageSource } from "../oci/image-source.js";
+import { hostPlatform, isIndexMediaType, isManifestMediaType, type Platform } from "../oci/media-types.js";
 import { formatReference, parseReference } from "./reference.js";
 import { type FetchedManifest, RegistryClient, type RegistryClientOptions } from "./registry-client.js";
 import type { PullProgress } from "./verifying-stream.js";

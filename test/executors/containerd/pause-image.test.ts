@@ -13,7 +13,7 @@ import {
   pauseImageSource,
   writeImageArchive,
 } from "../../../src/executors/containerd/pause-image.js";
-import { hostPlatform } from "../../../src/executors/registry/media-types.js";
+import { hostPlatform } from "../../../src/executors/oci/media-types.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { PAUSE_IMAGE } from "../../../src/model/normalize.js";
 import { ctrFor, sharedContainerd } from "../../harness/containerd.js";

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { MEDIA_TYPES } from "../../../src/executors/registry/media-types.js";
+import { MEDIA_TYPES } from "../../../src/executors/oci/media-types.js";
 import { pullImageSource } from "../../../src/executors/registry/pull.js";
 import type { KukeError } from "../../../src/model/errors.js";
 import { expectCode } from "../../harness/assert-kuke.js";
