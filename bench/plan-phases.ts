@@ -5,10 +5,10 @@
  */
 
 import { Readable } from "node:stream";
-import { openHost } from "../src/engine/host.js";
 import { plan } from "../src/planner/plan.js";
 import { refresh, refreshScopeOf } from "../src/refresh/refresh.js";
 import { loadDesiredState } from "../src/runner/manifests.js";
+import { openHost } from "../src/runner/open-host.js";
 
 async function ms<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();

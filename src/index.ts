@@ -2,7 +2,7 @@
  * kuke as a library: the Runner (kukeon's runner operations, each a small plan run by kuke's
  * engine), the address helpers that name resources, and the public data types.
  */
-export type { ExecuteResult, StepFailure } from "./engine/index.js";
+export type { StepFailure } from "./engine/index.js";
 export {
   type Address,
   type CellAddress,
@@ -31,6 +31,12 @@ export type { PurgeReport } from "./purge/index.js";
 export type { ExistenceReport, LogsOptions, RefreshResult } from "./runner/imperative/inspect.js";
 export type { PurgeResult } from "./runner/imperative/remove.js";
 export type { ChangeMode, ResourceInput } from "./runner/imperative/resources.js";
-export type { ChangeResult, RunnerOptions } from "./runner/imperative/session.js";
+export type {
+  ChangeResult,
+  PipelineOptions as RunnerOptions,
+  RunEvent,
+  RunReport,
+  StepRef,
+} from "./runner/pipeline.js";
 export { type ListScope, Runner } from "./runner/runner.js";
 export type * from "./status/index.js";

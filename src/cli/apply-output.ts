@@ -4,10 +4,9 @@
  * `…: Creation complete after 1.2s [container.create]`), then the summary or the failure report.
  */
 import { Chalk, type ChalkInstance } from "chalk";
-import type { EngineEvent, ExecuteResult } from "../engine/index.js";
 import { isKukeError } from "../model/index.js";
 import type { Plan, StepKind } from "../planner/index.js";
-import type { StepRef } from "../runner/operations/apply.js";
+import type { RunEvent, RunReport } from "../runner/pipeline.js";
 import type { OutputStream } from "./output-style.js";
 
 /** [while running, when done] per step kind; records are bookkeeping and print nothing. */
@@ -41,8 +40,8 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** Turns engine events into progress lines on `out`. */
-export function progressPrinter(out: OutputStream, color: boolean): (e: EngineEvent) => void {
+/** Turns the runner's progress events into lines on `out`. */
+export function progressPrinter(out: OutputStream, color: boolean): (e: RunEvent) => void {
   const c = new Chalk({ level: color ? 1 : 0 });
   return (e) => {
     // Notes are things a user should know that are not failures (a namespace kept for its images).
@@ -64,8 +63,7 @@ export function progressPrinter(out: OutputStream, color: boolean): (e: EngineEv
 /** The summary after a run, and the exit code: 0 complete, 3 partly failed, 8 cancelled. */
 export function writeApplyResult(
   plan: Plan,
-  result: ExecuteResult,
-  steps: Record<string, StepRef>,
+  result: RunReport,
   out: OutputStream,
   err: OutputStream,
   opts: { color: boolean; destroy: boolean },
@@ -80,13 +78,13 @@ export function writeApplyResult(
     );
     return 0;
   }
-  err.write(`\n${failureReport(result, steps, c)}`);
+  err.write(`\n${failureReport(result, c)}`);
   return result.cancelled ? 8 : 3;
 }
 
 /** Succeeded / failed (root causes) / skipped / not started, grouped by address. */
-export function failureReport(result: ExecuteResult, steps: Record<string, StepRef>, c: ChalkInstance): string {
-  const w = result.walk.summary;
+export function failureReport(result: RunReport, c: ChalkInstance): string {
+  const w = result.summary;
   const lines: string[] = [];
   lines.push(
     result.cancelled
@@ -103,7 +101,7 @@ export function failureReport(result: ExecuteResult, steps: Record<string, StepR
       if (isKukeError(e) && e.remedy) lines.push(`      Remedy: ${e.remedy}`);
     }
   }
-  const groups = addressesByOutcome(result, steps);
+  const groups = result.resources;
   const section = (title: string, addresses: string[]) => {
     if (addresses.length > 0) lines.push("", title, ...addresses.map((a) => `  ${a}`));
   };
@@ -117,32 +115,4 @@ export function failureReport(result: ExecuteResult, steps: Record<string, StepR
       : "Fix the failures and run kuke apply again: it plans from the host as it is now.",
   );
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * Each resource once, under the worst outcome among its steps (failed, then skipped, then not
- * started): a resource is "succeeded" only when every one of its steps succeeded.
- */
-export function addressesByOutcome(
-  result: ExecuteResult,
-  steps: Record<string, StepRef>,
-): { failed: string[]; skipped: string[]; notStarted: string[]; succeeded: string[] } {
-  const rank = { failed: 3, skipped: 2, "not-started": 1, succeeded: 0 } as const;
-  const worst = new Map<string, keyof typeof rank>();
-  for (const [id, o] of result.walk.outcomes) {
-    const address = steps[id]?.address ?? id;
-    const seen = worst.get(address);
-    if (seen === undefined || rank[o.status] > rank[seen]) worst.set(address, o.status);
-  }
-  const pick = (status: keyof typeof rank) =>
-    [...worst]
-      .filter(([, s]) => s === status)
-      .map(([a]) => a)
-      .sort();
-  return {
-    failed: pick("failed"),
-    skipped: pick("skipped"),
-    notStarted: pick("not-started"),
-    succeeded: pick("succeeded"),
-  };
 }

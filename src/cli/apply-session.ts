@@ -149,7 +149,7 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
           status: r.status,
           applyId: r.applyId,
           plan: outcome.plan,
-          steps: r.walk.summary,
+          steps: r.summary,
           failures: r.failures.map((f) => ({
             step: f.stepId,
             kind: f.kind,
@@ -160,7 +160,7 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
         });
         return r.status === "succeeded" ? 0 : r.cancelled ? 8 : 3;
       }
-      return writeApplyResult(outcome.plan, r, outcome.steps, s.stdout, s.stderr, {
+      return writeApplyResult(outcome.plan, r, s.stdout, s.stderr, {
         color: s.colorOut,
         destroy: o.destroy || outcome.plan.options.destroy,
       });

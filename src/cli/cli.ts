@@ -1,5 +1,6 @@
-import { type BaseContext, Builtins, Cli } from "clipanion";
+import { Builtins, Cli } from "clipanion";
 import { COMMANDS } from "./commands/index.js";
+import type { KukeContext } from "./kuke-command.js";
 import { wantsColor } from "./output-style.js";
 import { packageVersion } from "./package-info.js";
 import { reportError } from "./report-error.js";
@@ -7,8 +8,8 @@ import { reportError } from "./report-error.js";
 /** Exit code for a command line kuke cannot parse (DESIGN §5). */
 export const EXIT_USAGE = 64;
 
-export function buildCli(colored: boolean): Cli {
-  const cli = new Cli({
+export function buildCli(colored: boolean): Cli<KukeContext> {
+  const cli = new Cli<KukeContext>({
     binaryName: "kuke",
     binaryLabel: "kuke",
     binaryVersion: packageVersion(),
@@ -23,13 +24,13 @@ export function buildCli(colored: boolean): Cli {
 
 /**
  * Runs kuke in-process and returns the exit code; writes only to the context's streams, so tests
- * pass fake ones. Parse errors are usage errors (64), unlike clipanion's default of 1.
+ * pass fake ones (and a fake `host`). Parse errors are usage errors (64), unlike clipanion's default of 1.
  */
-export async function runCli(argv: readonly string[], context: Partial<BaseContext> = {}): Promise<number> {
-  const ctx: BaseContext = { ...Cli.defaultContext, ...context };
+export async function runCli(argv: readonly string[], context: Partial<KukeContext> = {}): Promise<number> {
+  const ctx: KukeContext = { ...Cli.defaultContext, ...context };
   const colored = wantsColor(ctx.stderr, ctx.env, argv.includes("--no-color"));
   const cli = buildCli(colored);
-  let command: Awaited<ReturnType<Cli["process"]>>;
+  let command: ReturnType<Cli<KukeContext>["process"]>;
   try {
     command = cli.process([...argv], ctx);
   } catch (e) {

@@ -14,6 +14,6 @@ const processInterrupts: InterruptSource = {
 };
 
 /** The context's `interrupts` if it has one, else the process's SIGINT. */
-export function interruptsOf(context: object): InterruptSource {
-  return (context as { interrupts?: InterruptSource }).interrupts ?? processInterrupts;
+export function interruptsOf(context: { interrupts?: InterruptSource | undefined }): InterruptSource {
+  return context.interrupts ?? processInterrupts;
 }

@@ -1,6 +1,7 @@
-import { Command, Option } from "clipanion";
+import { type BaseContext, Command, Option } from "clipanion";
 import { KukeError } from "../model/index.js";
-import type { HostPaths } from "../runner/host-paths.js";
+import type { Host, HostPaths } from "../runner/host-paths.js";
+import type { InterruptSource } from "./interrupts.js";
 import { type OutputStream, wantsColor } from "./output-style.js";
 import { reportError } from "./report-error.js";
 
@@ -25,10 +26,21 @@ export const DEFAULT_CONTAINERD_ADDRESS = "/run/containerd/containerd.sock";
 export const DEFAULT_RUNTIME_DIR = "/run/kuke";
 
 /**
+ * What kuke's commands run in: clipanion's streams and env, plus what tests put in instead of the
+ * real thing. Every field beyond clipanion's is optional; the real CLI sets none of them.
+ */
+export interface KukeContext extends BaseContext {
+  /** A host to run against instead of opening one from the global options (a fake, in tests). */
+  host?: Host;
+  /** Where Ctrl-C comes from. @default the process's SIGINT */
+  interrupts?: InterruptSource;
+}
+
+/**
  * Base of every kuke command: the global options, and one place that turns whatever `run` throws
  * into output and an exit code. Subclasses implement `run` and write only to `this.context`.
  */
-export abstract class KukeCommand extends Command {
+export abstract class KukeCommand extends Command<KukeContext> {
   runPath = Option.String("--run-path", DEFAULT_RUN_PATH, {
     env: "KUKE_RUN_PATH",
     description: "Directory of kuke's records, locks and journal (env KUKE_RUN_PATH)",
@@ -83,6 +95,7 @@ export abstract class KukeCommand extends Command {
       runtimeDir: g.runtimeDir,
       containerdAddress: g.containerdAddress,
       ...(this.runcRoot ? { runcRoot: this.runcRoot } : {}),
+      ...(this.context.host ? { host: this.context.host } : {}),
     };
   }
 

@@ -18,7 +18,7 @@ import {
   stackAddress,
   suggestName,
 } from "../model/index.js";
-import type { ChangeResult, RunnerOptions } from "../runner/imperative/session.js";
+import type { ChangeResult, PipelineOptions } from "../runner/pipeline.js";
 import { Runner } from "../runner/runner.js";
 import { failureReport, progressPrinter } from "./apply-output.js";
 import { interruptsOf } from "./interrupts.js";
@@ -104,7 +104,7 @@ export abstract class ResourceCommand extends KukeCommand {
   }
 
   /** A Runner over the global options, printing step progress to stdout. */
-  runner(extra: Partial<RunnerOptions> = {}): Runner {
+  runner(extra: Partial<PipelineOptions> = {}): Runner {
     return new Runner({
       ...this.hostPaths(),
       onEvent: progressPrinter(this.context.stdout as OutputStream, this.colored(this.context.stdout as OutputStream)),
@@ -124,7 +124,7 @@ export abstract class ResourceCommand extends KukeCommand {
       return 0;
     }
     const c = new Chalk({ level: this.colored(this.context.stderr as OutputStream) ? 1 : 0 });
-    this.context.stderr.write(`\n${failureReport(r.result, r.steps, c)}`);
+    this.context.stderr.write(`\n${failureReport(r.result, c)}`);
     return r.result.cancelled ? 8 : 3;
   }
 }

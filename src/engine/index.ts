@@ -6,4 +6,4 @@ export {
   executeSteps,
   type StepFailure,
 } from "./execute.js";
-export { type EngineNetwork, type Host, type HostOptions, openHost } from "./host.js";
+export type { EngineNetwork, Host } from "./host.js";

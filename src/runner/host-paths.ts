@@ -1,4 +1,7 @@
-import { type Host, openHost } from "../engine/index.js";
+import type { Host } from "../engine/index.js";
+
+export type { Host } from "../engine/index.js";
+
 import { resolveContainerdAddress } from "../executors/containerd/managed.js";
 
 /** Where kuke finds its state and its containerd; every runner operation takes these. */
@@ -14,6 +17,11 @@ export interface HostPaths {
    * own temporary dir. @default runc's own (`/run/containerd/runc`), or the managed daemon's
    */
   runcRoot?: string;
+  /**
+   * An open host to use instead of opening one over the paths above (tests, the CLI's context):
+   * the caller owns it and closes it. @default the host `openHostAt` builds
+   */
+  host?: Host;
 }
 
 export const DEFAULT_RUNTIME_DIR = "/run/kuke";
@@ -35,16 +43,5 @@ export function resolveContainerd(paths: HostPaths): Promise<ResolvedContainerd>
     address: paths.containerdAddress,
     runPath: paths.runPath,
     runtimeDir: paths.runtimeDir,
-  });
-}
-
-/** Opens the host (executors, records, lock, journal) over the containerd that answers. */
-export async function openHostAt(paths: HostPaths): Promise<Host> {
-  const ctd = await resolveContainerd(paths);
-  return openHost({
-    runPath: paths.runPath,
-    runtimeDir: paths.runtimeDir,
-    containerdAddress: ctd.address,
-    ...(paths.runcRoot || ctd.runcRoot ? { runcRoot: paths.runcRoot ?? ctd.runcRoot } : {}),
   });
 }

@@ -47,8 +47,8 @@ import {
 } from "./imperative/inspect.js";
 import { deleteResource, type PurgeResult, purgeResource } from "./imperative/remove.js";
 import { type ChangeMode, changeResources, type ResourceInput } from "./imperative/resources.js";
-import type { ChangeResult, RunnerOptions } from "./imperative/session.js";
 import { recreateCell, taskOperation } from "./imperative/tasks.js";
+import type { ChangeResult, PipelineOptions as RunnerOptions } from "./pipeline.js";
 
 /** Which resources `list` returns: every name given narrows the list. */
 export interface ListScope {

@@ -4,6 +4,7 @@ import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Test } from "uvu";
 import { runCli } from "../../src/cli/cli.js";
+import type { Host } from "../../src/runner/host-paths.js";
 import { onTeardown } from "../harness/teardown.js";
 
 /** A writable that keeps everything written to it; `isTTY` lets tests pose as a terminal. */
@@ -31,7 +32,7 @@ export interface KukeRun {
 /** Runs `kuke ARGV` in-process with fake streams; never touches the real stdout/stderr. */
 export async function runKuke(
   argv: string[],
-  opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {},
+  opts: { stdin?: string; env?: Record<string, string>; tty?: boolean; host?: Host } = {},
 ): Promise<KukeRun> {
   const stdout = new CaptureStream(opts.tty);
   const stderr = new CaptureStream(opts.tty);
@@ -44,6 +45,7 @@ export async function runKuke(
     stderr,
     env: opts.env ?? {},
     colorDepth: 1,
+    ...(opts.host ? { host: opts.host } : {}),
   });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -29,6 +29,10 @@ export interface FakeHost extends Host {
   failCreate: Set<string>;
   /** Image names resolveImage reports as `not-found` until they are imported. */
   missingImages: Set<string>;
+  /** containerd namespaces that exist (ensureNamespace adds, deleteNamespace removes). */
+  namespaces: Set<string>;
+  /** Cgroup paths that exist (ensure adds, remove takes the path and everything below it). */
+  cgroupPaths: Set<string>;
   /** Called at the start of every startTask; tests make it wait to hold steps "running". */
   beforeStart: (id: string) => Promise<void>;
   cleanup(): void;
@@ -47,6 +51,8 @@ export function fakeHost(label: string): FakeHost {
   const created = new Map<string, NewContainer>();
   const failCreate = new Set<string>();
   const missingImages = new Set<string>();
+  const namespaces = new Set<string>();
+  const cgroupPaths = new Set<string>();
   let nextPid = 5000;
   let nextIp = 2;
   const image: ResolvedImage = {
@@ -59,13 +65,15 @@ export function fakeHost(label: string): FakeHost {
   const containerd: ContainerdExecutor = {
     async listNamespaces() {
       calls.push("listNamespaces");
-      return [];
+      return [...namespaces].sort();
     },
     async ensureNamespace(ns) {
       calls.push(`ensureNamespace ${ns}`);
+      namespaces.add(ns);
     },
     async deleteNamespace(ns) {
       calls.push(`deleteNamespace ${ns}`);
+      namespaces.delete(ns);
     },
     async importImage(ns, source) {
       calls.push(`importImage ${ns} ${source.name}`);
@@ -112,6 +120,7 @@ export function fakeHost(label: string): FakeHost {
     version: "v2",
     async ensure(path) {
       calls.push(`cgroup.ensure ${path}`);
+      cgroupPaths.add(path);
     },
     async setLimits(path) {
       calls.push(`cgroup.setLimits ${path}`);
@@ -120,8 +129,11 @@ export function fakeHost(label: string): FakeHost {
     effective: (l) => l,
     async remove(path) {
       calls.push(`cgroup.remove ${path}`);
+      for (const p of cgroupPaths) if (p === path || p.startsWith(`${path}/`)) cgroupPaths.delete(p);
     },
-    exists: unused("exists"),
+    async exists(path) {
+      return cgroupPaths.has(path);
+    },
     pids: unused("pids"),
   };
 
@@ -178,9 +190,15 @@ export function fakeHost(label: string): FakeHost {
       removeEgress: unused("removeEgress"),
       pinPath: (cell) => join(base, "runtime", "netns", netnsName(cell)),
     },
-    inventory: new Proxy({} as HostInventory, {
-      get: (_t, p) => (p === "close" ? () => undefined : unused(`inventory.${String(p)}`)),
-    }),
+    // What refresh lists: the namespaces above; no CNI networks, pins, attachments or chains.
+    inventory: {
+      namespaces: () => containerd.listNamespaces(),
+      networks: async () => ({}),
+      pinnedNetns: async () => [],
+      attachments: async () => ({}),
+      egressChains: async () => [],
+      close: () => undefined,
+    } satisfies HostInventory,
     records: new RecordStore(layout),
     journal: new JournalStore(layout),
     lock: new RunLock(layout),
@@ -192,6 +210,8 @@ export function fakeHost(label: string): FakeHost {
     created,
     failCreate,
     missingImages,
+    namespaces,
+    cgroupPaths,
     beforeStart: async () => undefined,
     cleanup,
   };

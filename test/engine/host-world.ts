@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type ExecuteResult, executeSteps } from "../../src/engine/execute.js";
-import { type Host, openHost } from "../../src/engine/host.js";
+import type { Host } from "../../src/engine/host.js";
 import { NetworkExecutor } from "../../src/executors/cni/network-executor.js";
 import { imageLoad } from "../../src/executors/containerd/image-commands.js";
 import {
@@ -28,6 +28,7 @@ import { plan } from "../../src/planner/plan.js";
 import { planToSteps } from "../../src/planner/steps.js";
 import type { Plan } from "../../src/planner/types.js";
 import { refresh, refreshScopeOf } from "../../src/refresh/refresh.js";
+import { openHost } from "../../src/runner/open-host.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd } from "../harness/containerd.js";
 import { leakCheck, runId } from "../harness/netns.js";

@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { normalizeSpaceSpec } from "../../src/model/index.js";
 import { desiredFromRecords, plan, planRemoval, planTaskOps, planToSteps, type Step } from "../../src/planner/index.js";
 import { fragmentOf, overlay } from "../../src/runner/imperative/resources.js";
-import { EMPTY_DESIRED } from "../../src/runner/imperative/session.js";
+import { EMPTY_DESIRED } from "../../src/runner/pipeline.js";
 import { addr, appliedFacts, containerOf, host, options, world } from "../planner/builders.js";
 import { base } from "../planner/scenarios.js";
 

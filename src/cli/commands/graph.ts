@@ -1,6 +1,4 @@
 import { Command, Option } from "clipanion";
-import { buildGraph, toDot } from "../../graph/index.js";
-import type { Step } from "../../planner/index.js";
 import { readManifests } from "../../runner/manifests.js";
 import { stepGraph } from "../../runner/operations/graph.js";
 import { diagnosticStyle, type OutputStream } from "../output-style.js";
@@ -46,8 +44,7 @@ export class GraphCommand extends PlanFlagsCommand {
         style: diagnosticStyle(colorErr),
       });
     }
-    const graph = buildGraph(outcome.steps);
-    this.context.stdout.write(toDot<Step>(graph, (s) => `${s.kind}\n${s.address}`, "kuke"));
+    this.context.stdout.write(outcome.dot);
     return 0;
   }
 }

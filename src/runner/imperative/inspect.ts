@@ -17,7 +17,7 @@ import {
 } from "../../model/index.js";
 import { type DriftItem, desiredFromRecords, plan } from "../../planner/index.js";
 import { deriveStatus, type StatusReport } from "../../status/index.js";
-import { nowIso, type RunnerOptions, readHost, withHost } from "./session.js";
+import { nowIso, type PipelineOptions, readHost, withHost } from "../pipeline.js";
 
 /** The host as refresh sees it and the state of every recorded resource. */
 export interface HostStatus {
@@ -26,7 +26,7 @@ export interface HostStatus {
 }
 
 /** Refreshes and derives every recorded resource's state (`kuke get`). */
-export function hostStatus(o: RunnerOptions): Promise<HostStatus> {
+export function hostStatus(o: PipelineOptions): Promise<HostStatus> {
   return withHost(o, async (host) => {
     const actual = await readHost(host, o);
     return { actual, report: deriveStatus(actual, { appliedAt: appliedAtOf(actual) }) };
@@ -53,7 +53,7 @@ export interface RefreshResult {
  * Reads the host and reports drift against kuke's records, optionally inside `scope` only. The
  * drift is what `kuke apply` would repair (or leave alone, for tasks `kuke stop` stopped).
  */
-export function refreshDrift(o: RunnerOptions, scope?: Address): Promise<RefreshResult> {
+export function refreshDrift(o: PipelineOptions, scope?: Address): Promise<RefreshResult> {
   return withHost(o, async (host) => {
     const actual = await readHost(host, o);
     const p = plan(desiredFromRecords(actual), actual, {
@@ -81,7 +81,7 @@ export interface ExistenceReport {
   cellRootContainer?: boolean;
 }
 
-export function existence(o: RunnerOptions, target: Address): Promise<ExistenceReport> {
+export function existence(o: PipelineOptions, target: Address): Promise<ExistenceReport> {
   return withHost(o, async (host) => {
     const cgroup = await host.cgroups.exists(cgroupPath(...addressPath(target)));
     const actual = await readHost(host, o);
@@ -113,7 +113,7 @@ export interface LogsOptions {
 
 /** `kuke logs ADDR`: the container's captured stdout and stderr. `not-found` with a remedy when there is none. */
 export function containerLogs(
-  o: Pick<RunnerOptions, "runPath">,
+  o: Pick<PipelineOptions, "runPath">,
   container: ContainerAddress,
   l: LogsOptions,
 ): Promise<void> {

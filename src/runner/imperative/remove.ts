@@ -18,16 +18,17 @@ import {
 import { desiredFromRecords, type Plan, plan, planRemoval } from "../../planner/index.js";
 import { discover, type PurgeReport, purge } from "../../purge/index.js";
 import { runPathLayout } from "../../state/index.js";
-import { realmNamespace } from "../realm-namespace.js";
 import {
   type ChangeResult,
   EMPTY_DESIRED,
   nowIso,
-  type RunnerOptions,
-  readHost,
-  runPlan,
-  withLockedHost,
-} from "./session.js";
+  type PipelineOptions,
+  refusePlanErrors,
+  runChange,
+  skipEmptyPlan,
+  withLock,
+} from "../pipeline.js";
+import { realmNamespace } from "../realm-namespace.js";
 
 /**
  * The deletion plan of `target`. A workload container leaves its cell through the ordinary
@@ -79,15 +80,13 @@ export function removalPlan(
  * @throws KukeError `not-found` (no record: use purge), `failed-precondition` (children and no `cascade`; nothing changes).
  */
 export function deleteResource(
-  o: RunnerOptions,
+  o: PipelineOptions,
   target: Address,
   opts: { cascade?: boolean } = {},
 ): Promise<ChangeResult> {
-  const command = `kuke delete ${target.kind}`;
-  return withLockedHost(o, command, async (host) => {
-    const actual = await readHost(host, o);
-    const { plan: p, desired } = removalPlan(actual, target, opts.cascade ?? false, nowIso(o));
-    return runPlan(host, o, p, desired, actual, command);
+  return runChange(o, `kuke delete ${target.kind}`, async (s) => {
+    const actual = await s.refresh();
+    return { ...removalPlan(actual, target, opts.cascade ?? false, nowIso(o)), actual };
   });
 }
 
@@ -108,18 +107,24 @@ export interface PurgeResult {
  * CNI state, pins, chains, logs) even when the records are gone or corrupt, and finally removes the
  * records of the address and everything inside it. Holds the lock throughout.
  */
-export function purgeResource(o: RunnerOptions, target: Address): Promise<PurgeResult> {
+export function purgeResource(o: PipelineOptions, target: Address): Promise<PurgeResult> {
   const key = formatAddress(target);
-  return withLockedHost(o, `kuke purge ${target.kind}`, async (host) => {
+  return withLock(o, `kuke purge ${target.kind}`, async (s) => {
+    const host = s.host;
     const out: Partial<PurgeResult> = {};
     try {
-      const actual = await readHost(host, o);
+      const actual = await s.refresh();
       if (
         actual.records[key] !== undefined &&
         !(target.kind === "container" && actual.records[key]!.view.spec.root === true)
       ) {
-        const { plan: p, desired } = removalPlan(actual, target, true, nowIso(o));
-        out.deleted = await runPlan(host, o, p, desired, actual, `kuke purge ${target.kind}`);
+        const r = await s.pass({ ...removalPlan(actual, target, true, nowIso(o)), actual }, [
+          refusePlanErrors,
+          skipEmptyPlan,
+        ]);
+        out.deleted = r.ran
+          ? { plan: r.work.plan, result: r.result, steps: r.steps }
+          : { plan: r.work.plan, steps: {} };
         if (out.deleted.result && out.deleted.result.status !== "succeeded") {
           out.deleteProblem = out.deleted.result.failures.map((f) => `${f.address}: ${f.error.message}`).join("; ");
         }

@@ -26,8 +26,8 @@ import {
   stackAddress,
 } from "../../model/index.js";
 import { desiredFromRecords, plan } from "../../planner/index.js";
+import { type ChangeResult, nowIso, type PipelineOptions, runChange } from "../pipeline.js";
 import { defaultProject } from "../project.js";
-import { type ChangeResult, nowIso, type RunnerOptions, readHost, runPlan, withLockedHost } from "./session.js";
 
 /** One resource as an imperative verb names it; unset spec fields take kuke's defaults. */
 export type ResourceInput =
@@ -218,11 +218,10 @@ export interface ChangeRequest {
  * fragment (`not-found` with the `kuke create` remedy otherwise).
  * @throws KukeError `already-exists` (create), `not-found` (update), the plan's first error, `lock-held`.
  */
-export function changeResources(o: RunnerOptions, req: ChangeRequest): Promise<ChangeResult> {
-  const command = req.command ?? `kuke ${req.mode}`;
-  return withLockedHost(o, command, async (host) => {
+export function changeResources(o: PipelineOptions, req: ChangeRequest): Promise<ChangeResult> {
+  return runChange(o, req.command ?? `kuke ${req.mode}`, async (s) => {
     const given = Array.isArray(req.fragment) ? undefined : (req.fragment as DesiredState);
-    const actual = await readHost(host, o, given);
+    const actual = await s.refresh(given);
     const fragment = given ?? fragmentOf(req.fragment as readonly ResourceInput[], actual);
     const targets = fragmentAddresses(fragment);
     const recorded = targets.filter((k) => actual.records[k] !== undefined);
@@ -249,7 +248,7 @@ export function changeResources(o: RunnerOptions, req: ChangeRequest): Promise<C
       refresh: true,
       now: nowIso(o),
     });
-    return runPlan(host, o, p, desired, actual, command);
+    return { plan: p, desired, actual };
   });
 }
 

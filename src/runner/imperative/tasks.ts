@@ -3,17 +3,9 @@
  * planned by `planTaskOps` (no spec change, the run state is recorded); a cell whose root is down
  * cannot just be started, because its network namespace died with the root, so it is replaced.
  */
-import { type Address, type CellAddress, formatAddress, KukeError } from "../../model/index.js";
+import { type ActualState, type Address, type CellAddress, formatAddress, KukeError } from "../../model/index.js";
 import { cellNeedsRebuild, desiredFromRecords, plan, planTaskOps, type TaskOp } from "../../planner/index.js";
-import {
-  type ChangeResult,
-  EMPTY_DESIRED,
-  nowIso,
-  type RunnerOptions,
-  readHost,
-  runPlan,
-  withLockedHost,
-} from "./session.js";
+import { type ChangeResult, EMPTY_DESIRED, nowIso, type PipelineOptions, runChange, type Work } from "../pipeline.js";
 
 /**
  * Starts, stops or kills the tasks of a cell (workloads first, then its root) or of one workload
@@ -22,14 +14,13 @@ import {
  * @throws KukeError `not-found`, `failed-precondition` (a root container alone; a workload whose cell's root is down).
  */
 export function taskOperation(
-  o: RunnerOptions,
+  o: PipelineOptions,
   op: TaskOp,
   target: Address,
   opts: { signal?: number } = {},
 ): Promise<ChangeResult> {
-  const command = `kuke ${op} ${target.kind}`;
-  return withLockedHost(o, command, async (host) => {
-    const actual = await readHost(host, o);
+  return runChange(o, `kuke ${op} ${target.kind}`, async (s) => {
+    const actual = await s.refresh();
     const key = formatAddress(target);
     if (
       op === "start" &&
@@ -37,7 +28,7 @@ export function taskOperation(
       actual.records[key] !== undefined &&
       cellNeedsRebuild(actual, key)
     ) {
-      return replaceCellLocked(host, o, actual, target, command);
+      return cellReplacement(o, actual, target);
     }
     const p = planTaskOps(actual, {
       op,
@@ -45,7 +36,7 @@ export function taskOperation(
       now: nowIso(o),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
-    return runPlan(host, o, p, EMPTY_DESIRED, actual, command);
+    return { plan: p, desired: EMPTY_DESIRED, actual };
   });
 }
 
@@ -53,21 +44,11 @@ export function taskOperation(
  * Replaces the cell: every container is torn down and made again from its recorded spec (new
  * network namespace and IP), and the tasks run afterwards whatever `kuke stop` recorded.
  */
-export function recreateCell(o: RunnerOptions, cell: CellAddress): Promise<ChangeResult> {
-  const command = "kuke recreate cell";
-  return withLockedHost(o, command, async (host) => {
-    const actual = await readHost(host, o);
-    return replaceCellLocked(host, o, actual, cell, command);
-  });
+export function recreateCell(o: PipelineOptions, cell: CellAddress): Promise<ChangeResult> {
+  return runChange(o, "kuke recreate cell", async (s) => cellReplacement(o, await s.refresh(), cell));
 }
 
-async function replaceCellLocked(
-  host: Parameters<typeof runPlan>[0],
-  o: RunnerOptions,
-  actual: Parameters<typeof runPlan>[4],
-  cell: Address,
-  command: string,
-): Promise<ChangeResult> {
+function cellReplacement(o: PipelineOptions, actual: ActualState, cell: Address): Work {
   const key = formatAddress(cell);
   const record = actual.records[key];
   if (record === undefined) {
@@ -83,5 +64,5 @@ async function replaceCellLocked(
     refresh: true,
     now: nowIso(o),
   });
-  return runPlan(host, o, p, desired, actual, command);
+  return { plan: p, desired, actual };
 }

@@ -1,8 +1,9 @@
 import type { LoadResult, ManifestSource } from "../../manifest/index.js";
 import type { ActualState, DesiredState, KukeError } from "../../model/index.js";
 import type { Plan } from "../../planner/index.js";
-import { type HostPaths, openHostAt } from "../host-paths.js";
+import type { HostPaths } from "../host-paths.js";
 import { planSources } from "../manifests.js";
+import { withHost } from "../pipeline.js";
 import { emptyActual, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { redactDesired, SAVED_PLAN_VERSION, type SavedPlan } from "../saved-plan.js";
 import { checkPlanImages, hostImageProbe } from "./image-check.js";
@@ -29,15 +30,13 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     actual = emptyActual();
     plan = planFor(desired, actual, o);
   } else {
-    const host = await openHostAt(o);
-    try {
-      actual = await refreshFor(host, desired, o.onWarning);
-      plan = planFor(desired, actual, o);
+    ({ actual, plan } = await withHost(o, async (host) => {
+      const actual = await refreshFor(host, desired, o.onWarning);
+      const plan = planFor(desired, actual, o);
       await checkPlanImages(plan, desired, actual, hostImageProbe(host.containerd));
       await noteInterruptedApply(plan, host.journal);
-    } finally {
-      host.close();
-    }
+      return { actual, plan };
+    }));
   }
   const saved: SavedPlan = {
     saved_plan_version: SAVED_PLAN_VERSION,

@@ -1,0 +1,89 @@
+/**
+ * The composition root: the one place that builds kuke's executors and stores over real host
+ * paths into the engine's `Host`. Everything else takes a `Host` (tests and the CLI's context can
+ * inject one built from fakes).
+ */
+import { join } from "node:path";
+import type { EngineNetwork, Host } from "../engine/index.js";
+import { detectCgroupDriver } from "../executors/cgroup/detect.js";
+import type { CgroupDriver } from "../executors/cgroup/driver.js";
+import { NetworkExecutor } from "../executors/cni/network-executor.js";
+import { createContainerdExecutor } from "../executors/containerd/executor.js";
+import { hostInventory } from "../refresh/host-inventory.js";
+import { JournalStore, RecordStore, RunLock, runPathLayout } from "../state/index.js";
+import { type HostPaths, resolveContainerd } from "./host-paths.js";
+
+export interface HostOptions {
+  /** kuke's run path (records, journal, lock, CNI state, logs). No default here: callers decide. */
+  runPath: string;
+  /** Runtime directory (netns pins, secret files). */
+  runtimeDir: string;
+  /** containerd socket path or `unix:///…`. */
+  containerdAddress: string;
+  /** runc state directory for a managed or test containerd. @default the shim's own */
+  runcRoot?: string;
+  /** Pool each space's /24 comes from. @default "10.88.0.0/16" */
+  subnetPool?: string;
+  /** CNI plugin directories. @default ["/opt/cni/bin", "/usr/lib/cni"] */
+  pluginDirs?: string[];
+  /** The cgroup driver. @default detectCgroupDriver() */
+  cgroups?: CgroupDriver;
+}
+
+/** Builds the host context over real executors. Nothing is touched until a method is called. */
+export async function openHost(options: HostOptions): Promise<Host> {
+  const layout = runPathLayout(options.runPath);
+  const cgroups = options.cgroups ?? (await detectCgroupDriver());
+  const network = new NetworkExecutor({
+    runPath: options.runPath,
+    runtimeDir: options.runtimeDir,
+    ...(options.subnetPool !== undefined ? { subnetPool: options.subnetPool } : {}),
+    ...(options.pluginDirs !== undefined ? { pluginDirs: options.pluginDirs } : {}),
+  });
+  const containerd = createContainerdExecutor(
+    options.containerdAddress,
+    options.runcRoot !== undefined ? { runcRoot: options.runcRoot } : {},
+  );
+  const inventory = hostInventory(containerd, network);
+  return {
+    containerd,
+    network: networkPort(network),
+    cgroups,
+    inventory,
+    records: new RecordStore(layout),
+    journal: new JournalStore(layout),
+    lock: new RunLock(layout),
+    runPath: options.runPath,
+    runtimeDir: options.runtimeDir,
+    logDir: join(options.runPath, "logs"),
+    close() {
+      containerd.close();
+      inventory.close();
+    },
+  };
+}
+
+function networkPort(n: NetworkExecutor): EngineNetwork {
+  return {
+    ensureSpaceNetwork: (realm, space) => n.ensureSpaceNetwork(realm, space),
+    removeSpaceNetwork: (realm, space) => n.removeSpaceNetwork(realm, space),
+    pin: (cell, pid) => n.pin(cell, pid),
+    unpin: (cell) => n.unpin(cell),
+    attach: (cell) => n.attach(cell),
+    detach: (cell) => n.detach(cell),
+    applyEgress: (realm, space, policy) => n.applyEgress(realm, space, policy),
+    removeEgress: (realm, space) => n.removeEgress(realm, space),
+    pinPath: (cell) => n.pinner.pathOf(cell),
+  };
+}
+
+/** Opens the host (executors, records, lock, journal) over the containerd that answers. */
+export async function openHostAt(paths: HostPaths): Promise<Host> {
+  const ctd = await resolveContainerd(paths);
+  return openHost({
+    runPath: paths.runPath,
+    runtimeDir: paths.runtimeDir,
+    containerdAddress: ctd.address,
+    ...(paths.runcRoot || ctd.runcRoot ? { runcRoot: paths.runcRoot ?? ctd.runcRoot } : {}),
+  });
+}

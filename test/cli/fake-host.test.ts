@@ -1,0 +1,61 @@
+/**
+ * Commands that change the host, run in-process against the fake host of the engine tests (the
+ * CLI context carries it): the whole path from argv through the runner's pipeline and the engine
+ * to executor calls, with no containerd, CNI or cgroups involved.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { realmAddress } from "../../src/model/index.js";
+import { type FakeHost, fakeHost } from "../engine/fake-host.js";
+import { runKuke } from "./capture.js";
+
+const t = suite("cli/commands on a fake host");
+
+// Nothing answers at this address: a command that opened a real host instead of the context's fails.
+const env = { KUKE_CONTAINERD_ADDRESS: "unix:///nonexistent/kuke-fake-host.sock", KUKE_RUN_PATH: "/nonexistent/run" };
+let host: FakeHost;
+
+t.before.each(() => {
+  host = fakeHost("cli");
+});
+t.after.each(() => host.cleanup());
+
+const kuke = (...argv: string[]) => runKuke(argv, { env, host });
+/** The calls that change the fake host (refresh's listings left out). */
+const changes = () => host.calls.filter((c) => !c.startsWith("list") && !c.startsWith("resolveImage"));
+
+t("create realm, get it, delete it: each change is a plan of steps run on the context's host", async () => {
+  const created = await kuke("create", "realm", "shop");
+  assert.is(created.code, 0, created.stderr);
+  assert.equal(changes(), ["ensureNamespace shop.kukeon.io", "cgroup.ensure /kukeon/shop"]);
+  assert.match(created.stdout, "shop: Creating namespace… [namespace.ensure]");
+  assert.ok(await host.records.get(realmAddress("shop")), "the record step wrote the realm's record");
+
+  const got = await kuke("get", "realms", "-o", "json");
+  assert.is(got.code, 0, got.stderr);
+  assert.match(got.stdout, '"name": "shop"');
+
+  host.calls.length = 0;
+  const deleted = await kuke("delete", "realm", "shop");
+  assert.is(deleted.code, 0, deleted.stderr);
+  assert.equal(changes().sort(), ["cgroup.remove /kukeon/shop", "deleteNamespace shop.kukeon.io"]);
+  assert.is(await host.records.get(realmAddress("shop")), undefined);
+  assert.equal([...host.namespaces], []);
+});
+
+t("a step that fails on the fake host gives the partial-failure report and exit 3", async () => {
+  await kuke("create", "realm", "shop");
+  await kuke("create", "space", "web", "--realm", "shop");
+  await kuke("create", "stack", "front", "--realm", "shop", "--space", "web");
+  host.failCreate.add("web_front_api_root");
+  const r = await kuke("create", "cell", "api", "--realm", "shop", "--space", "web", "--stack", "front");
+  assert.is(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stderr, "Apply partly failed.");
+  assert.match(r.stderr, "cannot create web_front_api_root");
+  assert.not.ok(
+    host.calls.some((c) => c.startsWith("startTask")),
+    "the root's task depends on its container: skipped",
+  );
+});
+
+t.run();
