@@ -71,6 +71,9 @@ export function netnsName(a: CellAddress): string {
 }
 
 /** iptables chain of a space's egress policy (chain names cap at 28 characters). */
+/** What every egress chain name starts with, so a listing can tell kuke's chains apart. */
+export const EGRESS_CHAIN_PREFIX = "KUKE-EG-";
+
 export function egressChainName(realm: string, space: string): string {
-  return `KUKE-EG-${shortHash(`${realm}/${space}`, 12).toUpperCase()}`;
+  return `${EGRESS_CHAIN_PREFIX}${shortHash(`${realm}/${space}`, 12).toUpperCase()}`;
 }

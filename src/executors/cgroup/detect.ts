@@ -1,5 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { MOUNTINFO_PATH, parseMountInfo } from "../../fs/mountinfo.js";
 import { KukeError } from "../../model/errors.js";
 import type { CgroupDriver } from "./driver.js";
 import { type CgroupHierarchy, CgroupV1Driver } from "./v1.js";
@@ -27,7 +28,7 @@ export async function detectCgroupDriver(options: DetectOptions = {}): Promise<C
   }
   let text: string;
   try {
-    text = await readFile(options.mountInfo ?? "/proc/self/mountinfo", "utf8");
+    text = await readFile(options.mountInfo ?? MOUNTINFO_PATH, "utf8");
   } catch (e) {
     throw new KukeError("unavailable", "cannot read the mount table to find cgroup hierarchies", { cause: e });
   }
@@ -40,24 +41,18 @@ export async function detectCgroupDriver(options: DetectOptions = {}): Promise<C
  */
 export function parseCgroupMounts(mountInfo: string): CgroupHierarchy[] {
   const out: CgroupHierarchy[] = [];
-  for (const line of mountInfo.split("\n")) {
-    // fields: id parent major:minor root mountpoint options [optional…] - fstype source superoptions
-    const [left, right] = line.split(" - ");
-    if (!left || !right) continue;
-    const l = left.split(" ");
-    const [fstype, , superOptions] = right.split(" ");
-    if (l[3] !== "/" || !l[4]) continue;
-    const mountPoint = l[4].replace(/\\040/g, " ");
-    if (fstype === "cgroup2") out.push({ mountPoint, controllers: [] });
-    else if (fstype === "cgroup") {
-      const controllers = (superOptions ?? "")
+  for (const m of parseMountInfo(mountInfo)) {
+    if (m.root !== "/") continue;
+    if (m.fsType === "cgroup2") out.push({ mountPoint: m.mountPoint, controllers: [] });
+    else if (m.fsType === "cgroup") {
+      const controllers = m.superOptions
         .split(",")
         .filter(
           (o) =>
             !["rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec", "clone_children", "xattr"].includes(o),
         )
         .filter((o) => !o.startsWith("release_agent="));
-      out.push({ mountPoint, controllers });
+      out.push({ mountPoint: m.mountPoint, controllers });
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { KukeError } from "../../model/errors.js";
-import { egressChainName } from "../../model/host-names.js";
+import { EGRESS_CHAIN_PREFIX, egressChainName } from "../../model/host-names.js";
 import type { EgressPolicy } from "../../model/types.js";
 import { mustRun, runCommand } from "./host-command.js";
 
@@ -132,4 +132,18 @@ export class EgressFirewall {
 export async function chainExists(table: "filter" | "nat", chain: string): Promise<boolean> {
   const r = await runCommand("iptables", ["-w", "-t", table, "-S", chain]);
   return r.code === 0;
+}
+
+/**
+ * Every egress chain of kuke's (`KUKE-EG-…`) in the filter table, sorted: one `iptables -S` for
+ * all spaces. A missing `iptables` is `failed-precondition`; any other failure is `runtime`.
+ */
+export async function listEgressChains(): Promise<string[]> {
+  const r = await runCommand("iptables", ["-w", "-S"]);
+  if (r.code !== 0) throw new KukeError("runtime", "cannot list iptables chains", { detail: r.stderr });
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith(`-N ${EGRESS_CHAIN_PREFIX}`))
+    .map((l) => l.slice(3).trim())
+    .sort();
 }

@@ -1,7 +1,8 @@
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../fs/atomic-file.js";
-import { readText, removeFile } from "../../fs/small-file.js";
+import { readMountInfo } from "../../fs/mountinfo.js";
+import { removeFile } from "../../fs/small-file.js";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { netnsName } from "../../model/host-names.js";
@@ -71,6 +72,13 @@ export class NetnsPinner {
     return (await mountedPaths()).has(this.pathOf(cell));
   }
 
+  /** The `netnsName()`s with a namespace mounted at their pin path, sorted: one read of the mount table. */
+  async pinnedNames(): Promise<string[]> {
+    const dir = `${this.dir}/`;
+    const names = [...(await mountedPaths())].filter((p) => p.startsWith(dir)).map((p) => p.slice(dir.length));
+    return names.sort();
+  }
+
   /** Every pin path under the netns directory that is mounted or left as a file (for leak checks). */
   async list(): Promise<string[]> {
     const mounted = [...(await mountedPaths())].filter((p) => p.startsWith(`${this.dir}/`));
@@ -84,11 +92,5 @@ export class NetnsPinner {
 
 /** Mount points in this process's mount namespace. */
 async function mountedPaths(): Promise<Set<string>> {
-  const text = await readText("/proc/self/mountinfo");
-  const out = new Set<string>();
-  for (const line of text.split("\n")) {
-    const p = line.split(" ")[4];
-    if (p) out.add(p.replace(/\\040/g, " "));
-  }
-  return out;
+  return new Set((await readMountInfo()).map((m) => m.mountPoint));
 }

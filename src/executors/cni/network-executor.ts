@@ -3,14 +3,16 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../fs/atomic-file.js";
 import { readOptional, removeFile } from "../../fs/small-file.js";
+import type { ActualAttachment, ActualNetwork } from "../../model/actual-state.js";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
 import type { EgressPolicy } from "../../model/types.js";
 import { loopbackConflist, pickCniVersion, spaceConflist } from "./conflist.js";
-import { type AppliedEgress, EgressFirewall, type Resolver } from "./egress.js";
+import { type AppliedEgress, EgressFirewall, listEgressChains, type Resolver } from "./egress.js";
 import { runCommand } from "./host-command.js";
 import { NetnsPinner } from "./netns.js";
+import { listAttachments as attachmentsIn, listNetworks as networksIn } from "./network-listing.js";
 import { type CniResult, type CniRuntime, type ConfList, PluginRunner } from "./plugin-exec.js";
 import { SubnetAllocator } from "./subnet-allocator.js";
 
@@ -206,6 +208,28 @@ export class NetworkExecutor {
   /** True when the cell's namespace is pinned. */
   isPinned(cell: CellAddress): Promise<boolean> {
     return this.pinner.isPinned(cell);
+  }
+
+  // Bulk listings for refresh: one read each for every space and cell, never a per-resource probe.
+
+  /** `netnsName()`s with a namespace mounted at their pin path, sorted (one read of the mount table). */
+  listPinned(): Promise<string[]> {
+    return this.pinner.pinnedNames();
+  }
+
+  /** Networks by `networkName()`: conflist present, allocated subnet. */
+  listNetworks(): Promise<Record<string, ActualNetwork>> {
+    return networksIn(this.configDir, this.subnets);
+  }
+
+  /** Recorded attachments by `netnsName()`; a torn or vanished record is left out. */
+  listAttachments(): Promise<Record<string, ActualAttachment>> {
+    return attachmentsIn(this.resultsDir);
+  }
+
+  /** kuke's egress chains present in the filter table, sorted (one `iptables -S`). */
+  listEgressChains(): Promise<string[]> {
+    return listEgressChains();
   }
 
   /**

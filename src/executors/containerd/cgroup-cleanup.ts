@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { rmdir } from "node:fs/promises";
+import { parseMountInfo, readMountInfoSync } from "../../fs/mountinfo.js";
 import { KukeError } from "../../model/errors.js";
 
 /**
@@ -10,15 +10,9 @@ import { KukeError } from "../../model/errors.js";
  */
 
 /** Mount points of every cgroup hierarchy (v1 controllers and the v2 unified one), from mountinfo. */
-export function cgroupMounts(mountinfo: string = readFileSync("/proc/self/mountinfo", "utf8")): string[] {
-  const out: string[] = [];
-  for (const line of mountinfo.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep === -1) continue;
-    const fstype = line.slice(sep + 3).split(" ")[0];
-    if (fstype === "cgroup" || fstype === "cgroup2") out.push(line.split(" ")[4]!);
-  }
-  return out;
+export function cgroupMounts(mountinfo?: string): string[] {
+  const mounts = mountinfo === undefined ? readMountInfoSync() : parseMountInfo(mountinfo);
+  return mounts.filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2").map((m) => m.mountPoint);
 }
 
 function segments(path: string): string[] {

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseMountInfo, readMountInfoSync } from "../../fs/mountinfo.js";
 import { KukeError } from "../../model/errors.js";
 import { ContainerdClient } from "./client.js";
 
@@ -92,19 +93,15 @@ export async function probeContainerd(address: string, timeoutMs = 2000): Promis
 export type CgroupLayout = "v2" | "hybrid" | "v1" | "none";
 
 /** v2 (unified at /sys/fs/cgroup), hybrid (v1 controllers plus a v2 mount) or plain v1. */
-export function cgroupLayout(mountinfo: string = readFileSync("/proc/self/mountinfo", "utf8")): {
+export function cgroupLayout(mountinfo?: string): {
   layout: CgroupLayout;
   unifiedMount?: string;
 } {
   let v1 = false;
   let unified: string | undefined;
-  for (const line of mountinfo.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep === -1) continue;
-    const fstype = line.slice(sep + 3).split(" ")[0];
-    const point = line.split(" ")[4];
-    if (fstype === "cgroup") v1 = true;
-    if (fstype === "cgroup2" && point) unified = point;
+  for (const m of mountinfo === undefined ? readMountInfoSync() : parseMountInfo(mountinfo)) {
+    if (m.fsType === "cgroup") v1 = true;
+    if (m.fsType === "cgroup2") unified = m.mountPoint;
   }
   if (unified && !v1) return { layout: "v2", unifiedMount: unified };
   if (unified) return { layout: "hybrid", unifiedMount: unified };
