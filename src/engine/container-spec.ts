@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { qualifyImageName } from "../executors/containerd/image-name.js";
 import type { ResolvedImage } from "../executors/containerd/images.js";
 import { buildOciSpec, type CellRole, type OciSpec } from "../executors/containerd/oci-spec.js";
+import { errnoOf } from "../fs/fs-errors.js";
 import { type CellAddress, type ContainerAddress, parentAddress, parseAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import type { ContainerPayload } from "../planner/step-types.js";
@@ -88,7 +89,7 @@ async function readSeccompProfiles(opts: string[], a: ContainerAddress): Promise
     } catch (e) {
       throw new KukeError("invalid-spec", `seccomp profile ${path} cannot be read`, {
         address: a,
-        detail: (e as NodeJS.ErrnoException).code,
+        detail: errnoOf(e),
         remedy: "fix the path in securityOpts",
       });
     }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ResolvedSecrets } from "../executors/containerd/oci-spec.js";
+import { errnoOf } from "../fs/fs-errors.js";
 import { addressPath, type ContainerAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import type { SecretRef } from "../model/types.js";
@@ -70,7 +71,7 @@ export async function readSecret(
     try {
       return await readFile(s.fromFile);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? "error";
+      const code = errnoOf(e) ?? "error";
       throw new KukeError("failed-precondition", `secret ${s.name}: cannot read ${s.fromFile} (${code})`, {
         address,
         remedy: `make ${s.fromFile} readable by kuke`,

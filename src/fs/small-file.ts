@@ -1,12 +1,13 @@
 import { readFile as readFileCallback } from "node:fs";
 import { unlink } from "node:fs/promises";
+import { errnoOf } from "./fs-errors.js";
 
 /** The file's text, or undefined when it does not exist. */
 export async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readText(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (errnoOf(e) === "ENOENT") return undefined;
     throw e;
   }
 }
@@ -16,7 +17,7 @@ export async function removeFile(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    if (errnoOf(e) !== "ENOENT") throw e;
   }
 }
 

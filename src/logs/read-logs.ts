@@ -5,6 +5,7 @@
 import { watch } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
+import { errnoOf } from "../fs/fs-errors.js";
 import { type ContainerAddress, formatAddress, KukeError } from "../model/index.js";
 
 /**
@@ -100,7 +101,7 @@ async function drain(handle: FileHandle, offset: number, options: ReadLogsOption
 
 /** The one place file errors of this module become KukeErrors. */
 function classify(e: unknown, logPath: string, address: ContainerAddress | undefined): KukeError {
-  const code = (e as NodeJS.ErrnoException).code;
+  const code = errnoOf(e);
   const where = address ? formatAddress(address) : logPath;
   if (code === "ENOENT" || code === "ENOTDIR") {
     return new KukeError("not-found", `no logs for ${where}`, {

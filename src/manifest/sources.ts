@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { errnoOf } from "../fs/fs-errors.js";
 import { KukeError } from "../model/index.js";
 import type { ManifestSource } from "./load.js";
 
@@ -25,7 +26,7 @@ export async function readManifestSources(
     try {
       out.push({ file: path, text: await readFile(path, "utf8") });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = errnoOf(e);
       const why =
         code === "ENOENT"
           ? "no such file"

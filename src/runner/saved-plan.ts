@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { errnoOf } from "../fs/fs-errors.js";
 import { type DesiredState, KukeError, sameValue, specHash } from "../model/index.js";
 import type { Plan } from "../planner/index.js";
 import { parsePlanJson } from "../render/index.js";
@@ -61,7 +62,7 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoOf(e);
     throw new KukeError(code === "ENOENT" ? "not-found" : "runtime", `cannot read plan file ${file} (${code})`, {
       remedy: "pass a file written by kuke plan --out FILE",
       cause: e,

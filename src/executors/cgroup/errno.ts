@@ -1,9 +1,7 @@
+import { errnoOf } from "../../fs/fs-errors.js";
 import { KukeError } from "../../model/errors.js";
 
-/** The errno codes the cgroup filesystem answers with, classified once here. */
-export function errnoOf(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
-}
+/* The errno codes the cgroup filesystem answers with, classified once here (read through `src/fs`). */
 
 export function isMissing(e: unknown): boolean {
   return errnoOf(e) === "ENOENT";

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { errnoOf } from "../../fs/fs-errors.js";
 import { KukeError } from "../../model/errors.js";
 import type { Resources } from "../../model/types.js";
 import { type CgroupDriver, DEFAULT_CPU_SHARES, pathSegments, roundToPage } from "./driver.js";
@@ -46,7 +47,7 @@ export class CgroupV1Driver implements CgroupDriver {
         try {
           await mkdir(current);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw cgroupError(e, `create ${path} in ${h.mountPoint}`);
+          if (errnoOf(e) !== "EEXIST") throw cgroupError(e, `create ${path} in ${h.mountPoint}`);
           created = false;
         }
         // A new cpuset cgroup starts with no cpus and no memory nodes and refuses tasks until both

@@ -1,6 +1,7 @@
 import { readFile as readFileCallback } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { errnoOf } from "../../fs/fs-errors.js";
 import { KukeError } from "../../model/errors.js";
 import type { Resources } from "../../model/types.js";
 import {
@@ -69,7 +70,7 @@ export class CgroupV2Driver implements CgroupDriver {
       try {
         await mkdir(current);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw cgroupError(e, `create ${path}`);
+        if (errnoOf(e) !== "EEXIST") throw cgroupError(e, `create ${path}`);
       }
     }
     if (limits) await this.setLimits(path, limits);
@@ -174,7 +175,7 @@ export async function listSubtree(dir: string, depth = Number.POSITIVE_INFINITY)
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (e) {
-    if (isMissing(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+    if (isMissing(e) || errnoOf(e) === "ENOTDIR") return [];
     throw cgroupError(e, `list ${dir}`);
   }
   const out: string[] = [];

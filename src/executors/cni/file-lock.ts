@@ -1,5 +1,7 @@
 import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { errnoOf } from "../../fs/fs-errors.js";
+import { isProcessAlive } from "../../fs/process-liveness.js";
 import { KukeError } from "../../model/errors.js";
 
 export interface FileLockOptions {
@@ -47,7 +49,7 @@ async function tryAcquire(path: string): Promise<boolean> {
     }
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    if (errnoOf(e) === "EEXIST") return false;
     throw e;
   }
 }
@@ -58,10 +60,5 @@ async function isStale(path: string): Promise<boolean> {
   if (text === undefined) return false;
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !isProcessAlive(pid);
 }

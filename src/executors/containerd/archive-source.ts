@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-stream";
+import { errnoOf } from "../../fs/fs-errors.js";
 import { KukeError } from "../../model/errors.js";
 import type { Descriptor, ImageSource } from "../oci/image-source.js";
 import { hostPlatform, isIndexMediaType, MEDIA_TYPES } from "../oci/media-types.js";
@@ -79,8 +80,7 @@ async function readTar(file: string, spool: string, inMemoryMax: number): Promis
   try {
     await pipeline(createReadStream(file), ex);
   } catch (e) {
-    const errno = (e as NodeJS.ErrnoException).code;
-    if (errno === "ENOENT") throw new KukeError("not-found", `image archive ${file} does not exist`, { cause: e });
+    if (errnoOf(e) === "ENOENT") throw new KukeError("not-found", `image archive ${file} does not exist`, { cause: e });
     throw invalid(file, `cannot read it as a tar: ${e instanceof Error ? e.message : String(e)}`);
   }
   return entries;

@@ -1,4 +1,5 @@
 import { rmdir } from "node:fs/promises";
+import { errnoOf } from "../../fs/fs-errors.js";
 import { parseMountInfo, readMountInfoSync } from "../../fs/mountinfo.js";
 import { KukeError } from "../../model/errors.js";
 
@@ -44,7 +45,7 @@ export async function removeEmptyCgroups(path: string, keep = "/", mounts: strin
       try {
         await rmdir(dir);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
+        const code = errnoOf(e);
         if (code === "ENOENT") continue;
         if (code === "EBUSY" || code === "ENOTEMPTY") break;
         throw new KukeError("runtime", `cannot remove cgroup ${dir}`, { detail: String(e), cause: e });
