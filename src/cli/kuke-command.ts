@@ -25,6 +25,18 @@ export const DEFAULT_RUN_PATH = "/var/lib/kuke";
 export const DEFAULT_CONTAINERD_ADDRESS = "/run/containerd/containerd.sock";
 export const DEFAULT_RUNTIME_DIR = "/run/kuke";
 
+/** The option names `KukeCommand` declares: the help lists them once, as global options. */
+export const GLOBAL_OPTION_NAMES: readonly string[] = [
+  "--run-path",
+  "--runtime-dir",
+  "--containerd-address",
+  "--containerd-socket",
+  "--runc-root",
+  "--no-color",
+  "--log-level",
+  "--no-daemon",
+];
+
 /**
  * What kuke's commands run in: clipanion's streams and env, plus what tests put in instead of the
  * real thing. Every field beyond clipanion's is optional; the real CLI sets none of them.
@@ -43,27 +55,33 @@ export interface KukeContext extends BaseContext {
 export abstract class KukeCommand extends Command<KukeContext> {
   runPath = Option.String("--run-path", DEFAULT_RUN_PATH, {
     env: "KUKE_RUN_PATH",
-    description: "Directory of kuke's records, locks and journal (env KUKE_RUN_PATH)",
+    description: "kuke's records, locks and journal (KUKE_RUN_PATH)",
   });
   runtimeDir = Option.String("--runtime-dir", DEFAULT_RUNTIME_DIR, {
     env: "KUKE_RUNTIME_DIR",
-    description: "Directory of netns pins and the managed containerd's socket (env KUKE_RUNTIME_DIR)",
+    description: "netns pins, the managed containerd's socket (KUKE_RUNTIME_DIR)",
   });
-  containerdAddress = Option.String("--containerd-address", DEFAULT_CONTAINERD_ADDRESS, {
+  // --containerd-socket is kukeon's name for the same thing.
+  containerdAddress = Option.String("--containerd-address,--containerd-socket", DEFAULT_CONTAINERD_ADDRESS, {
     env: "KUKE_CONTAINERD_ADDRESS",
-    description: "containerd socket (env KUKE_CONTAINERD_ADDRESS)",
+    description: "socket (KUKE_CONTAINERD_ADDRESS)",
   });
   runcRoot = Option.String("--runc-root", {
     env: "KUKE_RUNC_ROOT",
-    description: "runc state dir for the containers kuke creates (env KUKE_RUNC_ROOT; default: runc's)",
+    description: "runc state of kuke's containers (KUKE_RUNC_ROOT; default: runc's)",
   });
-  noColor = Option.Boolean("--no-color", false, { description: "Never colour output (also NO_COLOR)" });
+  noColor = Option.Boolean("--no-color", false, { description: "No colours (also NO_COLOR)" });
   logLevel = Option.String("--log-level", "warn", { description: `One of ${LOG_LEVELS.join(", ")}` });
+  // kukeon's `--no-daemon` runs without its kukeond; kuke has no daemon, so it always works this way.
+  noDaemon = Option.Boolean("--no-daemon", false, { hidden: true });
 
   /** The command's work; returns the exit code. Throw a KukeError for anything the user can fix. */
   abstract run(): Promise<number>;
 
   async execute(): Promise<number> {
+    if (this.noDaemon) {
+      this.context.stderr.write("Note: --no-daemon is accepted for kukeon compatibility; kuke has no daemon.\n");
+    }
     try {
       return await this.run();
     } catch (e) {

@@ -24,7 +24,7 @@ async function usage(argv: string[], message: string): Promise<void> {
 t("kuke --help lists every verb", async () => {
   const r = await runKuke(["--help"]);
   for (const verb of ["create", "get", "delete", "purge", "start", "stop", "kill", "refresh", "logs"]) {
-    assert.match(r.stdout, `kuke ${verb}`, verb);
+    assert.match(r.stdout, `\n  ${verb}  `, verb);
   }
 });
 

@@ -9,7 +9,7 @@ import { writeValidation } from "../validation-output.js";
 export class CreateCommand extends ResourceCommand {
   static override paths = [["create"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "create a realm, space, stack, cell or container",
     details: `
       Builds a small plan (the resource, planned against what kuke recorded) and runs it through
@@ -23,8 +23,6 @@ export class CreateCommand extends ResourceCommand {
     `,
     examples: [
       ["Create a realm", "$0 create realm shop"],
-      ["Create a space in realm shop", "$0 create space apps --realm shop"],
-      ["Create a cell", "$0 create cell web --realm shop --space apps --stack front"],
       [
         "Create a container running busybox",
         "$0 create container app --realm shop --space apps --stack front --cell web --image busybox --command /bin/sleep --arg 3600",

@@ -9,7 +9,10 @@ import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
 
 export class DestroyCommand extends PlanFlagsCommand {
   static override paths = [["destroy"]];
+  /** The required arguments, for the help\'s usage line. */
+  static synopsis = "-f FILE...";
   static override usage = Command.Usage({
+    category: "Main commands",
     description: "remove everything the manifests declare from the host",
     details: `
       The same as \`kuke apply\` with a destroy plan: every resource the files declare that this

@@ -11,7 +11,7 @@ const FORMATS: readonly GetFormat[] = ["table", "yaml", "json"];
 export class GetCommand extends KukeCommand {
   static override paths = [["get"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "show resources and their state on the host",
     details: `
       Reads the host (containerd, CNI, cgroups and kuke's records; no lock, nothing changes) and

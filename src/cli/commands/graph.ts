@@ -8,7 +8,10 @@ import { writeValidation } from "../validation-output.js";
 
 export class GraphCommand extends PlanFlagsCommand {
   static override paths = [["graph"]];
+  /** The required arguments, for the help\'s usage line. */
+  static synopsis = "-f FILE...";
   static override usage = Command.Usage({
+    category: "Other commands",
     description: "print the steps apply would run, as a Graphviz DOT graph",
     details: `
       Plans the files as \`kuke plan\` does and prints the resulting step graph: one box per step

@@ -5,7 +5,7 @@ import { KukeCommand } from "../kuke-command.js";
 export class ImageLoadCommand extends KukeCommand {
   static override paths = [["image", "load"]];
   static override usage = Command.Usage({
-    category: "Images",
+    category: "Image commands",
     description: "import an image archive into a realm's containerd namespace",
     details: `
       Reads an OCI image layout tar (\`skopeo copy … oci-archive:\`, \`ctr image export\`) or a

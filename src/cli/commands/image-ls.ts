@@ -10,7 +10,7 @@ export class ImageListCommand extends KukeCommand {
     ["image", "list"],
   ];
   static override usage = Command.Usage({
-    category: "Images",
+    category: "Image commands",
     description: "list the images in a realm's containerd namespace",
     details: `
       Prints name, digest and size of every image in the realm's namespace (the recorded one when

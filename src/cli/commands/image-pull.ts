@@ -9,7 +9,7 @@ import type { OutputStream } from "../output-style.js";
 export class ImagePullCommand extends KukeCommand {
   static override paths = [["image", "pull"]];
   static override usage = Command.Usage({
-    category: "Images",
+    category: "Image commands",
     description: "pull an image from a registry into a realm's containerd namespace",
     details: `
       Resolves REF on its registry to the manifest for this host's platform, streams and verifies

@@ -8,14 +8,17 @@ export class ImageRemoveCommand extends KukeCommand {
     ["image", "remove"],
   ];
   static override usage = Command.Usage({
-    category: "Images",
+    category: "Image commands",
     description: "remove an image from a realm's containerd namespace",
     details: `
       Deletes the image record; containerd then collects the content and snapshots no container
       uses. Short names are qualified as docker does (\`busybox\` is
       \`docker.io/library/busybox:latest\`). Exits 1 when the image is not there.
     `,
-    examples: [["Remove busybox from realm demo", "$0 image rm busybox --realm demo"]],
+    examples: [
+      ["Remove busybox from the default realm", "$0 image rm busybox"],
+      ["Remove busybox from realm demo", "$0 image rm busybox --realm demo"],
+    ],
   });
 
   ref = Option.String({ name: "REF" });

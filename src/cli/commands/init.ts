@@ -7,6 +7,7 @@ import { KukeCommand } from "../kuke-command.js";
 export class InitCommand extends KukeCommand {
   static override paths = [["init"]];
   static override usage = Command.Usage({
+    category: "Other commands",
     description: "prepare this host for kuke and create realm default",
     details: `
       Reports what kuke needs: whether containerd answers (and its version), which CNI plugins

@@ -5,7 +5,7 @@ import { signalName, signalNumber, TaskVerbCommand } from "../task-verb-command.
 export class KillCommand extends TaskVerbCommand {
   static override paths = [["kill"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "send a signal to a cell's or a container's tasks",
     details: `
       Sends \`--signal\` (default KILL) to the tasks, a cell's workloads before its root. Like

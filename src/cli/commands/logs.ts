@@ -7,7 +7,7 @@ import { KukeCommand } from "../kuke-command.js";
 export class LogsCommand extends KukeCommand {
   static override paths = [["logs"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "print a container's output",
     details: `
       Prints what the container wrote to stdout and stderr (kept under the run path). With

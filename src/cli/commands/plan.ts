@@ -9,7 +9,10 @@ import { writeValidation } from "../validation-output.js";
 
 export class PlanCommand extends PlanFlagsCommand {
   static override paths = [["plan"]];
+  /** The required arguments, for the help\'s usage line. */
+  static synopsis = "-f FILE...";
   static override usage = Command.Usage({
+    category: "Main commands",
     description: "show what apply would change on this host",
     details: `
       Validates the files (exit 65 on errors, with every problem listed), reads the host (containerd,
@@ -29,8 +32,6 @@ export class PlanCommand extends PlanFlagsCommand {
       ["Plan a stack", "$0 plan -f stack.yaml"],
       ["Save the plan to apply it later", "$0 plan -f stack.yaml --out stack.plan"],
       ["In CI: exit 2 when the host differs", "$0 plan -f stack.yaml --detailed-exitcode"],
-      ["Plan the removal of everything the files declare", "$0 plan -f stack.yaml --destroy"],
-      ["Plan one cell only", "$0 plan -f stack.yaml --target cell/demo/apps/shop/web"],
     ],
   });
 

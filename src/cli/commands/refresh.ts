@@ -5,7 +5,7 @@ import { KukeCommand } from "../kuke-command.js";
 export class RefreshCommand extends KukeCommand {
   static override paths = [["refresh"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "read the host and show what drifted from kuke's records",
     details: `
       Reads containerd, CNI and cgroups and compares them with what kuke recorded: tasks that
@@ -13,7 +13,10 @@ export class RefreshCommand extends KukeCommand {
       apply\` (or \`kuke start\`) repairs what it shows. Tasks stopped with \`kuke stop\` are
       listed as such.
     `,
-    examples: [["Show drift", "$0 refresh"]],
+    examples: [
+      ["Show drift", "$0 refresh"],
+      ["Show drift of a test host", "$0 refresh --run-path /tmp/kuke-test"],
+    ],
   });
 
   async run(): Promise<number> {

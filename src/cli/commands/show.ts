@@ -7,6 +7,7 @@ import { writePlan } from "../plan-output.js";
 export class ShowCommand extends KukeCommand {
   static override paths = [["show"]];
   static override usage = Command.Usage({
+    category: "Other commands",
     description: "print a saved plan",
     details: `
       Renders a plan written by \`kuke plan --out FILE\` exactly as plan printed it, or as the

@@ -7,7 +7,10 @@ import { writeValidation } from "../validation-output.js";
 
 export class ValidateCommand extends KukeCommand {
   static override paths = [["validate"]];
+  /** The required arguments, for the help\'s usage line. */
+  static synopsis = "-f FILE...";
   static override usage = Command.Usage({
+    category: "Main commands",
     description: "check manifests without touching the host",
     details: `
       Reads every YAML document of the given files, checks them against the v1beta1 rules and
@@ -25,7 +28,6 @@ export class ValidateCommand extends KukeCommand {
         "$0 validate -f realm.yaml -f apps.yaml",
       ],
       ["Validate standard input", "cat stack.yaml | $0 validate -f -"],
-      ["Machine-readable result", "$0 validate -f stack.yaml --json"],
     ],
   });
 
