@@ -1,5 +1,7 @@
 import type { CommandClass } from "clipanion";
 import { ApplyCommand } from "./apply.js";
+import { CompleteCommand } from "./complete.js";
+import { CompletionCommand } from "./completion.js";
 import { CreateCommand } from "./create.js";
 import { DeleteCommand } from "./delete.js";
 import { DestroyCommand } from "./destroy.js";
@@ -46,5 +48,7 @@ export const COMMANDS: CommandClass[] = [
   ImagePullCommand,
   ImageListCommand,
   ImageRemoveCommand,
+  CompletionCommand,
   VersionCommand,
+  CompleteCommand,
 ];
