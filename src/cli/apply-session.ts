@@ -2,6 +2,7 @@
  * The shared body of `kuke apply` and `kuke destroy`: approval rules, lock message, progress,
  * Ctrl-C, plan output and the exit code for each outcome.
  */
+import { stringify as toYaml } from "yaml";
 import { KukeError } from "../model/index.js";
 import type { Plan } from "../planner/index.js";
 import type { HostPaths } from "../runner/host-paths.js";
@@ -24,6 +25,8 @@ export interface ApplySessionOptions {
   env: Record<string, string | undefined>;
   autoApprove: boolean;
   json: boolean;
+  /** How a `json` result is written: JSON, or the same document as YAML (kukeon's `-o yaml`). @default "json" */
+  format?: StructuredFormat;
   destroy: boolean;
   parallelism: number;
   maxImpact?: Impact;
@@ -132,11 +135,11 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
         style: diagnosticStyle(s.colorErr),
       });
     case "plan-errors":
-      if (o.json) writeJson(s.stdout, { status: "plan-errors", plan: outcome.plan });
+      if (o.json) writeDocument(s.stdout, o.format ?? "json", { status: "plan-errors", plan: outcome.plan });
       else s.stderr.write("\nThe plan has errors; nothing was changed.\n");
       return 1;
     case "no-changes":
-      if (o.json) writeJson(s.stdout, { status: "no-changes", plan: outcome.plan });
+      if (o.json) writeDocument(s.stdout, o.format ?? "json", { status: "no-changes", plan: outcome.plan });
       return 0;
     case "declined":
       s.stderr.write(`${o.destroy ? "Destroy" : "Apply"} cancelled.\n`);
@@ -145,7 +148,7 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
     case "applied": {
       const r = outcome.result;
       if (o.json) {
-        writeJson(s.stdout, {
+        writeDocument(s.stdout, o.format ?? "json", {
           status: r.status,
           applyId: r.applyId,
           plan: outcome.plan,
@@ -168,6 +171,22 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
   }
 }
 
-function writeJson(out: OutputStream, value: Record<string, unknown>): void {
-  out.write(`${JSON.stringify({ format_version: "1", ...value }, null, 2)}\n`);
+/** `-o json|yaml`: the versioned result document, as JSON or as YAML. */
+export type StructuredFormat = "json" | "yaml";
+
+function writeDocument(out: OutputStream, format: StructuredFormat, value: Record<string, unknown>): void {
+  const doc = { format_version: "1", ...value };
+  // The JSON round trip drops undefined members so both formats hold the same document.
+  out.write(format === "yaml" ? toYaml(JSON.parse(JSON.stringify(doc))) : `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/**
+ * `-o FORMAT` of kukeon's apply and delete: json or yaml, anything else is a usage error.
+ * @throws KukeError `usage`
+ */
+export function parseStructuredFormat(text: string): StructuredFormat {
+  if (text === "json" || text === "yaml") return text;
+  throw new KukeError("usage", `-o must be json or yaml, got '${text}'`, {
+    remedy: "pass -o json or -o yaml (or leave it out for the human report)",
+  });
 }

@@ -5,7 +5,7 @@ import { parseDuration } from "../../runner/lock-timeout.js";
 import { loadDesiredState, readManifests } from "../../runner/manifests.js";
 import type { ApplyInput } from "../../runner/operations/apply.js";
 import { readSavedPlan } from "../../runner/saved-plan.js";
-import { checkApprovalPossible, refuseNoRefresh, runApplySession } from "../apply-session.js";
+import { checkApprovalPossible, parseStructuredFormat, refuseNoRefresh, runApplySession } from "../apply-session.js";
 import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
@@ -13,7 +13,10 @@ import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
 
 export class ApplyCommand extends PlanFlagsCommand {
   static override paths = [["apply"]];
+  /** The required arguments, for the help\'s usage line. */
+  static synopsis = "(-f FILE... | PLANFILE)";
   static override usage = Command.Usage({
+    category: "Main commands",
     description: "make the host match the manifests (or run a saved plan)",
     details: `
       Takes the run-path lock (waiting up to \`--lock-timeout\`, exit 6 when another kuke keeps it),
@@ -36,9 +39,8 @@ export class ApplyCommand extends PlanFlagsCommand {
     `,
     examples: [
       ["Apply a stack, asking first", "$0 apply -f stack.yaml"],
-      ["Apply without asking (CI)", "$0 apply -f stack.yaml --auto-approve"],
       ["Apply a saved plan", "$0 apply stack.plan"],
-      ["Refuse anything beyond restarts", "$0 apply -f stack.yaml --auto-approve --max-impact restart"],
+      ["As kukeon does: no question, the result as JSON", "$0 apply -f stack.yaml -o json"],
     ],
   });
 
@@ -46,6 +48,9 @@ export class ApplyCommand extends PlanFlagsCommand {
   autoApprove = Option.Boolean("--auto-approve", false, { description: "Apply without asking" });
   parallelism = Option.String("--parallelism", "10", { description: "Steps run at once (default 10)" });
   json = Option.Boolean("--json", false, { description: "Print the plan and result as one JSON document" });
+  output = Option.String("-o,--output", {
+    description: "json or yaml: print the result as one document without asking, as kukeon's apply does",
+  });
   maxImpact = Option.String("--max-impact", { description: "Refuse plans beyond: live, restart, recreate or delete" });
   lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
 
@@ -69,10 +74,13 @@ export class ApplyCommand extends PlanFlagsCommand {
     const maxImpact = this.maxImpact !== undefined ? parseImpact(this.maxImpact) : undefined;
     const lockTimeoutMs = parseDuration("--lock-timeout", this.lockTimeout);
     const request = this.planRequest();
+    const format = this.output !== undefined ? parseStructuredFormat(this.output) : undefined;
     // A saved plan was reviewed when it was saved (as with terraform apply PLANFILE): no question.
-    const approved = this.autoApprove || this.planFile !== undefined;
+    // kukeon's `apply -o json|yaml` never asks either; kuke keeps that meaning for its users' scripts.
+    const approved = this.autoApprove || this.planFile !== undefined || format !== undefined;
+    const json = this.json || format !== undefined;
     refuseNoRefresh(this.refreshEnabled(), "apply");
-    checkApprovalPossible({ autoApprove: approved, stdin: this.context.stdin, verb: "apply", json: this.json });
+    checkApprovalPossible({ autoApprove: approved, stdin: this.context.stdin, verb: "apply", json });
     const streams: PlanStreams = {
       stdout: this.context.stdout,
       stderr: this.context.stderr,
@@ -101,7 +109,8 @@ export class ApplyCommand extends PlanFlagsCommand {
       stdin: this.context.stdin,
       env: this.context.env,
       autoApprove: approved,
-      json: this.json,
+      json,
+      ...(format !== undefined ? { format } : {}),
       destroy: false,
       parallelism,
       ...(maxImpact ? { maxImpact } : {}),

@@ -5,7 +5,7 @@ import { parseKind, ResourceCommand } from "../resource-flags.js";
 export class PurgeCommand extends ResourceCommand {
   static override paths = [["purge"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "remove a resource and everything kuke can find of it on the host",
     details: `
       Deletes through kuke's records when they allow it, then finds what is left on the host by
@@ -14,16 +14,23 @@ export class PurgeCommand extends ResourceCommand {
       gone or corrupt. Finally forgets the records of the resource and everything inside it.
       A realm's containerd namespace is kept while it still holds images.
 
+      A purge always covers everything inside the resource and never stops at a failed check,
+      so kukeon's \`--cascade\` and \`--force\` are accepted and change nothing.
+
       Exits 1 when something could not be removed (each object is listed).
     `,
     examples: [
       ["Purge a realm", "$0 purge realm shop"],
       ["Purge a cell", "$0 purge cell web --realm shop --space apps --stack front"],
+      ["As kukeon users write it", "$0 purge realm shop --cascade --force"],
     ],
   });
 
   kind = Option.String({ name: "KIND" });
   name = Option.String({ name: "NAME" });
+  // kukeon's flags: kuke's purge always does what they ask (children included, no check stops it).
+  cascade = Option.Boolean("--cascade", false, { description: "Accepted (kukeon): purge always includes children" });
+  force = Option.Boolean("--force", false, { description: "Accepted (kukeon): purge never stops at a check" });
 
   async run(): Promise<number> {
     const address = this.addressFor(parseKind(this.kind), this.name);

@@ -5,14 +5,18 @@ import { TaskVerbCommand } from "../task-verb-command.js";
 export class StartCommand extends TaskVerbCommand {
   static override paths = [["start"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "start a cell's or a container's tasks",
     details: `
       Starts what \`kuke stop\` or \`kuke kill\` stopped and forgets that it was asked to stay
       down. A cell whose root task is gone is recreated (its network namespace died with the
       root). A workload container starts only while its cell's root runs.
     `,
-    examples: [["Start a cell", "$0 start cell web --realm shop --space apps --stack front"]],
+    examples: [
+      ["A cell, as kukeon names it (no kind)", "$0 start web --realm shop --space apps --stack front"],
+      ["Start a cell", "$0 start cell web --realm shop --space apps --stack front"],
+      ["Start one container of it", "$0 start container app --realm shop --space apps --stack front --cell web"],
+    ],
   });
 
   async run(): Promise<number> {

@@ -5,14 +5,18 @@ import { TaskVerbCommand } from "../task-verb-command.js";
 export class StopCommand extends TaskVerbCommand {
   static override paths = [["stop"]];
   static override usage = Command.Usage({
-    category: "Resources",
+    category: "Resource commands",
     description: "stop a cell's or a container's tasks",
     details: `
       Stops the tasks (SIGTERM, a grace period, then SIGKILL); a cell stops its workloads first,
       then its root. kuke records that they were stopped on purpose: \`kuke plan\` shows them as
       "stopped by kuke stop" and \`kuke apply\` leaves them stopped until \`kuke start\`.
     `,
-    examples: [["Stop a container", "$0 stop container app --realm shop --space apps --stack front --cell web"]],
+    examples: [
+      ["A cell, as kukeon names it (no kind)", "$0 stop web --realm shop --space apps --stack front"],
+      ["Stop a cell", "$0 stop cell web --realm shop --space apps --stack front"],
+      ["Stop a container", "$0 stop container app --realm shop --space apps --stack front --cell web"],
+    ],
   });
 
   async run(): Promise<number> {
