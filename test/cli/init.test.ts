@@ -9,6 +9,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
 import { managedPaths, stopManagedContainerd } from "../../src/executors/containerd/managed.js";
+import { containerdBinary } from "../../src/executors/containerd/managed-unit.js";
 import { sharedContainerd } from "../harness/containerd.js";
 import { onTeardown } from "../harness/teardown.js";
 import { runKuke } from "./capture.js";
@@ -99,6 +100,9 @@ t("--managed-containerd starts kuke's own daemon when none answers; later comman
     assert.match(r.stdout, `at ${socket} (kuke's managed daemon)`);
     assert.match(r.stdout, "started kuke's managed containerd (pid ");
     assert.match(r.stdout, "realm default: created");
+    // This machine has no systemd: init says so, and names the command to run at boot.
+    assert.match(r.stdout, "no systemd on this host: nothing restarts kuke's containerd after a crash or a reboot");
+    assert.match(r.stdout, `have your init system run: ${containerdBinary()} --config ${managedPaths(paths).config}`);
     // The configured socket still does not answer, so commands fall back to the managed one.
     await writeFile(realmFile, "kind: Realm\nmetadata: {name: default}\n");
     const plan = await runKuke(["plan", "--detailed-exitcode", "--project", "default", "-f", realmFile], { env });
@@ -106,6 +110,9 @@ t("--managed-containerd starts kuke's own daemon when none answers; later comman
     const again = await runKuke(["init", "--managed-containerd"], { env });
     assert.is(again.code, 0);
     assert.not.match(again.stdout, "started kuke's managed containerd");
+    const noUnit = await runKuke(["init", "--managed-containerd", "--no-unit"], { env });
+    assert.is(noUnit.code, 0, noUnit.stderr);
+    assert.match(noUnit.stdout, "not installed (--no-unit)");
   } finally {
     await stop();
   }

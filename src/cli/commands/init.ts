@@ -1,4 +1,5 @@
 import { Command, Option } from "clipanion";
+import type { UnitState } from "../../executors/containerd/managed-unit.js";
 import { isKukeError } from "../../model/index.js";
 import { type InitResult, initHost } from "../../runner/operations/init.js";
 import { ensureDefaultRealm } from "../../runner/operations/init-realm.js";
@@ -16,7 +17,11 @@ export class InitCommand extends KukeCommand {
       change) so manifests that only reference it work.
 
       With \`--managed-containerd\`, when no containerd answers, kuke starts its own (state under
-      the run path and runtime dir) and later commands find it by themselves.
+      the run path and runtime dir) and later commands find it by themselves. On a host run by
+      systemd, kuke installs, enables and starts a unit for it (\`kuke-containerd.service\`), so it
+      is restarted after a crash and started at boot; \`--no-unit\` starts it without one. Without
+      systemd kuke starts it directly and prints the command to run at boot. The report shows the
+      unit's state.
 
       Exits 0 when the host is ready, 1 when containerd does not answer or a CNI plugin is missing
       (the report says which), or creating realm default failed.
@@ -28,7 +33,10 @@ export class InitCommand extends KukeCommand {
   });
 
   managedContainerd = Option.Boolean("--managed-containerd", false, {
-    description: "Start kuke's own containerd when none answers",
+    description: "Start kuke's own containerd when none answers (a systemd unit keeps it up)",
+  });
+  noUnit = Option.Boolean("--no-unit", false, {
+    description: "With --managed-containerd: start it without installing a systemd unit",
   });
   json = Option.Boolean("--json", false, { description: "Print the report as JSON" });
 
@@ -37,6 +45,7 @@ export class InitCommand extends KukeCommand {
     const r = await initHost({
       ...paths,
       managedContainerd: this.managedContainerd,
+      unit: !this.noUnit,
       createDefaultRealm: (address) => ensureDefaultRealm({ ...paths, containerdAddress: address }),
     });
     const ready = isReady(r);
@@ -90,6 +99,7 @@ function renderInit(r: InitResult, ready: boolean): string {
     );
     lines.push("  Remedy: start containerd, pass --containerd-address, or run kuke init --managed-containerd");
   }
+  if (c.unit !== undefined) lines.push(...renderUnit(c.unit));
   lines.push(`CNI plugins (${r.cni.pluginDirs.map((d) => `${d.dir}${d.present ? "" : " (missing)"}`).join(", ")}):`);
   for (const p of r.cni.plugins) lines.push(`  ${p.type}: ${p.path ?? "NOT FOUND"}`);
   if (r.cni.cniVersion) lines.push(`  CNI version: ${r.cni.cniVersion}`);
@@ -103,4 +113,23 @@ function renderInit(r: InitResult, ready: boolean): string {
   else lines.push(`realm default: ${realm.status === "created" ? "created" : "present"}`);
   lines.push("", ready ? "The host is ready for kuke." : "The host is not ready; see above.");
   return `${lines.join("\n")}\n`;
+}
+
+function renderUnit(u: UnitState): string[] {
+  switch (u.kind) {
+    case "installed":
+      return [`  systemd unit ${u.name}: ${u.enabled}, ${u.active} (${u.file})`];
+    case "not-installed":
+      return [`  systemd unit ${u.name}: not installed (kuke init --managed-containerd installs it)`];
+    case "skipped":
+      return [
+        `  systemd unit ${u.name}: not installed (--no-unit): nothing restarts containerd after a crash or reboot`,
+      ];
+    case "no-systemd":
+      return [
+        "  no systemd on this host: nothing restarts kuke's containerd after a crash or a reboot.",
+        `  To start it at boot, have your init system run: ${u.bootCommand}`,
+        "  (or run kuke init --managed-containerd again after each boot)",
+      ];
+  }
 }

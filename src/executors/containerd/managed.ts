@@ -203,8 +203,7 @@ export async function startManagedContainerd(opts: StartManagedOptions = {}): Pr
       };
     }
   }
-  for (const d of [p.root, p.opt, p.state]) await mkdir(d, { recursive: true, mode: 0o700 });
-  await writeFile(p.config, configToml(p), { mode: 0o600 });
+  await writeManagedConfig(p);
   const logFd = openSync(p.log, "a", 0o600);
   let pid: number | undefined;
   try {
@@ -252,6 +251,31 @@ export async function startManagedContainerd(opts: StartManagedOptions = {}): Pr
       });
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Makes the managed daemon's folders and writes its config (what a systemd unit starts it with too). */
+export async function writeManagedConfig(p: ManagedPaths): Promise<void> {
+  for (const d of [p.root, p.opt, p.state]) await mkdir(d, { recursive: true, mode: 0o700 });
+  await writeFile(p.config, configToml(p), { mode: 0o600 });
+}
+
+/**
+ * Waits until the managed socket answers (after systemd started the unit).
+ * @throws KukeError `unavailable` when it does not within `timeoutMs`.
+ */
+export async function waitForManaged(p: ManagedPaths, timeoutMs = 15_000): Promise<ContainerdProbe> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const probe = await probeContainerd(p.socket, 1000);
+    if (probe.reachable) return probe;
+    if (Date.now() > deadline) {
+      throw new KukeError("unavailable", `managed containerd did not come up at ${p.socket}`, {
+        detail: probe.problem?.message,
+        remedy: "see journalctl -u kuke-containerd (or the unit kuke init names)",
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

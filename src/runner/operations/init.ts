@@ -8,8 +8,21 @@ import {
   type CgroupLayout,
   type ContainerdProbe,
   initReport,
+  type ManagedPaths,
+  managedPaths,
   startManagedContainerd,
+  stopManagedContainerd,
+  waitForManaged,
+  writeManagedConfig,
 } from "../../executors/containerd/managed.js";
+import {
+  containerdBinary,
+  hostSystemd,
+  installManagedUnit,
+  managedUnitState,
+  type Systemd,
+  type UnitState,
+} from "../../executors/containerd/managed-unit.js";
 import { cgroupPath } from "../../model/index.js";
 import { ensureDir } from "../../state/index.js";
 import type { HostPaths } from "../host-paths.js";
@@ -17,6 +30,13 @@ import type { HostPaths } from "../host-paths.js";
 export interface InitOptions extends HostPaths {
   /** Start kuke's own containerd when none answers. @default false */
   managedContainerd?: boolean;
+  /**
+   * With `managedContainerd`, on a systemd host, install and enable a unit that keeps the managed
+   * daemon up across crashes and reboots. @default true
+   */
+  unit?: boolean;
+  /** The host's systemd (tests pass a fake). @default hostSystemd() */
+  systemd?: Systemd;
   /**
    * Creates realm `default` through plan + apply once containerd answers (injected so `init` does
    * not depend on how apply is wired; see `initHost` in `operations/init-realm.ts`).
@@ -36,6 +56,8 @@ export interface InitResult {
     effectiveAddress?: string;
     /** Set when this run started kuke's managed containerd. */
     startedManaged?: { address: string; pid: number };
+    /** The systemd unit of the managed daemon, when one is in use or asked for. */
+    unit?: UnitState;
   };
   cni: CniBootstrapReport;
   cgroups: { layout: CgroupLayout; unifiedMount?: string; driver: "v1" | "v2"; root: string };
@@ -59,11 +81,26 @@ export async function initHost(o: InitOptions): Promise<InitResult> {
     ...(report.managed ? { managed: report.managed } : {}),
     ...(report.effectiveAddress ? { effectiveAddress: report.effectiveAddress } : {}),
   };
-  if (containerd.effectiveAddress === undefined && o.managedContainerd) {
+  const systemd = o.systemd ?? hostSystemd();
+  const mp = managedPaths({ runPath: o.runPath, runtimeDir: o.runtimeDir });
+  const unitOf = { paths: mp, runPath: o.runPath, containerd: containerdBinary() };
+  const usesManaged = containerd.effectiveAddress === undefined || containerd.effectiveAddress === mp.socket;
+  if (o.managedContainerd && usesManaged && o.unit !== false && systemd.running()) {
+    containerd.unit = await startManagedUnit(systemd, mp, unitOf, o);
+    const probe = await waitForManaged(mp);
+    containerd.effectiveAddress = mp.socket;
+    containerd.managed = probe;
+  } else if (o.managedContainerd && containerd.effectiveAddress === undefined) {
     const m = await startManagedContainerd({ runPath: o.runPath, runtimeDir: o.runtimeDir });
     containerd.effectiveAddress = m.address;
     containerd.managed = { address: m.address, reachable: true, version: m.version, revision: m.revision };
     if (m.started) containerd.startedManaged = { address: m.address, pid: m.pid };
+  }
+  if (containerd.unit === undefined && (o.managedContainerd || containerd.effectiveAddress === mp.socket)) {
+    containerd.unit =
+      o.managedContainerd && o.unit === false
+        ? { kind: "skipped", name: (await managedUnitState(systemd, unitOf)).name }
+        : await managedUnitState(systemd, unitOf);
   }
   const result: InitResult = {
     runPath: o.runPath,
@@ -76,4 +113,20 @@ export async function initHost(o: InitOptions): Promise<InitResult> {
     result.defaultRealm = await o.createDefaultRealm(containerd.effectiveAddress);
   }
   return result;
+}
+
+/**
+ * Hands the managed daemon to systemd: a daemon kuke started detached earlier holds the socket
+ * the unit's daemon needs, so it is stopped first (containers' shims outlive it, as with any
+ * containerd restart); then the unit is written, enabled and started.
+ */
+async function startManagedUnit(
+  systemd: Systemd,
+  mp: ManagedPaths,
+  unitOf: { paths: ManagedPaths; runPath: string; containerd: string },
+  o: InitOptions,
+): Promise<UnitState> {
+  await stopManagedContainerd({ runPath: o.runPath, runtimeDir: o.runtimeDir });
+  await writeManagedConfig(mp);
+  return installManagedUnit(systemd, unitOf);
 }
