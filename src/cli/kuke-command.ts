@@ -1,6 +1,7 @@
 import { type BaseContext, Command, Option } from "clipanion";
 import { KukeError } from "../model/index.js";
 import type { Host, HostPaths } from "../runner/host-paths.js";
+import { DEFAULT_RUN_PATH, DEFAULT_RUNTIME_DIR } from "../state/run-path.js";
 import type { InterruptSource } from "./interrupts.js";
 import { type OutputStream, wantsColor } from "./output-style.js";
 import { reportError } from "./report-error.js";
@@ -21,9 +22,7 @@ export interface GlobalOptions {
   logLevel: LogLevel;
 }
 
-export const DEFAULT_RUN_PATH = "/var/lib/kuke";
 export const DEFAULT_CONTAINERD_ADDRESS = "/run/containerd/containerd.sock";
-export const DEFAULT_RUNTIME_DIR = "/run/kuke";
 
 /** The option names `KukeCommand` declares: the help lists them once, as global options. */
 export const GLOBAL_OPTION_NAMES: readonly string[] = [

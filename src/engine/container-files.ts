@@ -4,18 +4,13 @@
  * container created again under the same address starts with an empty log.
  */
 import { rm, rmdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { addressPath, type ContainerAddress } from "../model/index.js";
-
-/** `<logDir>/<realm>/<space>/<stack>/<cell>/<container>.log`: where the task's stdout and stderr go. */
-export function containerLogFile(logDir: string, a: ContainerAddress): string {
-  const [realm, space, stack, cell, container] = addressPath(a);
-  return join(logDir, realm!, space!, stack!, cell!, `${container}.log`);
-}
+import { dirname } from "node:path";
+import type { ContainerAddress } from "../model/index.js";
+import { containerLogPath } from "../state/run-path.js";
 
 /** Removes the container's log file (absent is fine) and the folders that become empty, up to `logDir`. */
 export async function removeContainerLog(logDir: string, a: ContainerAddress): Promise<void> {
-  const file = containerLogFile(logDir, a);
+  const file = containerLogPath(logDir, a);
   await rm(file, { force: true });
   await removeEmptyParents(file, logDir);
 }

@@ -13,7 +13,8 @@ import {
   parseAddress,
 } from "../model/index.js";
 import { purgeRemedy } from "../planner/remedies.js";
-import { containerLogFile, removeContainerLog } from "./container-files.js";
+import { containerLogPath } from "../state/run-path.js";
+import { removeContainerLog } from "./container-files.js";
 import { containerSpecFor, imageRef } from "./container-spec.js";
 import { removeSecrets } from "./secrets.js";
 import type { StepHandler } from "./step-handler.js";
@@ -142,7 +143,7 @@ export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) =
 
 export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {
   const a = parseAddress(s.address) as ContainerAddress;
-  const logPath = containerLogFile(ctx.host.logDir, a);
+  const logPath = containerLogPath(ctx.host.logDir, a);
   const { pid } = await ctx.host.containerd.startTask(s.namespace, s.containerdId, logPath);
   ctx.pids.set(`${s.namespace}/${s.containerdId}`, pid);
 };

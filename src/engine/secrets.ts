@@ -3,20 +3,16 @@ import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path";
 import type { ResolvedSecrets } from "../executors/containerd/oci-spec.js";
 import { errnoOf } from "../fs/fs-errors.js";
-import { addressPath, type ContainerAddress } from "../model/address.js";
+import type { ContainerAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import type { SecretRef } from "../model/types.js";
+import { secretDirOf, secretsRoot } from "../state/run-path.js";
 
 /**
  * Secrets are read on the host at apply time: a file's content or an environment variable of the
  * kuke process. Values go into the container (env or a 0400 file under the runtime dir) and
  * nowhere else: no error message, log line or record ever holds one.
  */
-
-/** `<runtimeDir>/secrets/<realm>/<space>/<stack>/<cell>/<container>`: the container's secret files. */
-export function secretDir(runtimeDir: string, address: ContainerAddress): string {
-  return join(runtimeDir, "secrets", ...addressPath(address));
-}
 
 /**
  * Reads every secret and writes the mounted ones (0400, directory 0700), replacing earlier files.
@@ -29,7 +25,7 @@ export async function resolveSecrets(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ResolvedSecrets> {
   const out: ResolvedSecrets = { env: [], files: [] };
-  const dir = secretDir(runtimeDir, address);
+  const dir = secretDirOf(runtimeDir, address);
   for (const s of secrets) {
     const value = await readSecret(s, address, env);
     if (s.mountPath === undefined) {
@@ -83,9 +79,9 @@ export async function readSecret(
 
 /** Removes the container's secret files and the folders that become empty (up to `secrets/`). */
 export async function removeSecrets(runtimeDir: string, address: ContainerAddress): Promise<void> {
-  const dir = secretDir(runtimeDir, address);
+  const dir = secretDirOf(runtimeDir, address);
   await rm(dir, { recursive: true, force: true });
-  const stop = join(runtimeDir, "secrets");
+  const stop = secretsRoot(runtimeDir);
   for (let d = dirname(dir); d.length > stop.length; d = dirname(d)) {
     try {
       await rmdir(d);

@@ -1,1 +1,1 @@
-export { containerLogPath, type ReadLogsOptions, readLogs } from "./read-logs.js";
+export { type ReadLogsOptions, readLogs } from "./read-logs.js";

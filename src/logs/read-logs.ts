@@ -4,17 +4,8 @@
  */
 import { watch } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { join } from "node:path";
 import { errnoOf } from "../fs/fs-errors.js";
 import { type ContainerAddress, formatAddress, KukeError } from "../model/index.js";
-
-/**
- * Where a container's task writes its output:
- * `<runPath>/logs/<realm>/<space>/<stack>/<cell>/<container>.log` (DESIGN §3).
- */
-export function containerLogPath(runPath: string, a: ContainerAddress): string {
-  return join(runPath, "logs", a.realm, a.space, a.stack, a.cell, `${a.container}.log`);
-}
 
 export interface ReadLogsOptions {
   /** Where the bytes go (the command's stdout). Awaited, so a slow consumer slows the reader. */

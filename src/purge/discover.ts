@@ -25,6 +25,7 @@ import {
   networkName,
   parseAddress,
 } from "../model/index.js";
+import { logPathOf, runPathLayout, secretDirOf } from "../state/run-path.js";
 import { natChainExists } from "./nat-chain.js";
 import type { Discovery, FoundCell, FoundContainer, FoundSpace, PurgeDeps } from "./types.js";
 
@@ -39,7 +40,7 @@ export async function discover(scope: Address, deps: PurgeDeps): Promise<Discove
   const spaces = await Promise.all(spaceNames.map((s) => findSpace(scope.realm, s, deps.network)));
   const cells = scope.kind === "container" ? [] : await findCells(scope, containers, deps.network);
   const logs = deps.runPath ? await findLogs(scope, deps.runPath) : [];
-  const secretsDir = deps.runtimeDir ? join(deps.runtimeDir, "secrets", ...addressPath(scope)) : undefined;
+  const secretsDir = deps.runtimeDir ? secretDirOf(deps.runtimeDir, scope) : undefined;
   const secrets = secretsDir !== undefined && (await exists(secretsDir)) ? [secretsDir] : [];
   return {
     scope: formatAddress(scope),
@@ -155,11 +156,7 @@ async function findCells(
 
 /** Log files of the scope: one file for a container, the directory for anything larger. */
 async function findLogs(scope: Address, runPath: string): Promise<string[]> {
-  const path = addressPath(scope);
-  const target =
-    scope.kind === "container"
-      ? join(runPath, "logs", ...path.slice(0, -1), `${scope.container}.log`)
-      : join(runPath, "logs", ...path);
+  const target = logPathOf(runPathLayout(runPath).logs, scope);
   return (await exists(target)) ? [target] : [];
 }
 

@@ -24,7 +24,7 @@ export interface HostPaths {
   host?: Host;
 }
 
-export const DEFAULT_RUNTIME_DIR = "/run/kuke";
+export { DEFAULT_RUNTIME_DIR } from "../state/run-path.js";
 
 /** The containerd that answers, as `resolveContainerdAddress` picks it (configured, else managed). */
 export interface ResolvedContainerd {

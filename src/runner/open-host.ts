@@ -1,9 +1,3 @@
-/**
- * The composition root: the one place that builds kuke's executors and stores over real host
- * paths into the engine's `Host`. Everything else takes a `Host` (tests and the CLI's context can
- * inject one built from fakes).
- */
-import { join } from "node:path";
 import type { EngineNetwork, Host } from "../engine/index.js";
 import { detectCgroupDriver } from "../executors/cgroup/detect.js";
 import type { CgroupDriver } from "../executors/cgroup/driver.js";
@@ -55,7 +49,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     lock: new RunLock(layout),
     runPath: options.runPath,
     runtimeDir: options.runtimeDir,
-    logDir: join(options.runPath, "logs"),
+    logDir: layout.logs,
     close() {
       containerd.close();
       inventory.close();

@@ -1,7 +1,16 @@
+/**
+ * The one place that builds paths under kuke's run path and runtime dir (DESIGN §3): records,
+ * journal, lock, task logs and secret files. Everything else asks here; the executors keep their
+ * own files under the directories they are given (`<runPath>/cni`, `<runtimeDir>/netns`).
+ */
 import { join } from "node:path";
+import { type Address, addressPath, type ContainerAddress } from "../model/address.js";
 
 /** Where kuke keeps its state when nothing else is configured (DESIGN §3). */
 export const DEFAULT_RUN_PATH = "/var/lib/kuke";
+
+/** Where kuke keeps what lives only while the host is up (netns pins, secret files). */
+export const DEFAULT_RUNTIME_DIR = "/run/kuke";
 
 /** The files and folders inside a run path. Everything in `src/state` derives its paths from here. */
 export interface RunPathLayout {
@@ -12,9 +21,46 @@ export interface RunPathLayout {
   readonly journal: string;
   /** The run-path lock file. */
   readonly lock: string;
+  /** Task logs, one file per container (`logPathOf`). */
+  readonly logs: string;
 }
 
 /** The layout under `root`; callers pass `--run-path` / `KUKE_RUN_PATH`, tests a temporary dir. */
 export function runPathLayout(root: string = DEFAULT_RUN_PATH): RunPathLayout {
-  return { root, records: join(root, "records"), journal: join(root, "journal"), lock: join(root, "lock") };
+  return {
+    root,
+    records: join(root, "records"),
+    journal: join(root, "journal"),
+    lock: join(root, "lock"),
+    logs: join(root, "logs"),
+  };
+}
+
+/**
+ * Task logs under `logDir` (a layout's `logs`): `<realm>/<space>/<stack>/<cell>/<container>.log`
+ * for a container, where its task's stdout and stderr go; for a larger scope, the directory that
+ * holds the logs of every container inside it.
+ */
+export function logPathOf(logDir: string, a: Address): string {
+  const path = addressPath(a);
+  if (a.kind !== "container") return join(logDir, ...path);
+  return join(logDir, ...path.slice(0, -1), `${a.container}.log`);
+}
+
+/** A container's task log: `logPathOf` for a container address. */
+export function containerLogPath(logDir: string, a: ContainerAddress): string {
+  return logPathOf(logDir, a);
+}
+
+/** The root of every container's secret files: `<runtimeDir>/secrets`. */
+export function secretsRoot(runtimeDir: string): string {
+  return join(runtimeDir, "secrets");
+}
+
+/**
+ * Secret files under the runtime dir: `<runtimeDir>/secrets/<realm>/<space>/<stack>/<cell>/<container>`
+ * for a container; for a larger scope, the directory holding those of every container inside it.
+ */
+export function secretDirOf(runtimeDir: string, a: Address): string {
+  return join(secretsRoot(runtimeDir), ...addressPath(a));
 }

@@ -3,13 +3,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { containerLogFile } from "../../src/engine/container-files.js";
 import { executeSteps } from "../../src/engine/execute.js";
-import { secretDir } from "../../src/engine/secrets.js";
 import { actualState, type DesiredState, isKukeError, PAUSE_IMAGE, parseAddress } from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import type { Step } from "../../src/planner/step-types.js";
 import { planToSteps } from "../../src/planner/steps.js";
+import { containerLogPath as containerLogFile, secretDirOf as secretDir } from "../../src/state/run-path.js";
 import { emptyFacts, options, world } from "../planner/builders.js";
 import { fakeHost } from "./fake-host.js";
 

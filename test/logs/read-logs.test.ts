@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { containerLogPath, readLogs } from "../../src/logs/read-logs.js";
+import { readLogs } from "../../src/logs/read-logs.js";
 import { containerAddress, isKukeError } from "../../src/model/index.js";
+import { containerLogPath, runPathLayout } from "../../src/state/run-path.js";
 import { onTeardown } from "../harness/teardown.js";
 
 const t = suite("logs/read-logs");
@@ -38,7 +39,10 @@ async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> 
 const app = containerAddress("main", "web", "app", "api", "server");
 
 t("the log path follows the host layout", () => {
-  assert.is(containerLogPath("/var/lib/kuke", app), "/var/lib/kuke/logs/main/web/app/api/server.log");
+  assert.is(
+    containerLogPath(runPathLayout("/var/lib/kuke").logs, app),
+    "/var/lib/kuke/logs/main/web/app/api/server.log",
+  );
 });
 
 t("prints the whole file and returns at its end", async () => {

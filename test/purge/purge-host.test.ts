@@ -10,7 +10,6 @@ import { chainExists } from "../../src/executors/cni/egress.js";
 import { NetworkExecutor } from "../../src/executors/cni/network-executor.js";
 import { openImageArchive } from "../../src/executors/containerd/archive-source.js";
 import { type ContainerdExecutor, createContainerdExecutor } from "../../src/executors/containerd/executor.js";
-import { containerLogPath } from "../../src/logs/read-logs.js";
 import {
   type CellAddress,
   cellAddress,
@@ -26,6 +25,7 @@ import {
 import { discover } from "../../src/purge/discover.js";
 import { purge } from "../../src/purge/purge.js";
 import type { PurgeDeps } from "../../src/purge/types.js";
+import { containerLogPath, runPathLayout } from "../../src/state/run-path.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../harness/containerd.js";
 import { leakCheck, runId } from "../harness/netns.js";
@@ -77,7 +77,7 @@ async function makeCell(cell: CellAddress, topChainId: string): Promise<void> {
     spec: minimalOciSpec(["sleep", "1000"], cgroupPath(cell.realm, cell.space, cell.stack, cell.cell, "root")),
     labels: containerLabels(a, "root", "hash"),
   });
-  const { pid } = await ctd.startTask(ns, id, containerLogPath(join(dir, "run"), a));
+  const { pid } = await ctd.startTask(ns, id, containerLogPath(runPathLayout(join(dir, "run")).logs, a));
   await net.pin(cell, pid);
   await net.attach(cell);
 }

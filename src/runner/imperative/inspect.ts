@@ -3,7 +3,7 @@
  * the Runner's existence checks and `kuke logs`. None takes the lock: records are atomic files.
  */
 
-import { containerLogPath, readLogs } from "../../logs/index.js";
+import { readLogs } from "../../logs/index.js";
 import {
   type ActualState,
   type Address,
@@ -16,6 +16,7 @@ import {
   recordedNamespace,
 } from "../../model/index.js";
 import { type DriftItem, desiredFromRecords, plan } from "../../planner/index.js";
+import { containerLogPath, runPathLayout } from "../../state/index.js";
 import { deriveStatus, type StatusReport } from "../../status/index.js";
 import { nowIso, type PipelineOptions, readHost, withHost } from "../pipeline.js";
 
@@ -117,7 +118,7 @@ export function containerLogs(
   container: ContainerAddress,
   l: LogsOptions,
 ): Promise<void> {
-  return readLogs(containerLogPath(o.runPath, container), {
+  return readLogs(containerLogPath(runPathLayout(o.runPath).logs, container), {
     write: l.write,
     follow: l.follow ?? false,
     address: container,
