@@ -1,7 +1,7 @@
 import { Command, Option } from "clipanion";
+import { DEFAULT_RUN_PATH } from "../../state/run-path.js";
 import { complete } from "../completion/complete.js";
 import { recordNames } from "../completion/record-names.js";
-import { DEFAULT_RUN_PATH } from "../kuke-command.js";
 
 /**
  * `kuke __complete -- WORD...`: what the completion scripts call at each TAB. Hidden (no usage);
