@@ -1,4 +1,7 @@
-/** Creation and update steps, parents before children; a new cell in the order of DESIGN §4. */
+/**
+ * Creation and update steps of one resource; a new cell with all its containers. Emitted without
+ * dependencies: `ordering/` derives the order (parents first, DESIGN §4 inside a new cell).
+ */
 import {
   addressPath,
   bridgeName,
@@ -15,84 +18,81 @@ import {
   parentAddress,
   parseAddress,
 } from "../model/index.js";
+import type { EmittedStep, UnorderedStep } from "./ordering/emitted-step.js";
 import { type DesiredEntry, viewHash } from "./resource-view.js";
 import type { ContainerPayload } from "./step-types.js";
-import { add, built, type Ctx, cgroupOf, type Ids, id, namespaceOf, parentKey } from "./steps-context.js";
+import { built, cgroupOf, id, namespaceOf, parentKey, type StepInput, torn } from "./steps-input.js";
 import type { DriftKind, ResourceChange } from "./types.js";
 
-// Creation and update (parents first)
+const NO_DRIFT: ReadonlySet<DriftKind> = new Set();
+type Role = EmittedStep["role"];
 
-export function build(ctx: Ctx, key: string): void {
-  const change = ctx.changes.get(key)!;
-  if (change.action === "delete") return;
+const emitted = (step: UnorderedStep, resource: string, role?: Role): EmittedStep => ({
+  step,
+  phase: "build",
+  resource,
+  ...(role !== undefined ? { role } : {}),
+});
+
+/** The build steps of `key`'s change (none for a deletion, or for a container its new cell builds). */
+export function buildSteps(input: StepInput, key: string): EmittedStep[] {
+  const change = input.changes.get(key)!;
+  if (change.action === "delete") return [];
+  const entry = input.entries.get(key);
+  if (entry === undefined) return [];
   const a = parseAddress(key);
-  const own = ctx.gone.get(key) ?? [];
-  const parentReady = a.kind === "realm" ? [] : (ctx.ready.get(parentKey(key)) ?? []);
-  const after = [...own, ...parentReady];
-  const drift = ctx.drift.get(key) ?? new Set<DriftKind>();
-  const entry = ctx.entries.get(key);
-  if (entry === undefined) return;
+  const drift = input.drift.get(key) ?? NO_DRIFT;
   const fresh = built(change);
-  const ready: Ids = [];
+  const out: UnorderedStep[] = [];
   const cgroupNeeded = fresh || drift.has("cgroup-missing");
   switch (a.kind) {
     case "realm":
       if (fresh || drift.has("namespace-missing")) {
-        ready.push(
-          add(ctx, {
-            id: id("namespace.ensure", key),
-            kind: "namespace.ensure",
-            address: key,
-            dependsOn: after,
-            namespace: namespaceOf(ctx, a.realm),
-          }),
-        );
+        out.push({
+          id: id("namespace.ensure", key),
+          kind: "namespace.ensure",
+          address: key,
+          namespace: namespaceOf(input, a.realm),
+        });
       }
-      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      if (cgroupNeeded) out.push(ensureCgroup(key, {}));
       break;
     case "stack":
-      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      if (cgroupNeeded) out.push(ensureCgroup(key, {}));
       break;
     case "space": {
-      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      if (cgroupNeeded) out.push(ensureCgroup(key, {}));
       const names = { networkName: networkName(a.realm, a.space), bridgeName: bridgeName(a.realm, a.space) };
-      let net: string | undefined;
       if (fresh || drift.has("network-missing")) {
-        const subnet = change.action === "update" ? ctx.actual.records[key]?.extra.subnet : undefined;
-        net = add(ctx, {
+        const subnet = change.action === "update" ? input.actual.records[key]?.extra.subnet : undefined;
+        out.push({
           id: id("network.ensure", key),
           kind: "network.ensure",
           address: key,
-          dependsOn: after,
           realm: a.realm,
           space: a.space,
           ...names,
           ...(subnet ? { subnet } : {}),
         });
-        ready.push(net);
       }
       const egress = (entry.view.spec.network as { egress?: EgressPolicy } | undefined)?.egress;
       const egressChanged = change.changedPaths.some((p) => p.startsWith("spec.network"));
       const chainName = egressChainName(a.realm, a.space);
-      const deps = [...after, ...(net ? [net] : [])];
       if (egress !== undefined && (fresh || egressChanged || drift.has("egress-missing"))) {
-        ready.push(
-          add(ctx, {
-            id: id("egress.apply", key),
-            kind: "egress.apply",
-            address: key,
-            dependsOn: deps,
-            chainName,
-            bridgeName: names.bridgeName,
-            policy: egress,
-          }),
-        );
-      } else if (egress === undefined && egressChanged) {
-        add(ctx, {
+        out.push({
+          id: id("egress.apply", key),
+          kind: "egress.apply",
+          address: key,
+          chainName,
+          bridgeName: names.bridgeName,
+          policy: egress,
+        });
+      } else if (egress === undefined && egressChanged && !torn(change)) {
+        // (A replaced space's chain went with its teardown.)
+        out.push({
           id: id("egress.remove", key),
           kind: "egress.remove",
           address: key,
-          dependsOn: deps,
           chainName,
           bridgeName: names.bridgeName,
         });
@@ -100,66 +100,55 @@ export function build(ctx: Ctx, key: string): void {
       break;
     }
     case "cell":
-      if (fresh) {
-        ready.push(...buildCell(ctx, entry, a, after));
-        ctx.ready.set(key, ready);
-        return;
-      }
-      if (cgroupNeeded) ready.push(ensureCgroup(ctx, key, after, {}));
+      if (fresh) return buildCell(input, entry, a);
+      if (cgroupNeeded) out.push(ensureCgroup(key, {}));
       break;
     case "container":
-      if (built(ctx.changes.get(parentKey(key)))) return; // built with its cell
-      buildContainer(ctx, entry, change, drift, after);
-      return;
+      if (built(input.changes.get(parentKey(key)))) return []; // built with its cell
+      return buildContainer(input, entry, change, drift);
   }
-  ctx.ready.set(key, ready);
-  writeRecord(ctx, entry, [...ready, ...stepsOf(ctx, key)]);
+  return [...out, ...recordSteps(input, entry)].map((s) => emitted(s, key));
 }
 
-function stepsOf(ctx: Ctx, key: string): Ids {
-  return (ctx.byAddress.get(key) ?? []).filter((s) => !s.startsWith("record."));
+function ensureCgroup(key: string, resources: ContainerSpec["resources"]): UnorderedStep {
+  return { id: id("cgroup.ensure", key), kind: "cgroup.ensure", address: key, cgroupPath: cgroupOf(key), resources };
 }
 
-function ensureCgroup(ctx: Ctx, key: string, after: Ids, resources: ContainerSpec["resources"]): string {
-  return add(ctx, {
-    id: id("cgroup.ensure", key),
-    kind: "cgroup.ensure",
-    address: key,
-    dependsOn: after,
-    cgroupPath: cgroupOf(key),
-    resources,
-  });
-}
-
-function writeRecord(ctx: Ctx, entry: DesiredEntry, after: Ids): string {
-  const written = add(ctx, {
-    id: id("record.write", entry.key),
-    kind: "record.write",
-    address: entry.key,
-    dependsOn: after,
-    project: ctx.plan.options.project,
-    view: entry.view,
-    specHash: viewHash(entry.view),
-  });
+/** record.write, and record.run-state when a task this plan (re)starts had been stopped by `kuke stop`. */
+function recordSteps(input: StepInput, entry: DesiredEntry): UnorderedStep[] {
+  const out: UnorderedStep[] = [
+    {
+      id: id("record.write", entry.key),
+      kind: "record.write",
+      address: entry.key,
+      project: input.plan.options.project,
+      view: entry.view,
+      specHash: viewHash(entry.view),
+    },
+  ];
   // A task this plan (re)starts runs again, so what `kuke stop` recorded no longer holds.
-  const change = ctx.changes.get(entry.key);
-  if (ctx.actual.records[entry.key]?.extra.runState === "stopped" && (built(change) || change?.restarts)) {
-    add(ctx, {
+  const change = input.changes.get(entry.key);
+  if (input.actual.records[entry.key]?.extra.runState === "stopped" && (built(change) || change?.restarts)) {
+    out.push({
       id: id("record.run-state", entry.key),
       kind: "record.run-state",
       address: entry.key,
-      dependsOn: [written],
       runState: "running",
     });
   }
-  return written;
+  return out;
 }
 
-function payload(ctx: Ctx, entry: DesiredEntry, rootId: string | undefined, hostNetwork: boolean): ContainerPayload {
+function payload(
+  input: StepInput,
+  entry: DesiredEntry,
+  rootId: string | undefined,
+  hostNetwork: boolean,
+): ContainerPayload {
   const a = entry.address as ContainerAddress;
   const role = entry.role ?? "workload";
   const p: ContainerPayload = {
-    namespace: namespaceOf(ctx, a.realm),
+    namespace: namespaceOf(input, a.realm),
     containerdId: containerdId(a),
     role,
     spec: entry.container!,
@@ -171,179 +160,126 @@ function payload(ctx: Ctx, entry: DesiredEntry, rootId: string | undefined, host
   return p;
 }
 
-function ensureImage(ctx: Ctx, realm: string, image: string): string {
-  const realmKey = `realm/${realm}`;
-  return add(ctx, {
-    id: `image.ensure:${realmKey}:${image}`,
+/**
+ * image.ensure (shared by every container of the image in the realm; `planToSteps` keeps one),
+ * container.create, task.start and record.write. The container's own cgroup is not ensured: runc
+ * creates it from the spec's `linux.cgroupsPath` and applies `linux.resources` when the task
+ * starts (and removes it with the task); only the cell's cgroup must exist by then.
+ */
+function createContainer(input: StepInput, entry: DesiredEntry, p: ContainerPayload, resource: string): EmittedStep[] {
+  const a = entry.address as ContainerAddress;
+  const realmKey = `realm/${a.realm}`;
+  const image: UnorderedStep = {
+    id: `image.ensure:${realmKey}:${p.spec.image}`,
     kind: "image.ensure",
     address: realmKey,
-    dependsOn: ctx.ready.get(realmKey) ?? [],
-    namespace: namespaceOf(ctx, realm),
-    image,
-    credentials: ctx.credentials.get(realm) ?? [],
-  });
-}
-
-/**
- * image → container.create → task.start, and record.write once the container exists. The
- * container's own cgroup is not ensured: runc creates it from the spec's `linux.cgroupsPath` and
- * applies `linux.resources` when the task starts (and removes it with the task); only the cell's
- * cgroup must exist by then. `startAfter`: what the task needs beyond its container (a workload's
- * network).
- */
-function createContainer(
-  ctx: Ctx,
-  entry: DesiredEntry,
-  p: ContainerPayload,
-  after: Ids,
-  cellCgroup: Ids,
-  startAfter: Ids = [],
-): string {
-  const a = entry.address as ContainerAddress;
-  const image = ensureImage(ctx, a.realm, p.spec.image);
-  const create = add(ctx, {
-    id: id("container.create", entry.key),
-    kind: "container.create",
-    address: entry.key,
-    dependsOn: [...after, ...cellCgroup, image],
-    ...p,
-  });
-  const start = add(ctx, {
-    id: id("task.start", entry.key),
-    kind: "task.start",
-    address: entry.key,
-    dependsOn: [create, ...startAfter],
     namespace: p.namespace,
-    containerdId: p.containerdId,
-    cgroupPath: p.cgroupPath,
-  });
-  // Recorded as soon as it exists: if its task then fails to start, the next plan sees a recorded
-  // container whose task is down (a restart) instead of an unrecorded one (a replacement).
-  writeRecord(ctx, entry, [create]);
-  return start;
+    image: p.spec.image,
+    credentials: input.credentials.get(a.realm) ?? [],
+  };
+  const steps: UnorderedStep[] = [
+    { id: id("container.create", entry.key), kind: "container.create", address: entry.key, ...p },
+    {
+      id: id("task.start", entry.key),
+      kind: "task.start",
+      address: entry.key,
+      namespace: p.namespace,
+      containerdId: p.containerdId,
+      cgroupPath: p.cgroupPath,
+    },
+    ...recordSteps(input, entry),
+  ];
+  return [emitted(image, realmKey), ...steps.map((s) => emitted(s, resource, p.role))];
 }
 
-/**
- * A new cell: cell cgroup → image → root → root task → netns pin → CNI attach, and the workloads. A
- * workload's container only needs the root task (it joins the root's IPC/UTS namespaces by pid),
- * so workloads are created in parallel with each other and with the pin and attach; their tasks
- * start once the cell's network is attached, so a process never starts without its network.
- */
-function buildCell(ctx: Ctx, cell: DesiredEntry, a: CellAddress, after: Ids): Ids {
+/** A new cell: its cgroup, its root, the netns pin and CNI attach (unless host network), its workloads, its record. */
+function buildCell(input: StepInput, cell: DesiredEntry, a: CellAddress): EmittedStep[] {
   const containers = (cell.view.spec.containers as string[]).map(
-    (k) => ctx.entries.get(`container/${addressPath(a).join("/")}/${k}`)!,
+    (k) => input.entries.get(`container/${addressPath(a).join("/")}/${k}`)!,
   );
   const rootEntry = containers.find((c) => c.role === "root")!;
   const hostNetwork = cell.hostNetwork === true;
-  const cellCg = ensureCgroup(ctx, cell.key, after, {});
-  const rootP = payload(ctx, rootEntry, undefined, hostNetwork);
-  const rootStart = createContainer(ctx, rootEntry, rootP, [], [cellCg]);
-  let netReady = rootStart;
+  const rootP = payload(input, rootEntry, undefined, hostNetwork);
+  const out: EmittedStep[] = [
+    emitted(ensureCgroup(cell.key, {}), cell.key),
+    ...createContainer(input, rootEntry, rootP, cell.key),
+  ];
   if (!hostNetwork) {
     const ns = netnsName(a);
-    const pin = add(ctx, {
-      id: id("netns.pin", cell.key),
-      kind: "netns.pin",
-      address: cell.key,
-      dependsOn: [rootStart],
-      netnsName: ns,
-      namespace: rootP.namespace,
-      rootContainerdId: rootP.containerdId,
-    });
-    const spaceReady = ctx.ready.get(formatAddress(parentAddress(parentAddress(a)!)!)) ?? [];
-    netReady = add(ctx, {
-      id: id("cni.attach", cell.key),
-      kind: "cni.attach",
-      address: cell.key,
-      dependsOn: [pin, ...spaceReady],
-      networkName: networkName(a.realm, a.space),
-      netnsName: ns,
-      rootContainerdId: rootP.containerdId,
-    });
+    const net: UnorderedStep[] = [
+      {
+        id: id("netns.pin", cell.key),
+        kind: "netns.pin",
+        address: cell.key,
+        netnsName: ns,
+        namespace: rootP.namespace,
+        rootContainerdId: rootP.containerdId,
+      },
+      {
+        id: id("cni.attach", cell.key),
+        kind: "cni.attach",
+        address: cell.key,
+        networkName: networkName(a.realm, a.space),
+        netnsName: ns,
+        rootContainerdId: rootP.containerdId,
+      },
+    ];
+    out.push(...net.map((s) => emitted(s, cell.key)));
   }
   for (const w of containers) {
-    if (w === rootEntry) continue;
-    createContainer(ctx, w, payload(ctx, w, rootP.containerdId, hostNetwork), [rootStart], [cellCg], [netReady]);
+    if (w !== rootEntry) {
+      out.push(...createContainer(input, w, payload(input, w, rootP.containerdId, hostNetwork), cell.key));
+    }
   }
-  // The cell exists once its root runs and its network is attached; each container records itself,
-  // so a workload that fails later leaves a recorded cell that the next plan only has to complete.
-  writeRecord(ctx, cell, [netReady]);
-  return [netReady];
+  out.push(...recordSteps(input, cell).map((s) => emitted(s, cell.key)));
+  return out;
 }
 
 /** A container in a cell that stays: create, replace, or update in place (live, restart, records). */
 function buildContainer(
-  ctx: Ctx,
+  input: StepInput,
   entry: DesiredEntry,
   change: ResourceChange,
-  drift: Set<DriftKind>,
-  after: Ids,
-): void {
+  drift: ReadonlySet<DriftKind>,
+): EmittedStep[] {
   const cell = parseAddress(parentKey(entry.key)) as CellAddress;
-  const rootKey = `container/${addressPath(cell).join("/")}/${ctx.entries.get(formatAddress(cell))?.view.spec.rootContainerId ?? "root"}`;
+  const cellEntry = input.entries.get(formatAddress(cell));
+  const rootKey = `container/${addressPath(cell).join("/")}/${cellEntry?.view.spec.rootContainerId ?? "root"}`;
   const rootId = containerdId(parseAddress(rootKey) as ContainerAddress);
-  const hostNetwork = ctx.entries.get(formatAddress(cell))?.hostNetwork ?? entry.container!.hostNetwork;
-  const p = payload(ctx, entry, rootId, hostNetwork);
-  if (built(change)) {
-    createContainer(ctx, entry, p, after, []);
-    return;
-  }
-  const ids: Ids = [];
+  const hostNetwork = cellEntry?.hostNetwork ?? entry.container!.hostNetwork;
+  const p = payload(input, entry, rootId, hostNetwork);
+  if (built(change)) return createContainer(input, entry, p, entry.key);
+  const out: UnorderedStep[] = [];
   const base = { address: entry.key, namespace: p.namespace, containerdId: p.containerdId };
-  let cg: string | undefined;
-  if (drift.has("cgroup-missing")) cg = ensureCgroup(ctx, entry.key, after, p.spec.resources);
+  if (drift.has("cgroup-missing")) out.push(ensureCgroup(entry.key, p.spec.resources));
   // Limits are written live only to a task that keeps running: a restart's task start applies the
   // updated spec's resources itself, and a task that is down has no cgroup to write to.
-  const live = change.fieldEffects.some((f) => f.effect === "live") && !change.restarts && taskUp(ctx, entry.key);
-  if (live)
-    ids.push(
-      add(ctx, {
-        id: id("cgroup.update", entry.key),
-        kind: "cgroup.update",
-        dependsOn: [...after, ...(cg ? [cg] : [])],
-        cgroupPath: p.cgroupPath,
-        resources: p.spec.resources,
-        address: entry.key,
-      }),
-    );
-  if (cg) ids.push(cg);
+  if (change.fieldEffects.some((f) => f.effect === "live") && !change.restarts && taskUp(input, entry.key)) {
+    out.push({
+      id: id("cgroup.update", entry.key),
+      kind: "cgroup.update",
+      address: entry.key,
+      cgroupPath: p.cgroupPath,
+      resources: p.spec.resources,
+    });
+  }
   // A live change is written to the container's spec as well (no restart): its spec-hash label
   // must match the record, and a later task start must not bring the old limits back.
-  const specChanged = change.fieldEffects.some((f) => f.effect === "restart" || f.effect === "live");
-  const upd = specChanged
-    ? [
-        add(ctx, {
-          id: id("container.update", entry.key),
-          kind: "container.update",
-          address: entry.key,
-          dependsOn: after,
-          ...p,
-        }),
-      ]
-    : [];
-  ids.push(...upd);
-  if (change.restarts) {
-    const stop = add(ctx, {
-      id: id("task.stop", entry.key),
-      kind: "task.stop",
-      dependsOn: [...after, ...upd],
-      ...base,
-    });
-    const start = add(ctx, {
-      id: id("task.start", entry.key),
-      kind: "task.start",
-      dependsOn: [stop, ...(cg ? [cg] : [])],
-      ...base,
-      cgroupPath: p.cgroupPath,
-    });
-    ids.push(stop, start);
+  if (change.fieldEffects.some((f) => f.effect === "restart" || f.effect === "live")) {
+    out.push({ id: id("container.update", entry.key), kind: "container.update", address: entry.key, ...p });
   }
-  writeRecord(ctx, entry, [...after, ...ids]);
+  if (change.restarts) {
+    out.push(
+      { id: id("task.stop", entry.key), kind: "task.stop", ...base },
+      { id: id("task.start", entry.key), kind: "task.start", ...base, cgroupPath: p.cgroupPath },
+    );
+  }
+  return [...out, ...recordSteps(input, entry)].map((s) => emitted(s, entry.key, p.role));
 }
 
 /** The container's task runs (or is paused), or nothing is known of it; runc keeps its cgroup only then. */
-function taskUp(ctx: Ctx, key: string): boolean {
-  const c = ctx.actual.resources[key]?.container;
+function taskUp(input: StepInput, key: string): boolean {
+  const c = input.actual.resources[key]?.container;
   if (c === undefined) return true;
   return c !== null && (c.task.status === "running" || c.task.status === "paused");
 }

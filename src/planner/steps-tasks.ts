@@ -1,58 +1,47 @@
-/** Steps of the task operations and run states of an imperative plan (`planTaskOps`). */
-import type { Resources } from "../model/index.js";
-import { add, type Ctx, cgroupOf, id, recordedContainer } from "./steps-context.js";
-import type { TaskChange } from "./types.js";
-
-const stepId = (t: Pick<TaskChange, "op" | "address">) => id(`task.${t.op}`, t.address);
-
 /**
- * One task step per task change (ordered as the change says), then one `record.run-state` per
- * recorded run state after every task step: a run state is only recorded once the tasks got there.
+ * Steps of the task operations and run states of an imperative plan (`planTaskOps`), emitted
+ * without dependencies: `ordering/` puts a cell's root last and the run states after the tasks.
  */
-export function taskSteps(ctx: Ctx): void {
-  const tasks = ctx.plan.tasks ?? [];
-  const byAddress = new Map(tasks.map((t) => [t.address, t]));
-  const ids: string[] = [];
-  for (const t of tasks) {
-    const c = recordedContainer(ctx, t.address);
+import type { Resources } from "../model/index.js";
+import type { EmittedStep, UnorderedStep } from "./ordering/emitted-step.js";
+import { cgroupOf, id, recordedContainer, type StepInput } from "./steps-input.js";
+
+/** One task step per task change (a start first ensures the cgroup), then one `record.run-state` per run state. */
+export function taskSteps(input: StepInput): EmittedStep[] {
+  const out: EmittedStep[] = [];
+  for (const t of input.plan.tasks ?? []) {
+    const c = recordedContainer(input, t.address);
     const base = { address: t.address, namespace: c.namespace, containerdId: c.containerdId };
-    const dependsOn = t.after.flatMap((a) => {
-      const other = byAddress.get(a);
-      return other ? [stepId(other)] : [];
-    });
-    if (t.op === "start") {
-      // runc removed the container's cgroup with the stopped task; limits go back before the task starts.
-      const cg = add(ctx, {
-        id: id("cgroup.ensure", t.address),
-        kind: "cgroup.ensure",
-        address: t.address,
-        dependsOn,
-        cgroupPath: cgroupOf(t.address),
-        resources: (ctx.actual.records[t.address]?.view.spec.resources ?? {}) as Resources,
-      });
-      ids.push(cg);
-      ids.push(
-        add(ctx, {
-          id: stepId(t),
-          kind: "task.start",
-          dependsOn: [...dependsOn, cg],
-          ...base,
-          cgroupPath: cgroupOf(t.address),
-        }),
-      );
-    } else if (t.op === "stop") {
-      ids.push(add(ctx, { id: stepId(t), kind: "task.stop", dependsOn, ...base }));
-    } else {
-      ids.push(add(ctx, { id: stepId(t), kind: "task.kill", dependsOn, ...base, signal: t.signal ?? 9 }));
-    }
+    const steps: UnorderedStep[] =
+      t.op === "start"
+        ? [
+            // runc removed the container's cgroup with the stopped task; limits go back before the task starts.
+            {
+              id: id("cgroup.ensure", t.address),
+              kind: "cgroup.ensure",
+              address: t.address,
+              cgroupPath: cgroupOf(t.address),
+              resources: (input.actual.records[t.address]?.view.spec.resources ?? {}) as Resources,
+            },
+            { id: id("task.start", t.address), kind: "task.start", ...base, cgroupPath: cgroupOf(t.address) },
+          ]
+        : t.op === "stop"
+          ? [{ id: id("task.stop", t.address), kind: "task.stop", ...base }]
+          : [{ id: id("task.kill", t.address), kind: "task.kill", ...base, signal: t.signal ?? 9 }];
+    const role = c.root ? "root" : "workload";
+    out.push(...steps.map((step): EmittedStep => ({ step, phase: "task", resource: t.address, role })));
   }
-  for (const r of ctx.plan.runStates ?? []) {
-    add(ctx, {
-      id: id("record.run-state", r.address),
-      kind: "record.run-state",
-      address: r.address,
-      dependsOn: ids,
-      runState: r.runState,
+  for (const r of input.plan.runStates ?? []) {
+    out.push({
+      step: {
+        id: id("record.run-state", r.address),
+        kind: "record.run-state",
+        address: r.address,
+        runState: r.runState,
+      },
+      phase: "task",
+      resource: r.address,
     });
   }
+  return out;
 }

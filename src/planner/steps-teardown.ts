@@ -1,4 +1,7 @@
-/** Teardown steps, children before parents; inside a cell the reverse of its creation order. */
+/**
+ * Teardown steps of one resource; a cell with all its containers. Emitted without dependencies:
+ * `ordering/` derives the order (children first, the reverse of DESIGN §4 inside a cell).
+ */
 import {
   addressPath,
   bridgeName,
@@ -12,219 +15,132 @@ import {
   parseAddress,
   recordedNamespace,
 } from "../model/index.js";
+import type { EmittedStep, UnorderedStep } from "./ordering/emitted-step.js";
 import { cellContainerKeys, cellNetworkPresent } from "./plan-leftovers.js";
-import {
-  add,
-  type Ctx,
-  cgroupOf,
-  childrenGone,
-  type Ids,
-  id,
-  parentKey,
-  type Recorded,
-  recordedContainer,
-  setGone,
-  torn,
-} from "./steps-context.js";
+import { cgroupOf, id, parentKey, type Recorded, recordedContainer, type StepInput, torn } from "./steps-input.js";
 
-// Teardown (children first)
+const emitted = (step: UnorderedStep, resource: string, role?: EmittedStep["role"]): EmittedStep => ({
+  step,
+  phase: "teardown",
+  resource,
+  ...(role !== undefined ? { role } : {}),
+});
 
-export function teardown(ctx: Ctx, key: string): void {
-  const change = ctx.changes.get(key)!;
-  if (!torn(change)) return;
+const roleOf = (c: Recorded) => (c.root ? "root" : "workload");
+
+/** The teardown steps of `key`'s deletion or replacement (none for a container its cell tears down). */
+export function teardownSteps(input: StepInput, key: string): EmittedStep[] {
+  const change = input.changes.get(key)!;
+  if (!torn(change)) return [];
   const a = parseAddress(key);
   const deleting = change.action === "delete";
-  const after = childrenGone(ctx, key);
-  const ids: Ids = [];
+  const out: UnorderedStep[] = [];
   switch (a.kind) {
-    case "container":
-      if (torn(ctx.changes.get(parentKey(key)))) return; // its cell tears it down
-      ids.push(...teardownContainer(ctx, recordedContainer(ctx, key), [], [], deleting));
-      break;
+    case "container": {
+      if (torn(input.changes.get(parentKey(key)))) return []; // its cell tears it down
+      const c = recordedContainer(input, key);
+      return containerSteps(c, deleting).map((s) => emitted(s, key, roleOf(c)));
+    }
     case "cell":
-      ids.push(...teardownCell(ctx, a, deleting));
-      break;
+      return teardownCell(input, a, deleting);
     case "stack":
-      ids.push(removeCgroup(ctx, key, after));
+      out.push(removeCgroup(key));
       break;
     case "space": {
       const names = { networkName: networkName(a.realm, a.space), bridgeName: bridgeName(a.realm, a.space) };
-      const spec = ctx.actual.records[key]?.view.spec as { network?: { egress?: unknown } } | undefined;
-      const first: Ids = [];
-      if (spec?.network?.egress !== undefined || ctx.actual.resources[key]?.network?.egressChainPresent) {
-        const chainName = egressChainName(a.realm, a.space);
-        first.push(
-          add(ctx, {
-            id: id("egress.remove", key),
-            kind: "egress.remove",
-            address: key,
-            dependsOn: after,
-            chainName,
-            bridgeName: names.bridgeName,
-          }),
-        );
-      }
-      ids.push(...first);
-      ids.push(
-        add(ctx, {
-          id: id("network.remove", key),
-          kind: "network.remove",
+      const spec = input.actual.records[key]?.view.spec as { network?: { egress?: unknown } } | undefined;
+      if (spec?.network?.egress !== undefined || input.actual.resources[key]?.network?.egressChainPresent) {
+        out.push({
+          id: id("egress.remove", key),
+          kind: "egress.remove",
           address: key,
-          dependsOn: [...after, ...first],
-          ...names,
-        }),
-      );
-      ids.push(removeCgroup(ctx, key, after));
+          chainName: egressChainName(a.realm, a.space),
+          bridgeName: names.bridgeName,
+        });
+      }
+      out.push({ id: id("network.remove", key), kind: "network.remove", address: key, ...names });
+      out.push(removeCgroup(key));
       break;
     }
-    case "realm": {
-      const cg = removeCgroup(ctx, key, after);
-      const namespace = recordedNamespace(ctx.actual, a.realm);
-      const ns = add(ctx, {
+    case "realm":
+      out.push(removeCgroup(key), {
         id: id("namespace.delete", key),
         kind: "namespace.delete",
         address: key,
-        dependsOn: after,
-        namespace,
+        namespace: recordedNamespace(input.actual, a.realm),
       });
-      ids.push(cg, ns);
       break;
-    }
   }
-  if (deleting && a.kind !== "container" && a.kind !== "cell") {
-    ids.push(add(ctx, { id: id("record.delete", key), kind: "record.delete", address: key, dependsOn: [...ids] }));
-  }
-  setGone(ctx, key, ids);
+  if (deleting) out.push(deleteRecord(key));
+  return out.map((s) => emitted(s, key));
 }
 
-/** task.stop → container.delete → (delete only) cgroup.remove → record.delete. */
-/** A stack's, space's or realm's own cgroup goes once everything inside it is gone. */
-function removeCgroup(ctx: Ctx, key: string, after: Ids): string {
-  return add(ctx, {
-    id: id("cgroup.remove", key),
-    kind: "cgroup.remove",
-    address: key,
-    dependsOn: after,
-    cgroupPath: cgroupOf(key),
-  });
+function removeCgroup(key: string): UnorderedStep {
+  return { id: id("cgroup.remove", key), kind: "cgroup.remove", address: key, cgroupPath: cgroupOf(key) };
 }
 
-function teardownContainer(ctx: Ctx, c: Recorded, stopAfter: Ids, deleteAfter: Ids, deleting: boolean): Ids {
-  const base = { address: c.key, namespace: c.namespace, containerdId: c.containerdId };
-  const stop = add(ctx, { id: id("task.stop", c.key), kind: "task.stop", dependsOn: stopAfter, ...base });
-  const del = add(ctx, {
-    id: id("container.delete", c.key),
-    kind: "container.delete",
-    dependsOn: [stop, ...deleteAfter],
-    ...base,
-  });
-  const ids = [stop, del];
-  if (deleting) {
-    const cg = add(ctx, {
-      id: id("cgroup.remove", c.key),
-      kind: "cgroup.remove",
-      address: c.key,
-      dependsOn: [del],
-      cgroupPath: cgroupOf(c.key),
-    });
-    ids.push(cg, add(ctx, { id: id("record.delete", c.key), kind: "record.delete", address: c.key, dependsOn: [cg] }));
-  }
-  return ids;
+function deleteRecord(key: string): UnorderedStep {
+  return { id: id("record.delete", key), kind: "record.delete", address: key };
+}
+
+const taskStop = (c: Recorded): UnorderedStep => ({
+  id: id("task.stop", c.key),
+  kind: "task.stop",
+  address: c.key,
+  namespace: c.namespace,
+  containerdId: c.containerdId,
+});
+const containerDelete = (c: Recorded): UnorderedStep => ({
+  id: id("container.delete", c.key),
+  kind: "container.delete",
+  address: c.key,
+  namespace: c.namespace,
+  containerdId: c.containerdId,
+});
+
+/** task.stop, container.delete, and when the container leaves: cgroup.remove, record.delete. */
+function containerSteps(c: Recorded, leaving: boolean): UnorderedStep[] {
+  return [taskStop(c), containerDelete(c), ...(leaving ? [removeCgroup(c.key), deleteRecord(c.key)] : [])];
 }
 
 /**
- * Stop workloads → (CNI detach → netns unpin) and stop root → delete containers → cgroups →
- * records. The root stops once its workloads are gone (they joined its IPC/UTS namespaces), in
- * parallel with the detach: the pin keeps the network namespace for CNI DEL after the root died.
+ * A cell's containers (recorded, and the ones an interrupted apply made without recording them),
+ * its network detach and unpin (unless host network, or when a pin or attachment is left), and when
+ * it is deleted its cgroup and record. Containers that leave the cell lose their cgroup and record
+ * even when the cell is only replaced.
  */
-function teardownCell(ctx: Ctx, a: CellAddress, deleting: boolean): Ids {
+function teardownCell(input: StepInput, a: CellAddress, deleting: boolean): EmittedStep[] {
   const key = formatAddress(a);
-  // Recorded containers and the ones an interrupted apply made without recording them.
-  const recorded = cellContainerKeys(ctx.actual, key).map((k) => recordedContainer(ctx, k));
+  const recorded = cellContainerKeys(input.actual, key).map((k) => recordedContainer(input, k));
   const root = recorded.find((c) => c.root);
-  const workloads = recorded.filter((c) => c !== root);
-  const base = (k: string, c: Recorded) => ({ address: k, namespace: c.namespace, containerdId: c.containerdId });
-  const stops = workloads.map((w) =>
-    add(ctx, { id: id("task.stop", w.key), kind: "task.stop", dependsOn: [], ...base(w.key, w) }),
-  );
-  let netGone = stops;
+  const leaving = recorded.filter((c) => deleting || input.changes.get(c.key)?.action === "delete");
+  const at = (c: Recorded, step: UnorderedStep) => emitted(step, key, roleOf(c));
+  const out: EmittedStep[] = recorded.filter((c) => c !== root).map((c) => at(c, taskStop(c)));
   const hostNetwork = root?.hostNetwork ?? false;
-  if ((!hostNetwork && root !== undefined) || cellNetworkPresent(ctx.actual, a)) {
+  if ((!hostNetwork && root !== undefined) || cellNetworkPresent(input.actual, a)) {
     const net = {
       networkName: networkName(a.realm, a.space),
       netnsName: netnsName(a),
-      rootContainerdId: root?.containerdId ?? rootIdOf(ctx, a),
+      rootContainerdId: root?.containerdId ?? rootIdOf(input, a),
     };
-    const detach = add(ctx, { id: id("cni.detach", key), kind: "cni.detach", address: key, dependsOn: stops, ...net });
-    const unpin = add(ctx, {
-      id: id("netns.unpin", key),
-      kind: "netns.unpin",
-      address: key,
-      dependsOn: [detach],
-      netnsName: net.netnsName,
-    });
-    netGone = [unpin];
-  }
-  const ids: Ids = [...netGone, ...stops];
-  const deletes: Ids = [];
-  const rootStop = root
-    ? add(ctx, { id: id("task.stop", root.key), kind: "task.stop", dependsOn: stops, ...base(root.key, root) })
-    : undefined;
-  for (const c of recorded) {
-    const stop = id("task.stop", c.key);
-    deletes.push(
-      add(ctx, {
-        id: id("container.delete", c.key),
-        kind: "container.delete",
-        dependsOn: [stop, ...(rootStop ? [rootStop] : [])],
-        ...base(c.key, c),
-      }),
+    out.push(
+      emitted({ id: id("cni.detach", key), kind: "cni.detach", address: key, ...net }, key),
+      emitted({ id: id("netns.unpin", key), kind: "netns.unpin", address: key, netnsName: net.netnsName }, key),
     );
   }
-  ids.push(...(rootStop ? [rootStop] : []), ...deletes);
-  // Containers that leave the cell lose their cgroup and record even when the cell is only replaced.
-  const leaving = recorded.filter((c) => deleting || ctx.changes.get(c.key)?.action === "delete");
-  if (leaving.length > 0) {
-    const cgs = leaving.map((c) =>
-      add(ctx, {
-        id: id("cgroup.remove", c.key),
-        kind: "cgroup.remove",
-        address: c.key,
-        dependsOn: [id("container.delete", c.key)],
-        cgroupPath: cgroupOf(c.key),
-      }),
-    );
-    ids.push(
-      ...cgs,
-      ...leaving.map((c) =>
-        add(ctx, {
-          id: id("record.delete", c.key),
-          kind: "record.delete",
-          address: c.key,
-          dependsOn: [id("cgroup.remove", c.key)],
-        }),
-      ),
-    );
-  }
-  if (deleting) {
-    const cellCg = add(ctx, {
-      id: id("cgroup.remove", key),
-      kind: "cgroup.remove",
-      address: key,
-      dependsOn: recorded.map((c) => id("cgroup.remove", c.key)),
-      cgroupPath: cgroupOf(key),
-    });
-    ids.push(
-      cellCg,
-      add(ctx, { id: id("record.delete", key), kind: "record.delete", address: key, dependsOn: [cellCg] }),
-    );
-  }
-  return ids;
+  if (root) out.push(at(root, taskStop(root)));
+  out.push(
+    ...recorded.map((c) => at(c, containerDelete(c))),
+    ...leaving.map((c) => at(c, removeCgroup(c.key))),
+    ...leaving.map((c) => at(c, deleteRecord(c.key))),
+  );
+  if (deleting) out.push(emitted(removeCgroup(key), key), emitted(deleteRecord(key), key));
+  return out;
 }
 
 /** containerd id the cell's root has (or would have) when no container of it is on the host. */
-function rootIdOf(ctx: Ctx, a: CellAddress): string {
-  const rootName = ctx.entries.get(formatAddress(a))?.view.spec.rootContainerId;
+function rootIdOf(input: StepInput, a: CellAddress): string {
+  const rootName = input.entries.get(formatAddress(a))?.view.spec.rootContainerId;
   const name = typeof rootName === "string" ? rootName : "root";
   return containerdId(parseAddress(`container/${addressPath(a).join("/")}/${name}`) as ContainerAddress);
 }

@@ -1,16 +1,18 @@
 /**
- * Plan → steps. Teardown runs children before parents, creation parents before children; inside a
- * cell the order is fixed by DESIGN §4. Cells only ever depend on their parents' steps (and share
- * image pulls), so independent cells run in parallel.
+ * Plan → steps. Emitters make each resource's teardown and build steps from the plan, without
+ * dependencies; `ordering/` then derives every `dependsOn` from named rules (children torn down
+ * first, parents built first, DESIGN §4 inside a cell). Cells only ever depend on their parents'
+ * steps (and share image pulls), so independent cells run in parallel.
  */
 import { type ActualState, type DesiredState, KukeError } from "../model/index.js";
 import { sortAddressKeys } from "./address-keys.js";
-import { indexDesired } from "./resource-view.js";
+import type { EmittedStep } from "./ordering/emitted-step.js";
+import { orderSteps } from "./ordering/order-steps.js";
 import type { Step } from "./step-types.js";
-import { build } from "./steps-build.js";
-import type { Ctx } from "./steps-context.js";
+import { buildSteps } from "./steps-build.js";
+import { stepInput } from "./steps-input.js";
 import { taskSteps } from "./steps-tasks.js";
-import { teardown } from "./steps-teardown.js";
+import { teardownSteps } from "./steps-teardown.js";
 import type { Plan } from "./types.js";
 
 /**
@@ -26,29 +28,25 @@ export function planToSteps(plan: Plan, desired: DesiredState, actual: ActualSta
       remedy: errors[0]?.remedy,
     });
   }
-  const ctx: Ctx = {
-    plan,
-    actual,
-    entries: indexDesired(desired, actual),
-    credentials: new Map(desired.realms.map((r) => [r.name, r.spec.registryCredentials])),
-    changes: new Map(plan.changes.map((c) => [c.address, c])),
-    drift: new Map(),
-    steps: new Map(),
-    gone: new Map(),
-    goneByParent: new Map(),
-    byAddress: new Map(),
-    ready: new Map(),
-  };
-  for (const d of plan.drift) {
-    const set = ctx.drift.get(d.address) ?? new Set();
-    set.add(d.kind);
-    ctx.drift.set(d.address, set);
-  }
+  const input = stepInput(plan, desired, actual);
   const keys = sortAddressKeys(
     plan.changes.filter((c) => c.action !== "noop" && c.action !== "read").map((c) => c.address),
   );
-  for (const key of [...keys].reverse()) teardown(ctx, key);
-  for (const key of keys) build(ctx, key);
-  taskSteps(ctx);
-  return [...ctx.steps.values()];
+  const emitted = [
+    ...[...keys].reverse().flatMap((key) => teardownSteps(input, key)),
+    ...keys.flatMap((key) => buildSteps(input, key)),
+    ...taskSteps(input),
+  ];
+  return orderSteps(onePullPerImage(emitted));
+}
+
+/** Every container emits the image.ensure of its image; one per realm and image is kept, the first. */
+function onePullPerImage(emitted: EmittedStep[]): EmittedStep[] {
+  const seen = new Set<string>();
+  return emitted.filter((e) => {
+    if (e.step.kind !== "image.ensure") return true;
+    if (seen.has(e.step.id)) return false;
+    seen.add(e.step.id);
+    return true;
+  });
 }
