@@ -71,6 +71,13 @@ const CASES: Record<string, Case> = {
     const actual = host(applied());
     return { plan: plan(desired, actual, options({ prune: true })), desired, actual };
   },
+  // The teardown removes the chain; a second egress.remove from the build once waited for itself.
+  "space-replaced-egress-removed": () => {
+    const before = world(base({ spaceSpec: { network: { egress: { default: "deny", allow: [] } } } }));
+    const desired = world(base());
+    const actual = host(appliedFacts(before));
+    return { plan: plan(desired, actual, options({ replace: [addr("space/main/web")] })), desired, actual };
+  },
   "stop-cell": () => {
     const actual = host(applied());
     return {
