@@ -1,10 +1,16 @@
 /**
- * The test command (`npm test [-- FILTER...]`): loads every compiled `*.test.js` under dist/test
- * (or those whose path contains one of the FILTER words), runs their uvu suites in one process,
- * runs the registered teardowns (containerd, temporary dirs, host objects) even when tests fail,
- * and ends with the plain line `N passed, N failed` that CI reads.
+ * The test command (`npm test [-- FILTER...]`, which compiles first): loads every compiled
+ * `*.test.js` under dist/test (or those whose path contains one of the FILTER words), runs their uvu
+ * suites in one process, runs the registered teardowns (containerd, temporary dirs, host objects)
+ * even when tests fail or time out, and ends with the plain line `N passed, N failed` that CI reads.
+ *
+ * Limits, so a hang cannot hang CI: each test and hook gets `KUKE_TEST_TIMEOUT` seconds (default
+ * 120; see harness/timed-suite.ts), the whole run `KUKE_TEST_RUN_TIMEOUT` seconds (default 2400),
+ * after which the teardowns run and the run fails. `UPDATE_GOLDEN` (rewrite golden files) is refused
+ * when `CI` is set: a run that rewrites its expectations cannot fail.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { register } from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runTeardown } from "./harness/teardown.js";
@@ -29,7 +35,35 @@ function findTests(dir: string): string[] {
   return out;
 }
 
+/** A positive number of seconds from the environment, else the default; anything else is refused. */
+function seconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds, got "${raw}"`);
+  return n;
+}
+
+const isCI = (process.env.CI ?? "") !== "" && process.env.CI !== "false" && process.env.CI !== "0";
+
 async function main(): Promise<number> {
+  if (isCI && (process.env.UPDATE_GOLDEN ?? "") !== "") {
+    process.stderr.write(
+      "UPDATE_GOLDEN is refused under CI: rewriting golden files makes every golden test pass. " +
+        "Update them locally (UPDATE_GOLDEN=1 npm test -- golden), review the diff and commit it.\n",
+    );
+    process.stdout.write("0 passed, 1 failed\n");
+    return 1;
+  }
+  // Before uvu is first loaded: it queues suites for exec() instead of running them on its own.
+  g.UVU_DEFER = 1;
+  g.UVU_QUEUE = [];
+  const { harness } = await import("./harness/timed-suite.js");
+  harness.testTimeoutMs = seconds("KUKE_TEST_TIMEOUT", 120) * 1000;
+  const runTimeoutMs = seconds("KUKE_TEST_RUN_TIMEOUT", 2400) * 1000;
+  // Test files import "uvu"; this hook hands them harness/timed-suite.js (time limits, hook errors).
+  register("./harness/uvu-loader.js", import.meta.url);
+
   const here = fileURLToPath(new URL(".", import.meta.url));
   const filters = process.argv.slice(2);
   const files = findTests(here).filter(
@@ -40,12 +74,36 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  g.UVU_DEFER = 1;
-  g.UVU_QUEUE = [];
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   let loadFailures = 0;
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const teardown = () => runTeardown(log, harness.testTimeoutMs);
+  // `lead` starts the line when uvu may be mid-line (a run stopped during a suite).
+  const summary = (extraFailures: number, lead = "") => {
+    const total = failed + loadFailures + harness.hookFailures + extraFailures;
+    const extra = skipped > 0 ? `, ${skipped} skipped` : "";
+    process.stdout.write(`${lead}${passed} passed, ${total} failed${extra}\n`);
+  };
+  // The first SIGINT/SIGTERM (or the run timeout) runs the teardowns and then exits; later signals
+  // are ignored, so a second Ctrl-C cannot cut a cleanup short and leave cgroups, pins or bridges behind.
+  let stopping = false;
+  let stoppedEarly: Promise<void> | undefined;
+  const stopEarly = (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${why}: cleaning up what the tests made (further signals are ignored)`);
+    stoppedEarly = teardown()
+      .then((teardownFailures) => summary(teardownFailures + 1, "\n"))
+      .finally(() => process.exit(code));
+  };
+  process.on("SIGINT", () => stopEarly("interrupted", 130));
+  process.on("SIGTERM", () => stopEarly("interrupted", 130));
+  const runTimer = setTimeout(
+    () => stopEarly(`the test run timed out after ${runTimeoutMs / 1000} s (limit: KUKE_TEST_RUN_TIMEOUT seconds)`, 1),
+    runTimeoutMs,
+  );
   for (const [i, file] of files.entries()) {
     g.UVU_QUEUE.push([relative(here, file)]);
     g.UVU_INDEX = i;
@@ -61,7 +119,13 @@ async function main(): Promise<number> {
     for (let j = 1; j < group.length; j++) {
       const run = group[j] as QueuedSuite;
       group[j] = async () => {
-        const outcome = await run();
+        let outcome: Outcome;
+        try {
+          outcome = await run();
+        } catch (e) {
+          // uvu lets an error escape a suite's runner (e.g. from a hook); it fails that suite, not the run.
+          outcome = [`  suite aborted: ${e instanceof Error ? e.stack : e}\n`, 0, 0, 1];
+        }
         const [, ok, skip, total] = outcome;
         passed += ok;
         skipped += skip;
@@ -73,26 +137,19 @@ async function main(): Promise<number> {
 
   const { exec } = await import("uvu");
   let teardownFailures = 0;
-  // The first SIGINT/SIGTERM runs the teardowns and then exits; later signals are ignored, so a
-  // second Ctrl-C cannot cut a cleanup short and leave cgroups, pins or bridges behind.
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write("interrupted: cleaning up what the tests made (further signals are ignored)\n");
-    void runTeardown((l) => process.stderr.write(`${l}\n`)).finally(() => process.exit(130));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   try {
     await exec();
   } finally {
-    teardownFailures = await runTeardown((l) => process.stderr.write(`${l}\n`));
+    clearTimeout(runTimer);
+    // Stopped by a signal or the run timeout while tests still ran: that path ends the process.
+    if (stoppedEarly) await stoppedEarly;
+    if (!stopping) {
+      stopping = true;
+      teardownFailures = await teardown();
+    }
   }
-  failed += loadFailures + teardownFailures;
-  const extra = skipped > 0 ? `, ${skipped} skipped` : "";
-  process.stdout.write(`${passed} passed, ${failed} failed${extra}\n`);
-  return failed > 0 ? 1 : 0;
+  summary(teardownFailures);
+  return failed + loadFailures + harness.hookFailures + teardownFailures > 0 ? 1 : 0;
 }
 
 main().then(
