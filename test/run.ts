@@ -6,13 +6,15 @@
  *
  * Limits, so a hang cannot hang CI: each test and hook gets `KUKE_TEST_TIMEOUT` seconds (default
  * 120; see harness/timed-suite.ts), the whole run `KUKE_TEST_RUN_TIMEOUT` seconds (default 2400),
- * after which the teardowns run and the run fails. `UPDATE_GOLDEN` (rewrite golden files) is refused
+ * after which the teardowns run and the run fails. A test that blocks the event loop that long is
+ * killed by a watchdog thread (see startWatchdog). `UPDATE_GOLDEN` (rewrite golden files) is refused
  * when `CI` is set: a run that rewrites its expectations cannot fail.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { register } from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { runTeardown } from "./harness/teardown.js";
 
 type Outcome = [errors: string | true, passed: number, skipped: number, total: number];
@@ -45,6 +47,30 @@ function seconds(name: string, fallback: number): number {
 }
 
 const isCI = (process.env.CI ?? "") !== "" && process.env.CI !== "false" && process.env.CI !== "0";
+
+/**
+ * The one hang no timer in this thread can stop is a test blocking the event loop (a synchronous
+ * endless loop). A thread of its own expects a heartbeat from this one and, when none came for
+ * `limitMs` (no test may take that long anyway), says so and kills the process; teardowns cannot
+ * run then. Unref'd both ways, so it never keeps a finished run alive.
+ */
+function startWatchdog(limitMs: number): void {
+  const every = Math.min(1000, Math.max(50, Math.floor(limitMs / 4)));
+  const code = `
+    const { parentPort } = require("node:worker_threads");
+    const { writeSync } = require("node:fs");
+    let last = Date.now();
+    parentPort.on("message", () => { last = Date.now(); });
+    setInterval(() => {
+      if (Date.now() - last <= ${limitMs}) return;
+      writeSync(2, "\\nthe test process did not answer for ${limitMs / 1000} s (a test blocks the event loop; limit: KUKE_TEST_TIMEOUT seconds); killing it, teardowns could not run\\n");
+      writeSync(1, "\\n0 passed, 1 failed\\n");
+      process.kill(${process.pid}, "SIGKILL");
+    }, ${every});`;
+  const worker = new Worker(code, { eval: true });
+  worker.unref();
+  setInterval(() => worker.postMessage(0), every).unref();
+}
 
 async function main(): Promise<number> {
   if (isCI && (process.env.UPDATE_GOLDEN ?? "") !== "") {
@@ -100,6 +126,7 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", () => stopEarly("interrupted", 130));
   process.on("SIGTERM", () => stopEarly("interrupted", 130));
+  startWatchdog(harness.testTimeoutMs);
   const runTimer = setTimeout(
     () => stopEarly(`the test run timed out after ${runTimeoutMs / 1000} s (limit: KUKE_TEST_RUN_TIMEOUT seconds)`, 1),
     runTimeoutMs,

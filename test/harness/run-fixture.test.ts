@@ -37,6 +37,16 @@ if (mode !== undefined) {
     later.run();
   }
 
+  if (mode === "block") {
+    const b = suite("fixture/block");
+    b("blocks the event loop", () => {
+      for (;;) {
+        // a synchronous endless loop: no timer of this thread can fire again
+      }
+    });
+    b.run();
+  }
+
   if (mode === "hang") {
     const h = suite("fixture/hang");
     h("hangs", never);

@@ -17,6 +17,7 @@ const t = suite("harness/run");
 
 interface Child {
   code: number;
+  signal: string | null;
   stdout: string;
   stderr: string;
 }
@@ -37,7 +38,7 @@ function runner(env: Record<string, string>, filter = "harness/run-fixture"): Pr
   return new Promise((resolve) => {
     execFile(process.execPath, [runJs, filter], { env: { ...base, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal: err?.signal ?? null, stdout, stderr });
     });
   });
 }
@@ -75,6 +76,13 @@ t("a run longer than KUKE_TEST_RUN_TIMEOUT stops with a message, after the teard
   assert.match(r.stderr, /the test run timed out after 1 s \(limit: KUKE_TEST_RUN_TIMEOUT seconds\)/);
   assert.is(lastLine(r.stdout), "0 passed, 1 failed");
   assert.ok(await teardownRan(marker));
+});
+
+t("a test that blocks the event loop is killed by the watchdog, with a message", async () => {
+  const r = await runner({ KUKE_RUN_FIXTURE: "block", KUKE_TEST_TIMEOUT: "1" });
+  assert.is(r.signal, "SIGKILL");
+  assert.match(r.stderr, /the test process did not answer for 1 s \(a test blocks the event loop/);
+  assert.is(lastLine(r.stdout), "0 passed, 1 failed");
 });
 
 t("UPDATE_GOLDEN is refused under CI, before any test runs", async () => {
