@@ -38,6 +38,18 @@ const rows: [name: string, text: string, expected: [code: string, path: string][
   ["kind is case-sensitive", "kind: CELL\n", [["unknown-kind", "kind"]]],
   ["kind must be a string", "kind: [Realm]\n", [["wrong-type", "kind"]]],
   ["name is a DNS label", "kind: Realm\nmetadata: {name: a.b}\n", [["invalid-name", "metadata.name"]]],
+  // A realm's namespace is passed to containerd as is: containerd's own rule, checked before.
+  [
+    "namespace: containerd's rule",
+    "kind: Realm\nmetadata: {name: r}\nspec: {namespace: 'a/../b'}\n",
+    [["invalid-namespace", "spec.namespace"]],
+  ],
+  [
+    "namespace: at most 76 characters",
+    `kind: Realm\nmetadata: {name: r}\nspec: {namespace: ${"n".repeat(77)}}\n`,
+    [["invalid-namespace", "spec.namespace"]],
+  ],
+  ["namespace: 76 characters is fine", `kind: Realm\nmetadata: {name: r}\nspec: {namespace: ${"n".repeat(76)}}\n`, []],
   ["name required", "kind: Realm\nmetadata: {}\n", [["missing-field", "metadata.name"]]],
   ["unknown field with suggestion", container("comand: /bin/sh"), [["unknown-field", `${P}.comand`]]],
   ["unknown top-level field", "kind: Realm\nmetadata: {name: r}\nspecs: {}\n", [["unknown-field", "specs"]]],
@@ -204,7 +216,24 @@ const rows: [name: string, text: string, expected: [code: string, path: string][
     container("secrets: [{name: 'a b', fromEnv: X, mountPath: /x}]"),
     [["invalid-name", `${P}.secrets[0].name`]],
   ],
+  // A mounted secret's host file is <secrets dir>/<name>: these names would leave that folder.
+  [
+    "secret name cannot leave the secrets folder",
+    container("secrets: [{name: '..', fromEnv: X, mountPath: /x}, {name: 'a/../../b', fromEnv: X, mountPath: /y}]"),
+    [
+      ["invalid-name", `${P}.secrets[0].name`],
+      ["invalid-name", `${P}.secrets[1].name`],
+    ],
+  ],
   ["secret one source", container("secrets: [{name: A}]"), [["secret-source", `${P}.secrets[0]`]]],
+  [
+    "secret fromEnv is a variable name",
+    container("secrets: [{name: A, fromEnv: '1X'}, {name: B, fromEnv: 'X=Y'}]"),
+    [
+      ["invalid-env", `${P}.secrets[0].fromEnv`],
+      ["invalid-env", `${P}.secrets[1].fromEnv`],
+    ],
+  ],
   [
     "secret fromFile absolute",
     container("secrets: [{name: A, fromFile: f}]"),

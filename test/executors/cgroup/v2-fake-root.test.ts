@@ -107,16 +107,41 @@ t("remove refuses while processes are inside (nothing removed), then removes bot
   assert.ok(await driver.exists("/kukeon"));
 });
 
-t("paths cannot escape the root", async () => {
-  const root = await fakeRoot("cpu memory pids");
-  const driver = new CgroupV2Driver({ root });
-  try {
-    await driver.ensure("/kukeon/../../etc");
-    assert.unreachable("should throw");
-  } catch (e) {
-    assert.instance(e, Error);
+t("paths cannot escape the root: every operation refuses . and .. before touching anything", async () => {
+  // The root sits one level down in its own temp dir, so an escape would land in `outside/`.
+  const base = await mkdtemp(join(tmpdir(), "kt-cg2-escape-"));
+  onTeardown(`cgroup escape test dir ${base}`, () => rm(base, { recursive: true, force: true }));
+  const root = join(base, "root");
+  await mkdir(root);
+  await writeFile(join(root, "cgroup.controllers"), "cpu memory pids");
+  await writeFile(join(root, "cgroup.subtree_control"), "");
+  await mkdir(join(base, "outside"));
+  await writeFile(join(base, "outside", "cgroup.procs"), "");
+  const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
+  const ops: Array<[string, (p: string) => Promise<unknown>]> = [
+    ["ensure", (p) => driver.ensure(p, { pidsLimit: 1 })],
+    ["setLimits", (p) => driver.setLimits(p, { pidsLimit: 1 })],
+    ["readLimits", (p) => driver.readLimits(p)],
+    ["remove", (p) => driver.remove(p)],
+    ["exists", (p) => driver.exists(p)],
+    ["pids", (p) => driver.pids(p)],
+  ];
+  for (const path of ["/kukeon/../../outside", "/../outside", "/kukeon/./../../outside/x"]) {
+    for (const [name, op] of ops) {
+      let error: unknown;
+      try {
+        await op(path);
+      } catch (e) {
+        error = e;
+      }
+      // Checked outside the try, so uvu's own assertion error cannot pass for the guard's.
+      assert.instance(error, Error, `${name}(${path}) must be refused`);
+      assert.match((error as Error).message, /cgroup path escapes its root/, `${name}(${path}): ${String(error)}`);
+    }
   }
-  assert.not.ok(await stat(join(root, "kukeon")).catch(() => false));
+  assert.equal((await readdir(base)).sort(), ["outside", "root"], "nothing made beside the root");
+  assert.equal(await readdir(join(base, "outside")), ["cgroup.procs"], "nothing made or removed outside");
+  assert.equal((await readdir(root)).sort(), ["cgroup.controllers", "cgroup.subtree_control"]);
 });
 
 t("shares → weight follows runc's formula and weightToShares inverts it", () => {

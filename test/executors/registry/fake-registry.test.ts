@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { MEDIA_TYPES } from "../../../src/executors/oci/media-types.js";
 import { pullImageSource } from "../../../src/executors/registry/pull.js";
+import { RegistryClient } from "../../../src/executors/registry/registry-client.js";
 import type { KukeError } from "../../../src/model/errors.js";
 import { expectCode } from "../../harness/assert-kuke.js";
 import { onTeardown } from "../../harness/teardown.js";
@@ -134,7 +135,14 @@ t("a blob longer or shorter than its descriptor fails with a size error", async 
     const desc = fake.addImage("app", "v1", LAYER);
     const src = await pullImageSource(`${fake.host}/app:v1`);
     fake.blobs.set(desc.digest, Buffer.concat([LAYER, Buffer.from("extra")]));
-    assert.match((await expectCode(drain(src.openBlob(desc)), "runtime")).message, /wrong size/);
+    // The overflow fails the stream at once: the consumer never sees more bytes than the descriptor's.
+    let seen = 0;
+    const long = await src.openBlob(desc);
+    const consume = async () => {
+      for await (const c of long) seen += (c as Buffer).length;
+    };
+    assert.match((await expectCode(consume(), "runtime")).message, /wrong size/);
+    assert.ok(seen <= desc.size, `the consumer saw ${seen} bytes of a ${desc.size}-byte blob before the error`);
     fake.blobs.set(desc.digest, LAYER.subarray(0, LAYER.length - 1));
     assert.match((await expectCode(drain(src.openBlob(desc)), "runtime")).message, /wrong size/);
     fake.blobs.set(desc.digest, LAYER);
@@ -152,6 +160,34 @@ t("a manifest that does not hash to the requested digest is refused", async () =
     const wanted = `sha256:${"a".repeat(64)}`;
     fake.manifests.set(`app:${wanted}`, fake.manifests.get("app:v1")!);
     assert.match((await expectCode(pullImageSource(`${fake.host}/app@${wanted}`), "runtime")).message, /digest/);
+  } finally {
+    await fake.stop();
+  }
+});
+
+t("a manifest larger than 4 MiB is refused, whether its size is declared or only seen", async () => {
+  const fake = new FakeRegistry();
+  await fake.start();
+  try {
+    const limit = 4 * 1024 * 1024;
+    // Valid JSON past the limit, so only the size guard can refuse it.
+    const big = Buffer.from(JSON.stringify({ mediaType: MEDIA_TYPES.ociManifest, pad: "x".repeat(limit) }));
+    // Declared: a Content-Length over the limit is refused before the body is read (it never comes).
+    fake.routes.set("/v2/declared/manifests/v1", (_req, res) => {
+      res.writeHead(200, { "content-type": MEDIA_TYPES.ociManifest, "content-length": String(limit + 1) });
+      res.write("{");
+    });
+    // Only seen: chunked, no Content-Length; the body itself is over the limit.
+    fake.routes.set("/v2/chunked/manifests/v1", (_req, res) => {
+      res.writeHead(200, { "content-type": MEDIA_TYPES.ociManifest });
+      res.end(big);
+    });
+    for (const repo of ["declared", "chunked"]) {
+      const client = new RegistryClient(fake.host, repo, { timeoutMs: 10_000 });
+      const e = await expectCode(client.getManifest("v1"), "runtime");
+      assert.match(e.message, /has the wrong size/, repo);
+      assert.match(e.detail ?? "", new RegExp(`expected ${limit} bytes`), repo);
+    }
   } finally {
     await fake.stop();
   }
