@@ -180,9 +180,8 @@ t("an alias bomb is cut off by the node budget with a diagnostic", () => {
         .fill(`*a${i - 1}`)
         .join(", ")}]`,
     );
-  const started = Date.now();
+  // Without the budget this expands 10^10 nodes: the run's time limit, not an assertion here, catches that.
   const r = load(`kind: Realm\nmetadata: {name: demo}\n${lines.join("\n")}\n`);
-  assert.ok(Date.now() - started < 5000);
   assert.ok(r.diagnostics.some((d) => d.code === "yaml-structure" && d.message.includes("expands")));
 });
 
