@@ -29,7 +29,7 @@ export {
 export type { DriftItem, Plan, ResourceChange, TaskOp } from "./planner/index.js";
 export type { PurgeReport } from "./purge/index.js";
 export type { ExistenceReport, LogsOptions, RefreshResult } from "./runner/imperative/inspect.js";
-export type { PurgeResult } from "./runner/imperative/remove.js";
+export type { PurgeResult } from "./runner/imperative/purge.js";
 export type { ChangeMode, ResourceInput } from "./runner/imperative/resources.js";
 export type {
   ChangeResult,

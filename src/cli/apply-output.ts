@@ -31,6 +31,7 @@ const VERBS: Record<StepKind, [string, string] | undefined> = {
   "netns.unpin": ["Unpinning network namespace", "Network namespace unpinned"],
   "cni.attach": ["Attaching to network", "Attached"],
   "cni.detach": ["Detaching from network", "Detached"],
+  "files.remove": ["Removing files", "Files removed"],
   "record.write": undefined,
   "record.delete": undefined,
   "record.run-state": undefined,

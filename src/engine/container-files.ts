@@ -5,14 +5,24 @@
  */
 import { rm, rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { ContainerAddress } from "../model/index.js";
-import { containerLogPath } from "../state/run-path.js";
+import type { Address, ContainerAddress } from "../model/index.js";
+import { containerLogPath, logPathOf } from "../state/run-path.js";
 
 /** Removes the container's log file (absent is fine) and the folders that become empty, up to `logDir`. */
 export async function removeContainerLog(logDir: string, a: ContainerAddress): Promise<void> {
   const file = containerLogPath(logDir, a);
   await rm(file, { force: true });
   await removeEmptyParents(file, logDir);
+}
+
+/**
+ * Removes the logs of the address: a container's log file, or the folder of every log inside a
+ * larger address; then the folders that become empty, up to `logDir`.
+ */
+export async function removeLogs(logDir: string, a: Address): Promise<void> {
+  const path = logPathOf(logDir, a);
+  await rm(path, { recursive: true, force: true });
+  await removeEmptyParents(path, logDir);
 }
 
 /** Removes the folders above `path` while they are empty, stopping below `stop`. */

@@ -9,6 +9,7 @@ import {
   taskStart,
   taskStop,
 } from "./containerd-steps.js";
+import { filesRemove } from "./files-steps.js";
 import {
   cniAttach,
   cniDetach,
@@ -48,4 +49,5 @@ export const HANDLERS: HandlerTable = {
   "record.write": recordWrite,
   "record.delete": recordDelete,
   "record.run-state": recordRunState,
+  "files.remove": filesRemove,
 };

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path";
 import type { ResolvedSecrets } from "../executors/containerd/oci-spec.js";
 import { errnoOf } from "../fs/fs-errors.js";
-import type { ContainerAddress } from "../model/address.js";
+import type { Address, ContainerAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import type { SecretRef } from "../model/types.js";
 import { secretDirOf, secretsRoot } from "../state/run-path.js";
@@ -77,8 +77,8 @@ export async function readSecret(
   throw new KukeError("invalid-spec", `secret ${s.name} has neither fromFile nor fromEnv`, { address });
 }
 
-/** Removes the container's secret files and the folders that become empty (up to `secrets/`). */
-export async function removeSecrets(runtimeDir: string, address: ContainerAddress): Promise<void> {
+/** Removes the secret files of the address (a container, or all inside a larger one) and the folders that become empty (up to `secrets/`). */
+export async function removeSecrets(runtimeDir: string, address: Address): Promise<void> {
   const dir = secretDirOf(runtimeDir, address);
   await rm(dir, { recursive: true, force: true });
   const stop = secretsRoot(runtimeDir);

@@ -152,6 +152,17 @@ export interface RecordRunStateStep extends StepBase {
   runState: "running" | "stopped";
 }
 
+/**
+ * Removes what kuke keeps on disk for the address and everything inside it, whatever run left it:
+ * `logs` (task logs), `secrets` (secret files of a failed or interrupted run), `records` (kuke's
+ * records, good or corrupt). Only `kuke purge` runs it; otherwise these files go with the step that
+ * removes their container or resource. The handler derives every path from the address.
+ */
+export interface FilesRemoveStep extends StepBase {
+  kind: "files.remove";
+  area: "logs" | "secrets" | "records";
+}
+
 export type Step =
   | NamespaceEnsureStep
   | NamespaceDeleteStep
@@ -175,6 +186,7 @@ export type Step =
   | CniDetachStep
   | RecordWriteStep
   | RecordDeleteStep
-  | RecordRunStateStep;
+  | RecordRunStateStep
+  | FilesRemoveStep;
 
 export type StepKind = Step["kind"];

@@ -1,10 +1,12 @@
 /**
- * Finds everything kuke made for a realm/space/stack/cell/container on this host *without* kuke's
- * records: containerd objects by label, cgroup directories by path, CNI state and netns pins by the
- * names `src/model/host-names.ts` gives them. Reads only.
+ * Finds everything kuke made for a realm/space/stack/cell/container on this host *without* reading
+ * kuke's records: containerd objects by label, cgroup directories by path, CNI state and netns pins
+ * by the names `src/model/host-names.ts` gives them, and the record files themselves by path.
+ * Reads only; `purgeSteps` turns what it finds into steps.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { natChainExists } from "../executors/cni/nat-chain.js";
 import { masqueradeChainName } from "../executors/cni/network-executor.js";
 import { cgroupMounts } from "../executors/containerd/cgroup-cleanup.js";
 import {
@@ -26,11 +28,10 @@ import {
   parseAddress,
 } from "../model/index.js";
 import { logPathOf, runPathLayout, secretDirOf } from "../state/run-path.js";
-import { natChainExists } from "./nat-chain.js";
-import type { Discovery, FoundCell, FoundContainer, FoundSpace, PurgeDeps } from "./types.js";
+import type { Discovery, DiscoverySource, FoundCell, FoundContainer, FoundSpace } from "./types.js";
 
-/** Lists what `purge` would remove for `scope`. Throws `unavailable` when containerd cannot be reached. */
-export async function discover(scope: Address, deps: PurgeDeps): Promise<Discovery> {
+/** Lists what a purge of `scope` removes. Throws `unavailable` when containerd cannot be reached. */
+export async function discover(scope: Address, deps: DiscoverySource): Promise<Discovery> {
   const namespace = deps.namespace ?? defaultNamespace(scope.realm);
   const containers = await findContainers(scope, namespace, deps);
   const mounts = deps.cgroupMounts ?? cgroupMounts();
@@ -42,6 +43,7 @@ export async function discover(scope: Address, deps: PurgeDeps): Promise<Discove
   const logs = deps.runPath ? await findLogs(scope, deps.runPath) : [];
   const secretsDir = deps.runtimeDir ? secretDirOf(deps.runtimeDir, scope) : undefined;
   const secrets = secretsDir !== undefined && (await exists(secretsDir)) ? [secretsDir] : [];
+  const records = deps.records ? await deps.records.filesUnder(scope) : [];
   return {
     scope: formatAddress(scope),
     namespace,
@@ -52,11 +54,12 @@ export async function discover(scope: Address, deps: PurgeDeps): Promise<Discove
     cgroup: { path, dirs: dirs.sort((a, b) => b.split("/").length - a.split("/").length || a.localeCompare(b)) },
     logs,
     secrets,
+    records,
   };
 }
 
 /** kuke-managed containers whose labels put them inside `scope`. */
-async function findContainers(scope: Address, namespace: string, deps: PurgeDeps): Promise<FoundContainer[]> {
+async function findContainers(scope: Address, namespace: string, deps: DiscoverySource): Promise<FoundContainer[]> {
   const out: FoundContainer[] = [];
   for (const c of await deps.containerd.listContainers(namespace)) {
     const l = c.labels;
@@ -74,7 +77,7 @@ async function findContainers(scope: Address, namespace: string, deps: PurgeDeps
  * Spaces of the realm (or just the scope's space) that left anything behind: a subnet record, a
  * conflist, a cgroup directory or a netns pin names them.
  */
-async function findSpaces(scope: Address, deps: PurgeDeps, mounts: string[]): Promise<string[]> {
+async function findSpaces(scope: Address, deps: DiscoverySource, mounts: string[]): Promise<string[]> {
   if (scope.kind === "space") return [scope.space];
   const realm = scope.realm;
   const names = new Set<string>();
@@ -92,7 +95,7 @@ async function findSpaces(scope: Address, deps: PurgeDeps, mounts: string[]): Pr
   return [...names].filter(isValidName).sort();
 }
 
-async function findSpace(realm: string, space: string, network: PurgeDeps["network"]): Promise<FoundSpace> {
+async function findSpace(realm: string, space: string, network: DiscoverySource["network"]): Promise<FoundSpace> {
   const leaks = await network.leaks(realm, space);
   const subnet = (await network.subnets.get(realm, space))?.subnet;
   const chain = egressChainName(realm, space);
@@ -115,7 +118,7 @@ async function findSpace(realm: string, space: string, network: PurgeDeps["netwo
 async function findCells(
   scope: Address,
   containers: FoundContainer[],
-  network: PurgeDeps["network"],
+  network: DiscoverySource["network"],
 ): Promise<FoundCell[]> {
   const cells = new Map<string, CellAddress>();
   const add = (c: CellAddress | undefined) => {

@@ -1,3 +1,3 @@
 export { cellOfNetns, discover } from "./discover.js";
-export { purge } from "./purge.js";
+export { purgeSteps } from "./steps.js";
 export type * from "./types.js";

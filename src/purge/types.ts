@@ -1,20 +1,18 @@
 /**
- * What purge finds on the host and what it did about it. Plain data, so `kuke purge` can print or
- * `--json` it, and a dry run can show the found objects without touching them.
+ * What purge's discovery finds on the host, and what the purge of it did. Plain data, so `kuke
+ * purge` can print or `--json` it.
  */
-import type { CgroupDriver } from "../executors/cgroup/driver.js";
 import type { NetworkExecutor } from "../executors/cni/network-executor.js";
 import type { ContainerdExecutor } from "../executors/containerd/executor.js";
+import type { RecordStore } from "../state/record-store.js";
 
-/** The host adapters purge works through; the same ones the engine uses. */
-export interface PurgeDeps {
-  containerd: Pick<ContainerdExecutor, "listContainers" | "stopTask" | "deleteContainer" | "deleteNamespace">;
-  /** Configured with the run path and runtime dir to clean (its CNI state and netns pins live there). */
-  network: Pick<
-    NetworkExecutor,
-    "detach" | "unpin" | "isPinned" | "removeSpaceNetwork" | "leaks" | "pinner" | "subnets" | "configDir" | "resultsDir"
-  >;
-  cgroups: Pick<CgroupDriver, "remove">;
+/** What discovery reads the host through: listings only, nothing here changes anything. */
+export interface DiscoverySource {
+  containerd: Pick<ContainerdExecutor, "listContainers">;
+  /** Configured with the run path and runtime dir to look in (its CNI state and netns pins live there). */
+  network: Pick<NetworkExecutor, "isPinned" | "leaks" | "pinner" | "subnets" | "configDir" | "resultsDir">;
+  /** kuke's records, to count the files purge will forget (good or corrupt). Without it none are. */
+  records?: Pick<RecordStore, "filesUnder">;
   /** The realm's containerd namespace. @default `<realm>.kukeon.io` */
   namespace?: string;
   /** kuke's run path, for container logs (`<runPath>/logs/…`); without it logs are left alone. */
@@ -72,30 +70,32 @@ export interface Discovery {
   logs: string[];
   /** Secret file directories of the scope under the runtime dir (left by a failed or interrupted apply). */
   secrets: string[];
+  /** Record files of the scope and everything inside it, good or corrupt. */
+  records: string[];
 }
 
 /**
- * `removed`: not on the host any more (for the namespace, which cannot be listed through the
- * port, also when it was not there); `kept`: deliberately left (a namespace still holding images);
- * `failed`: still there, see `detail`.
+ * `removed`: not on the host any more (for the namespace also when it was not there); `kept`:
+ * deliberately left (a namespace still holding images); `failed`: still there, see `detail`;
+ * `skipped`: not tried because something it needs gone first failed; `not-started`: cancelled.
  */
-export type PurgeOutcome = "removed" | "failed" | "kept";
+export type PurgeOutcome = "removed" | "failed" | "kept" | "skipped" | "not-started";
 
 export interface PurgeItem {
   kind:
     | "container"
     | "cni-attachment"
     | "netns-pin"
-    | "nat-chain"
     | "network"
     | "cgroup"
     | "logs"
     | "secrets"
+    | "records"
     | "namespace";
-  /** What it is on the host: a containerd id, a path, a chain or network name. */
+  /** What it is on the host: a containerd id, a path, a network or namespace name. */
   name: string;
   outcome: PurgeOutcome;
-  /** Why it failed or was kept. */
+  /** Why it failed, was skipped or was kept. */
   detail?: string;
 }
 
@@ -104,4 +104,6 @@ export interface PurgeReport {
   items: PurgeItem[];
   removed: number;
   failed: number;
+  /** Items skipped or not started (a failure they depend on, or Ctrl-C). */
+  notDone: number;
 }

@@ -3,6 +3,7 @@ import { detectCgroupDriver } from "../executors/cgroup/detect.js";
 import type { CgroupDriver } from "../executors/cgroup/driver.js";
 import { NetworkExecutor } from "../executors/cni/network-executor.js";
 import { createContainerdExecutor } from "../executors/containerd/executor.js";
+import type { DiscoverySource } from "../purge/index.js";
 import { hostInventory } from "../refresh/host-inventory.js";
 import { JournalStore, RecordStore, RunLock, runPathLayout } from "../state/index.js";
 import { type HostPaths, resolveContainerd } from "./host-paths.js";
@@ -68,6 +69,21 @@ function networkPort(n: NetworkExecutor): EngineNetwork {
     applyEgress: (realm, space, policy) => n.applyEgress(realm, space, policy),
     removeEgress: (realm, space) => n.removeEgress(realm, space),
     pinPath: (cell) => n.pinner.pathOf(cell),
+  };
+}
+
+/**
+ * What purge's discovery lists the host through, over the same paths as `host` (the network
+ * executor's listings of CNI state and pins are not part of the engine's narrow network port).
+ */
+export function discoverySource(host: Host, namespace?: string): DiscoverySource {
+  return {
+    containerd: host.containerd,
+    network: new NetworkExecutor({ runPath: host.runPath, runtimeDir: host.runtimeDir }),
+    records: host.records,
+    runPath: host.runPath,
+    runtimeDir: host.runtimeDir,
+    ...(namespace !== undefined ? { namespace } : {}),
   };
 }
 

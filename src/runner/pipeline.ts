@@ -77,13 +77,11 @@ export interface ChangeResult {
   steps: Record<string, StepRef>;
 }
 
-/** What one pass hands the engine: a plan with the states it was made from, and its steps. */
+/** What one pass hands the engine: a plan with the states it was made from (the steps need both). */
 export interface Work {
   plan: Plan;
   desired: DesiredState;
   actual: ActualState;
-  /** The steps to run. @default planToSteps(plan, desired, actual) */
-  steps?: Step[];
 }
 
 /**
@@ -103,6 +101,8 @@ export interface Session {
   refresh(extra?: DesiredState): Promise<ActualState>;
   /** Guards, then the engine (whose `record.*` steps keep the records). */
   pass<S>(work: Work, guards: readonly Guard<S>[]): Promise<PassOutcome<S>>;
+  /** The engine for steps that come from no plan (purge's discovery); `meta` goes to the journal. */
+  run(steps: Step[], meta: Record<string, unknown>): Promise<{ result: RunReport; steps: Record<string, StepRef> }>;
 }
 
 /** Runs `fn` on the host (the injected one, or one opened here and closed after) without the lock. */
@@ -168,6 +168,19 @@ export const refusePlanErrors: Guard<never> = (work) => {
 export const skipEmptyPlan: Guard<"nothing"> = (work) => (planDoesSomething(work.plan) ? undefined : "nothing");
 
 function session(host: Host, o: PipelineOptions, command: string): Session {
+  const run: Session["run"] = async (steps, meta) => {
+    const result = await executeSteps(host, steps, {
+      parallelism: o.parallelism ?? 10,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),
+      journalMeta: { command, ...meta },
+    });
+    const refs: Record<string, StepRef> = {};
+    for (const st of steps) refs[st.id] = { kind: st.kind, address: st.address };
+    return { result: runReport(result, refs), steps: refs };
+  };
   return {
     host,
     refresh: (extra) => readHost(host, o, extra),
@@ -176,19 +189,11 @@ function session(host: Host, o: PipelineOptions, command: string): Session {
         const stop = await guard(work);
         if (stop !== undefined) return { ran: false, stop, work };
       }
-      const steps = work.steps ?? planToSteps(work.plan, work.desired, work.actual);
-      const result = await executeSteps(host, steps, {
-        parallelism: o.parallelism ?? 10,
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-        ...(o.env ? { env: o.env } : {}),
-        ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),
-        journalMeta: { command, project: work.plan.options.project, summary: work.plan.summary },
-      });
-      const refs: Record<string, StepRef> = {};
-      for (const st of steps) refs[st.id] = { kind: st.kind, address: st.address };
-      return { ran: true, work, result: runReport(result, refs), steps: refs };
+      const steps = planToSteps(work.plan, work.desired, work.actual);
+      const r = await run(steps, { project: work.plan.options.project, summary: work.plan.summary });
+      return { ran: true, work, ...r };
     },
+    run,
   };
 }
 

@@ -45,7 +45,8 @@ import {
   type RefreshResult,
   refreshDrift,
 } from "./imperative/inspect.js";
-import { deleteResource, type PurgeResult, purgeResource } from "./imperative/remove.js";
+import { type PurgeResult, purgeResource } from "./imperative/purge.js";
+import { deleteResource } from "./imperative/remove.js";
 import { type ChangeMode, changeResources, type ResourceInput } from "./imperative/resources.js";
 import { recreateCell, taskOperation } from "./imperative/tasks.js";
 import type { ChangeResult, PipelineOptions as RunnerOptions } from "./pipeline.js";

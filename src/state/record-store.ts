@@ -1,4 +1,4 @@
-import { readdir, readFile, rmdir, unlink } from "node:fs/promises";
+import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { isTempName, removeAbandonedTemp, writeFileAtomic } from "../fs/atomic-file.js";
 import { errnoOf, fsError } from "../fs/fs-errors.js";
@@ -108,6 +108,36 @@ export class RecordStore {
       }
     }
     return true;
+  }
+
+  /**
+   * The record files of `address` and of everything inside it, good or corrupt (`kuke purge`
+   * counts what it will forget): `<kind>/<names…>.json` and the `<kind>/<names…>/` folders of
+   * every deeper kind.
+   */
+  async filesUnder(address: Address): Promise<string[]> {
+    const own = this.pathOf(address);
+    const out = (await readdir(dirname(own)).catch(() => [] as string[])).includes(basename(own)) ? [own] : [];
+    for (const dir of this.foldersUnder(address)) {
+      const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+      out.push(...files.filter((f) => f.endsWith(".json")).map((f) => join(dir, f)));
+    }
+    return out.sort();
+  }
+
+  /**
+   * Removes every record file of `address` and of everything inside it, good or corrupt, by path
+   * (a corrupt file cannot be read back to find its address), then folders left empty.
+   */
+  async deleteUnder(address: Address): Promise<void> {
+    await this.delete(address);
+    for (const dir of this.foldersUnder(address)) await rm(dir, { recursive: true, force: true });
+  }
+
+  private foldersUnder(address: Address): string[] {
+    const names = addressPath(address);
+    this.pathOf(address); // validates the names
+    return KINDS.slice(KINDS.indexOf(address.kind) + 1).map((kind) => join(this.layout.records, kind, ...names));
   }
 
   /**

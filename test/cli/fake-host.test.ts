@@ -3,9 +3,12 @@
  * CLI context carries it): the whole path from argv through the runner's pipeline and the engine
  * to executor calls, with no containerd, CNI or cgroups involved.
  */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { realmAddress } from "../../src/model/index.js";
+import { parseAddress, realmAddress } from "../../src/model/index.js";
 import { type FakeHost, fakeHost } from "../engine/fake-host.js";
 import { runKuke } from "./capture.js";
 
@@ -56,6 +59,24 @@ t("a step that fails on the fake host gives the partial-failure report and exit 
     host.calls.some((c) => c.startsWith("startTask")),
     "the root's task depends on its container: skipped",
   );
+});
+
+t("purge deletes through the records, then runs discovery's removal steps through the engine", async () => {
+  await kuke("create", "realm", "shop");
+  await kuke("create", "space", "web", "--realm", "shop");
+  // A record kuke can no longer read: delete cannot use it, purge still forgets it.
+  const corrupt = host.records.pathOf(parseAddress("stack/shop/web/front"));
+  await mkdir(dirname(corrupt), { recursive: true });
+  await writeFile(corrupt, "{ not json");
+  host.calls.length = 0;
+  const r = await kuke("purge", "realm", "shop");
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "removed namespace shop.kukeon.io");
+  assert.match(r.stdout, "Purged realm/shop: 1 object(s) removed, 0 failed, 1 record(s) forgotten.");
+  assert.ok(changes().includes("removeSpaceNetwork shop web"), "the records' removal plan ran first");
+  assert.not.ok(existsSync(corrupt));
+  const journals = await readdir(join(host.runPath, "journal"));
+  assert.is(journals.length, 4, "create ×2, then the records' deletion and discovery's steps: each an engine run");
 });
 
 t.run();

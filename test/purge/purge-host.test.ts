@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import type { Host } from "../../src/engine/host.js";
 import { detectCgroupDriver } from "../../src/executors/cgroup/detect.js";
 import type { CgroupDriver } from "../../src/executors/cgroup/driver.js";
 import { chainExists } from "../../src/executors/cni/egress.js";
@@ -23,8 +24,11 @@ import {
   realmAddress,
 } from "../../src/model/index.js";
 import { discover } from "../../src/purge/discover.js";
-import { purge } from "../../src/purge/purge.js";
-import type { PurgeDeps } from "../../src/purge/types.js";
+import { purgeSteps } from "../../src/purge/steps.js";
+import type { Discovery, DiscoverySource, PurgeReport } from "../../src/purge/types.js";
+import { purgeReport } from "../../src/runner/imperative/purge.js";
+import { openHost } from "../../src/runner/open-host.js";
+import { withLock } from "../../src/runner/pipeline.js";
 import { containerLogPath, runPathLayout } from "../../src/state/run-path.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../harness/containerd.js";
@@ -46,7 +50,16 @@ let dir = "";
 let ctd: ContainerdExecutor;
 let net: NetworkExecutor;
 let cgroups: CgroupDriver;
-let deps: PurgeDeps;
+let deps: DiscoverySource;
+let host: Host;
+
+/** What `kuke purge` does with a discovery: its steps, run by the engine under the lock, reported. */
+async function purge(found: Discovery): Promise<PurgeReport> {
+  const steps = purgeSteps(found);
+  const o = { runPath: host.runPath, runtimeDir: host.runtimeDir, containerdAddress: "", host };
+  const run = await withLock(o, "purge test", (s) => s.run(steps, {}));
+  return purgeReport(found, steps, run.result).report;
+}
 
 /** Independent of the code under test: the executors' own removal calls, each allowed to fail. */
 async function cleanupAll(): Promise<void> {
@@ -88,7 +101,15 @@ t.before(async () => {
   ctd = createContainerdExecutor(daemon.socketPath, { runcRoot: daemon.runcRoot });
   net = new NetworkExecutor({ runPath: join(dir, "run"), runtimeDir: join(dir, "runtime"), subnetPool: pool });
   cgroups = await detectCgroupDriver();
-  deps = { containerd: ctd, network: net, cgroups, runPath: join(dir, "run"), runtimeDir: join(dir, "runtime") };
+  deps = { containerd: ctd, network: net, runPath: join(dir, "run"), runtimeDir: join(dir, "runtime") };
+  host = await openHost({
+    runPath: join(dir, "run"),
+    runtimeDir: join(dir, "runtime"),
+    containerdAddress: daemon.socketPath,
+    runcRoot: daemon.runcRoot,
+    subnetPool: pool,
+    cgroups,
+  });
   onTeardown(`purge test realm ${realm}`, cleanupAll);
 
   await ctd.ensureNamespace(ns);
@@ -107,6 +128,7 @@ t.before(async () => {
 t.after(async () => {
   await cleanupAll();
   ctd.close();
+  host?.close();
 });
 
 t("purging a cell finds and removes its container, task, pin, attachment, cgroup, logs and secrets only", async () => {
@@ -130,11 +152,15 @@ t("purging a cell finds and removes its container, task, pin, attachment, cgroup
   assert.ok(found.cgroup.dirs.length > 0);
   assert.is(found.logs.length, 1);
 
-  const report = await purge(found, deps);
+  assert.equal(
+    purgeSteps(found).map((s) => s.kind),
+    ["container.delete", "cni.detach", "netns.unpin", "cgroup.remove", "files.remove", "files.remove"],
+  );
+  const report = await purge(found);
   assert.is(report.failed, 0, JSON.stringify(report.items));
   assert.equal(
     report.items.map((i) => i.kind),
-    ["container", "cni-attachment", "netns-pin", "nat-chain", "cgroup", "logs", "secrets"],
+    ["container", "cni-attachment", "netns-pin", "cgroup", "logs", "secrets"],
   );
   assert.not.ok(existsSync(secrets(cellA)));
   assert.ok(existsSync(secrets(cellB)), "the other cell's secrets stay");
@@ -162,13 +188,13 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
   assert.is(s.egressChain, egressChainName(realm, space));
   assert.ok(s.ipamFiles.length > 0);
 
-  const report = await purge(found, deps);
+  const report = await purge(found);
   assert.is(report.failed, 0, JSON.stringify(report.items));
   assert.equal(report.items.at(-1), {
     kind: "namespace",
     name: ns,
     outcome: "kept",
-    detail: "it still holds images (kuke image ls/rm --realm)",
+    detail: `it holds 1 image (kuke image rm ${BUSYBOX_IMAGE} --realm ${realm})`,
   });
   const leaks = await leakCheck({
     network: { executor: net, realm, space, cells },
@@ -184,7 +210,7 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
     [again.containers, again.cells, again.spaces, again.cgroup.dirs, again.logs, again.secrets],
     [[], [], [], [], [], []],
   );
-  const second = await purge(again, deps);
+  const second = await purge(again);
   assert.equal(
     second.items.map((i) => [i.kind, i.outcome]),
     [["namespace", "kept"]],
@@ -192,7 +218,7 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
 
   // With the images gone the namespace goes too.
   await ctd.removeImage(ns, BUSYBOX_IMAGE);
-  const last = await purge(await discover(realmAddress(realm), deps), deps);
+  const last = await purge(await discover(realmAddress(realm), deps));
   assert.equal(last.items.at(-1)?.outcome, "removed", JSON.stringify(last.items));
 });
 

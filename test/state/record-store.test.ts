@@ -165,6 +165,34 @@ t("loadAll ignores a crashed writer's temp file and removes it; the committed re
   }
 });
 
+t("filesUnder and deleteUnder: the records of an address and everything inside it, corrupt ones too", async () => {
+  const { layout, cleanup } = tempRunPath("records-under");
+  try {
+    const store = new RecordStore(layout);
+    for (const a of ["realm/r", "space/r/s", "stack/r/s/t", "cell/r/s/t/c", "realm/r2", "space/r2/s", "space/rr/s"]) {
+      await store.put(record(a));
+    }
+    const corrupt = store.pathOf(parseAddress("container/r/s/t/c/k"));
+    mkdirSync(join(corrupt, ".."), { recursive: true });
+    writeFileSync(corrupt, "{ torn");
+    const space = parseAddress("space/r/s");
+    assert.equal(
+      (await store.filesUnder(space)).map((f) => f.slice(layout.records.length + 1)),
+      ["cell/r/s/t/c.json", "container/r/s/t/c/k.json", "space/r/s.json", "stack/r/s/t.json"],
+    );
+    await store.deleteUnder(parseAddress("realm/r"));
+    assert.equal(await store.filesUnder(parseAddress("realm/r")), []);
+    assert.equal(
+      (await store.loadAll()).records.map((r) => r.address),
+      ["realm/r2", "space/r2/s", "space/rr/s"],
+      "other realms' records stay, even one whose name starts the same",
+    );
+    await store.deleteUnder(parseAddress("realm/r"));
+  } finally {
+    cleanup();
+  }
+});
+
 t("an empty run path loads as nothing", async () => {
   const { layout, cleanup } = tempRunPath("empty");
   try {

@@ -10,14 +10,16 @@ export class PurgeCommand extends ResourceCommand {
     details: `
       Deletes through kuke's records when they allow it, then finds what is left on the host by
       labels and names (containerd containers, tasks and snapshots, cgroups, CNI attachments and
-      networks, netns pins, iptables chains, logs) and removes it, even when the records are
-      gone or corrupt. Finally forgets the records of the resource and everything inside it.
-      A realm's containerd namespace is kept while it still holds images.
+      networks, netns pins, iptables chains, logs) and removes it with the same steps apply and
+      destroy run, even when the records are gone or corrupt. It also forgets the records of the
+      resource and everything inside it. A realm's containerd namespace is kept while it still
+      holds images.
 
       A purge always covers everything inside the resource and never stops at a failed check,
       so kukeon's \`--cascade\` and \`--force\` are accepted and change nothing.
 
-      Exits 1 when something could not be removed (each object is listed).
+      Exits 1 when something could not be removed (each object is listed; what depended on it
+      is listed as skipped), 8 when cancelled.
     `,
     examples: [
       ["Purge a realm", "$0 purge realm shop"],
@@ -42,11 +44,13 @@ export class PurgeCommand extends ResourceCommand {
       );
     }
     for (const item of r.report.items) {
-      out.write(`${item.outcome.padEnd(8)}${item.kind} ${item.name}${item.detail ? ` (${item.detail})` : ""}\n`);
+      out.write(`${item.outcome.padEnd(7)} ${item.kind} ${item.name}${item.detail ? ` (${item.detail})` : ""}\n`);
     }
+    const notDone = r.report.notDone > 0 ? `, ${r.report.notDone} not done` : "";
     out.write(
-      `Purged ${formatAddress(address)}: ${r.report.removed} object(s) removed, ${r.report.failed} failed, ${r.recordsRemoved} record(s) forgotten.\n`,
+      `Purged ${formatAddress(address)}: ${r.report.removed} object(s) removed, ${r.report.failed} failed${notDone}, ${r.recordsRemoved} record(s) forgotten.\n`,
     );
-    return r.report.failed > 0 ? 1 : 0;
+    if (r.result?.cancelled) return 8;
+    return r.report.failed > 0 || r.report.notDone > 0 ? 1 : 0;
   }
 }

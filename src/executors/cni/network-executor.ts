@@ -11,6 +11,7 @@ import type { EgressPolicy } from "../../model/types.js";
 import { loopbackConflist, pickCniVersion, spaceConflist } from "./conflist.js";
 import { type AppliedEgress, EgressFirewall, listEgressChains, type Resolver } from "./egress.js";
 import { runCommand } from "./host-command.js";
+import { removeNatChain } from "./nat-chain.js";
 import { NetnsPinner } from "./netns.js";
 import { listAttachments as attachmentsIn, listNetworks as networksIn } from "./network-listing.js";
 import { type CniResult, type CniRuntime, type ConfList, PluginRunner } from "./plugin-exec.js";
@@ -296,15 +297,18 @@ export class NetworkExecutor {
 
   /**
    * Releases the cell's address, veth and NAT rules (CNI DEL), also when the namespace's processes
-   * are gone (the pin keeps it) or the namespace itself is gone. Idempotent.
+   * are gone (the pin keeps it) or the namespace itself is gone. When DEL cannot run (neither the
+   * attachment record nor the space's conflist is left) the bridge plugin's masquerade chain of the
+   * cell is removed by name instead, so nothing of the cell stays in the nat table. Idempotent.
    */
   async detach(cell: CellAddress): Promise<void> {
     const known = await this.readAttachment(cell);
     const rt = this.runtime(cell);
     let list = known?.conflist;
     if (!list) {
-      const text = await readOptional(this.conflistPath(networkName(cell.realm, cell.space)));
-      if (text === undefined) return;
+      const network = networkName(cell.realm, cell.space);
+      const text = await readOptional(this.conflistPath(network));
+      if (text === undefined) return removeNatChain(masqueradeChainName(network, netnsName(cell)));
       list = JSON.parse(text) as ConfList;
     }
     await this.plugins.del(list, rt, known?.attachment.result);
