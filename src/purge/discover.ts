@@ -4,7 +4,7 @@
  * by the names `src/model/host-names.ts` gives them, and the record files themselves by path.
  * Reads only; `purgeSteps` turns what it finds into steps.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { natChainExists } from "../executors/cni/nat-chain.js";
 import { masqueradeChainName } from "../executors/cni/network-executor.js";
@@ -30,6 +30,8 @@ import {
 import { logPathOf, runPathLayout, secretDirOf } from "../state/run-path.js";
 import type { Discovery, DiscoverySource, FoundCell, FoundContainer, FoundSpace } from "./types.js";
 
+type Networks = Awaited<ReturnType<DiscoverySource["network"]["listNetworks"]>>;
+
 /** Lists what a purge of `scope` removes. Throws `unavailable` when containerd cannot be reached. */
 export async function discover(scope: Address, deps: DiscoverySource): Promise<Discovery> {
   const namespace = deps.namespace ?? defaultNamespace(scope.realm);
@@ -37,8 +39,10 @@ export async function discover(scope: Address, deps: DiscoverySource): Promise<D
   const mounts = deps.cgroupMounts ?? cgroupMounts();
   const path = cgroupPath(...addressPath(scope));
   const dirs = (await Promise.all(mounts.map((m) => subtree(join(m, path))))).flat();
-  const spaceNames = scope.kind === "realm" || scope.kind === "space" ? await findSpaces(scope, deps, mounts) : [];
-  const spaces = await Promise.all(spaceNames.map((s) => findSpace(scope.realm, s, deps.network)));
+  const networks = await deps.network.listNetworks();
+  const spaceNames =
+    scope.kind === "realm" || scope.kind === "space" ? await findSpaces(scope, deps, mounts, networks) : [];
+  const spaces = await Promise.all(spaceNames.map((s) => findSpace(scope.realm, s, deps.network, networks)));
   const cells = scope.kind === "container" ? [] : await findCells(scope, containers, deps.network);
   const logs = deps.runPath ? await findLogs(scope, deps.runPath) : [];
   const secretsDir = deps.runtimeDir ? secretDirOf(deps.runtimeDir, scope) : undefined;
@@ -77,16 +81,19 @@ async function findContainers(scope: Address, namespace: string, deps: Discovery
  * Spaces of the realm (or just the scope's space) that left anything behind: a subnet record, a
  * conflist, a cgroup directory or a netns pin names them.
  */
-async function findSpaces(scope: Address, deps: DiscoverySource, mounts: string[]): Promise<string[]> {
+async function findSpaces(
+  scope: Address,
+  deps: DiscoverySource,
+  mounts: string[],
+  networks: Networks,
+): Promise<string[]> {
   if (scope.kind === "space") return [scope.space];
   const realm = scope.realm;
   const names = new Set<string>();
-  for (const r of await deps.network.subnets.list()) if (r.realm === realm) names.add(r.space);
-  // `kuke_<realm>_<space>.conflist`: names hold no `_`, so the rest after the prefix is the space.
+  // `kuke_<realm>_<space>` (a conflist or a subnet record): names hold no `_`, so the rest after
+  // the prefix is the space.
   const prefix = networkName(realm, "");
-  for (const f of await listDir(deps.network.configDir)) {
-    if (f.startsWith(prefix) && f.endsWith(".conflist")) names.add(f.slice(prefix.length, -".conflist".length));
-  }
+  for (const n of Object.keys(networks)) if (n.startsWith(prefix)) names.add(n.slice(prefix.length));
   for (const m of mounts) for (const d of await listSubdirs(join(m, cgroupPath(realm)))) names.add(d);
   for (const pin of await deps.network.pinner.list()) {
     const cell = cellOfNetns(basename(pin));
@@ -95,9 +102,14 @@ async function findSpaces(scope: Address, deps: DiscoverySource, mounts: string[
   return [...names].filter(isValidName).sort();
 }
 
-async function findSpace(realm: string, space: string, network: DiscoverySource["network"]): Promise<FoundSpace> {
+async function findSpace(
+  realm: string,
+  space: string,
+  network: DiscoverySource["network"],
+  networks: Networks,
+): Promise<FoundSpace> {
   const leaks = await network.leaks(realm, space);
-  const subnet = (await network.subnets.get(realm, space))?.subnet;
+  const subnet = networks[networkName(realm, space)]?.subnet;
   const chain = egressChainName(realm, space);
   return {
     realm,
@@ -125,16 +137,8 @@ async function findCells(
     if (c && isWithin(c, scope)) cells.set(formatAddress(c), c);
   };
   for (const pin of await network.pinner.list()) add(cellOfNetns(basename(pin)));
-  const attachments = new Map<string, string>();
-  for (const f of await listDir(network.resultsDir)) {
-    const file = join(network.resultsDir, f);
-    const id = await readAttachmentId(file);
-    const cell = id === undefined ? undefined : cellOfNetns(id);
-    if (cell) {
-      attachments.set(netnsName(cell), file);
-      add(cell);
-    }
-  }
+  const attachments = new Set(Object.keys(await network.listAttachments()));
+  for (const id of attachments) add(cellOfNetns(id));
   for (const c of containers) {
     const [r, s, t, cell] = addressPath(parseAddress(c.address));
     add(cellAddress(r!, s!, t!, cell!));
@@ -145,12 +149,11 @@ async function findCells(
     const pin = network.pinner.pathOf(cell);
     const pinned = (await network.isPinned(cell)) || (await exists(pin));
     const chain = masqueradeChainName(networkName(cell.realm, cell.space), netns);
-    const attachment = attachments.get(netns);
     out.push({
       address,
       netns,
       ...(pinned ? { pin } : {}),
-      ...(attachment !== undefined ? { attachment } : {}),
+      ...(attachments.has(netns) ? { attached: true } : {}),
       ...((await natChainExists(chain)) ? { natChain: chain } : {}),
     });
   }
@@ -174,18 +177,6 @@ export function cellOfNetns(name: string): CellAddress | undefined {
   return cellAddress(r, s, t, c);
 }
 
-/** The CNI container id (the cell's netns name) an attachment record was made for. */
-async function readAttachmentId(file: string): Promise<string | undefined> {
-  try {
-    const data = JSON.parse(await readFile(file, "utf8")) as { attachment?: { containerId?: unknown } };
-    const id = data.attachment?.containerId;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    // Unreadable or half-written: not a record this purge can act on.
-    return undefined;
-  }
-}
-
 /** Every directory at and below `dir`, or none when it does not exist. */
 async function subtree(dir: string): Promise<string[]> {
   let entries: import("node:fs").Dirent[];
@@ -203,10 +194,6 @@ async function subtree(dir: string): Promise<string[]> {
 async function listSubdirs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isDirectory()).map((e) => e.name);
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  return readdir(dir).catch(() => [] as string[]);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -44,7 +44,7 @@ export function purgeSteps(found: Discovery): Step[] {
     const network = networkName(cell.realm, cell.space);
     const space = `space/${cell.realm}/${cell.space}`;
     let detach: string | undefined;
-    if (c.attachment !== undefined || c.pin !== undefined || c.natChain !== undefined) {
+    if (c.attached || c.pin !== undefined || c.natChain !== undefined) {
       detach = add({
         id: `cni.detach:${c.address}`,
         kind: "cni.detach",

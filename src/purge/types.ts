@@ -10,7 +10,7 @@ import type { RecordStore } from "../state/record-store.js";
 export interface DiscoverySource {
   containerd: Pick<ContainerdExecutor, "listContainers">;
   /** Configured with the run path and runtime dir to look in (its CNI state and netns pins live there). */
-  network: Pick<NetworkExecutor, "isPinned" | "leaks" | "pinner" | "subnets" | "configDir" | "resultsDir">;
+  network: Pick<NetworkExecutor, "isPinned" | "leaks" | "pinner" | "listNetworks" | "listAttachments">;
   /** kuke's records, to count the files purge will forget (good or corrupt). Without it none are. */
   records?: Pick<RecordStore, "filesUnder">;
   /** The realm's containerd namespace. @default `<realm>.kukeon.io` */
@@ -39,8 +39,8 @@ export interface FoundCell {
   netns: string;
   /** Pin path, when a namespace is mounted there or the pin file is left behind. */
   pin?: string;
-  /** Attachment record file (the CNI ADD result that DEL needs). */
-  attachment?: string;
+  /** Its CNI attachment is recorded (the ADD result that DEL needs). */
+  attached?: true;
   /** The bridge plugin's per-attachment nat chain, when it exists. */
   natChain?: string;
 }

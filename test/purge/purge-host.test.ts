@@ -147,7 +147,7 @@ t("purging a cell finds and removes its container, task, pin, attachment, cgroup
   );
   assert.is(found.cells.length, 1);
   const cell = found.cells[0]!;
-  assert.ok(cell.pin && cell.attachment && cell.natChain, JSON.stringify(cell));
+  assert.ok(cell.pin && cell.attached && cell.natChain, JSON.stringify(cell));
   assert.equal(found.spaces, [], "a cell's purge leaves its space's network alone");
   assert.ok(found.cgroup.dirs.length > 0);
   assert.is(found.logs.length, 1);

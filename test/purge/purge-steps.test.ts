@@ -24,7 +24,7 @@ function found(scope: string): Discovery {
       { id: "s_t_a_root", address: "container/r/s/t/a/root", hasTask: true, status: "running" },
       { id: "s_t_a_app", address: "container/r/s/t/a/app", hasTask: false, status: "stopped" },
     ],
-    cells: [{ address: "cell/r/s/t/a", netns: "r_s_t_a", pin: "/run/x/netns/r_s_t_a", attachment: "/f.json" }],
+    cells: [{ address: "cell/r/s/t/a", netns: "r_s_t_a", pin: "/run/x/netns/r_s_t_a", attached: true }],
     spaces: scope === "realm/r" ? [{ realm: "r", space: "s", network: "kuke_r_s", bridge: "k-1", ipamFiles: [] }] : [],
     cgroup: { path: scope === "realm/r" ? "/kukeon/r" : "/kukeon/r/s/t/a", dirs: ["/nonexistent/kukeon/r"] },
     logs: ["/run/logs/r"],
