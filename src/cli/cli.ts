@@ -154,6 +154,7 @@ export async function runCli(argv: readonly string[], context: Partial<KukeConte
   const ctx: KukeContext = { ...Cli.defaultContext, ...context };
   const colored = wantsColor(ctx.stderr, ctx.env, argv.includes("--no-color"));
   const cli = buildCli(colored);
+  ctx.commandInfos ??= () => cli.helpInfos();
   let command: ReturnType<Cli<KukeContext>["process"]>;
   try {
     command = cli.process([...argv], ctx);

@@ -2,6 +2,7 @@ import { type BaseContext, Command, Option } from "clipanion";
 import { KukeError } from "../model/index.js";
 import type { Host, HostPaths } from "../runner/host-paths.js";
 import { DEFAULT_RUN_PATH, DEFAULT_RUNTIME_DIR } from "../state/run-path.js";
+import type { HelpCommandInfo } from "./help.js";
 import type { InterruptSource } from "./interrupts.js";
 import { type OutputStream, wantsColor } from "./output-style.js";
 import { reportError } from "./report-error.js";
@@ -45,6 +46,11 @@ export interface KukeContext extends BaseContext {
   host?: Host;
   /** Where Ctrl-C comes from. @default the process's SIGINT */
   interrupts?: InterruptSource;
+  /**
+   * The help data of every command of the running CLI (set by `runCli`), for `kuke __complete`,
+   * which cli.ts registers and so cannot import cli.ts itself.
+   */
+  commandInfos?: () => HelpCommandInfo[];
 }
 
 /**

@@ -2,13 +2,14 @@ import { Command, Option } from "clipanion";
 import { DEFAULT_RUN_PATH } from "../../state/run-path.js";
 import { complete } from "../completion/complete.js";
 import { recordNames } from "../completion/record-names.js";
+import type { KukeContext } from "../kuke-command.js";
 
 /**
  * `kuke __complete -- WORD...`: what the completion scripts call at each TAB. Hidden (no usage);
  * prints `words` and one candidate a line, or `files`. Never fails: a completion that errs
  * offers nothing.
  */
-export class CompleteCommand extends Command {
+export class CompleteCommand extends Command<KukeContext> {
   static override paths = [["__complete"]];
 
   words = Option.Proxy();
@@ -16,9 +17,7 @@ export class CompleteCommand extends Command {
   async execute(): Promise<number> {
     const words = this.words[0] === "--" ? this.words.slice(1) : this.words;
     try {
-      // Imported here: cli.ts registers this command, so a static import would be a cycle.
-      const { buildCli } = await import("../cli.js");
-      const infos = buildCli(false).helpInfos();
+      const infos = this.context.commandInfos?.() ?? [];
       const result = await complete(
         infos,
         words.length === 0 ? [""] : words,
