@@ -71,6 +71,14 @@ module.exports = {
       to: { path: "^src/runner/" },
     },
     {
+      name: "cli-not-to-graph",
+      comment:
+        "src/runner/README.md (one pipeline): the CLI renders the runner's reports; it neither builds nor walks step graphs.",
+      severity: "error",
+      from: { path: "^src/cli/" },
+      to: { path: "^src/graph/" },
+    },
+    {
       name: "only-runner-imports-engine",
       comment:
         "src/engine/README.md: nothing imports the engine except src/runner (the CLI renders the runner's events).",
@@ -142,7 +150,8 @@ module.exports = {
     mayImport("logs-imports", "logs", [MODEL, FS]),
     mayImport("purge-imports", "purge", [
       MODEL,
-      "^src/state/run-path\\.ts$",
+      "^src/planner/step-types\\.ts$",
+      "^src/state/(run-path|record-store)\\.ts$",
       "^src/executors/(containerd|cni|cgroup)/",
     ]),
     mayImport("engine-imports", "engine", [
