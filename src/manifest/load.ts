@@ -355,6 +355,20 @@ class Loader {
       .sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0))
       .map(parseAddress);
 
+    if (this.declared.size === 0 && this.diags.errorCount === 0 && fileOrder.length > 0) {
+      // As `kubectl apply` refuses "no objects passed to apply": an empty file is a mistake, and
+      // applying nothing must not look like success.
+      this.diags.add(
+        "error",
+        { file: fileOrder[0]!, line: 1, column: 1, documentIndex: 0 },
+        {
+          code: "no-resources",
+          path: "",
+          message: fileOrder.length === 1 ? "no resources in the file" : `no resources in ${fileOrder.length} files`,
+          remedy: `add at least one document with kind: ${KIND_NAMES.join(", ")}`,
+        },
+      );
+    }
     const diagnostics = sortDiagnostics(this.diags.items, fileOrder);
     const errorCount = diagnostics.filter((d) => d.severity === "error").length;
     return {

@@ -140,6 +140,8 @@ export function checkContainer(entry: ContainerEntry): void {
       remedy: "reach the container through its cell's IP on the space's bridge until kuke publishes ports",
     });
   }
+  checkSizes(entry);
+  checkVolumes(entry);
   const list = nodeAt(entry.node, ["secrets"]);
   if (list?.kind !== "seq") return;
   list.items.forEach((item, i) => {
@@ -162,6 +164,77 @@ export function checkContainer(entry: ContainerEntry): void {
         message: `${path}.name '${name.value.slice(0, 80)}' cannot be an environment variable, and the secret has no mountPath`,
         remedy: "add mountPath: /run/secrets/<file>, or use a name of letters, digits and '_'",
       });
+    }
+  });
+}
+
+/**
+ * The kernel copies command, args and environment into the new process (execve): together they
+ * must fit its argument space, of which kuke leaves half to the image's own environment and the
+ * secrets injected at apply time.
+ */
+export const MAX_EXEC_BYTES = 1024 * 1024;
+/** The whole container as kuke sends it to containerd travels in one gRPC message (16 MiB). */
+export const MAX_CONTAINER_BYTES = 2 * 1024 * 1024;
+
+/** What execve(2) and containerd will accept, judged on the converted values. */
+function checkSizes(entry: ContainerEntry): void {
+  const { ctx, input, path } = entry;
+  const strings = [input.command ?? "", ...(input.args ?? []), ...(input.env ?? [])];
+  // Each string also costs its NUL and an 8-byte pointer in the new process's arguments.
+  const exec = strings.reduce((sum, v) => sum + Buffer.byteLength(v, "utf8") + 9, 0);
+  if (exec > MAX_EXEC_BYTES) {
+    ctx.error(ctx.posAt(path), path, {
+      code: "arguments-too-large",
+      message: `command, args and env together take ${exec} bytes; kuke allows ${MAX_EXEC_BYTES} (Linux's execve limit, with room for the image's environment)`,
+      remedy: "pass large data in a file (a volume or a secret with mountPath) instead",
+    });
+  }
+  const whole = JSON.stringify(input).length;
+  if (whole > MAX_CONTAINER_BYTES) {
+    ctx.error(ctx.posAt(path), path, {
+      code: "container-too-large",
+      message: `the container's settings take ${whole} bytes; kuke allows ${MAX_CONTAINER_BYTES} per container`,
+      remedy: "shorten the lists in this container (volumes, tmpfs, env), or move data into files",
+    });
+  }
+}
+
+/** Host paths that expose the whole host to the container; podman warns about `/` too. */
+const HOST_WIDE_SOURCES = ["/", "/proc", "/sys", "/dev"];
+
+/** `/a//b/./c/` → `/a/b/c`, `..` resolved lexically (the host is not consulted). */
+export function cleanPath(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return `/${out.join("/")}`;
+}
+
+/** Volumes that would hide the container's root, or hand it the host's root or kernel interfaces. */
+function checkVolumes(entry: ContainerEntry): void {
+  const { ctx } = entry;
+  (entry.input.volumes ?? []).forEach((v, i) => {
+    const path = `${entry.path}.volumes[${i}]`;
+    if (typeof v.target === "string" && v.target.startsWith("/") && cleanPath(v.target) === "/") {
+      ctx.error(ctx.posAt(`${path}.target`), `${path}.target`, {
+        code: "volume-target",
+        message: `${path}.target is '/': a volume cannot replace the container's root file system`,
+        remedy: "mount the volume at a directory inside the container, e.g. /data",
+      });
+    }
+    if (typeof v.source === "string" && v.source.startsWith("/")) {
+      const source = cleanPath(v.source);
+      if (HOST_WIDE_SOURCES.includes(source)) {
+        ctx.warning(ctx.posAt(`${path}.source`), `${path}.source`, {
+          code: "volume-source",
+          message: `${path}.source '${source}' gives the container the host's ${source === "/" ? "whole file system" : source}`,
+          remedy: "mount only the directory the container needs; set readOnly: true if it must see this",
+        });
+      }
     }
   });
 }

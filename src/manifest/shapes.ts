@@ -2,6 +2,7 @@ import { RESTART_POLICIES } from "../model/index.js";
 import type { Shape, StringCheck } from "./schema.js";
 import {
   checkAbsolutePath,
+  checkArgument,
   checkCapability,
   checkCidr,
   checkEnv,
@@ -82,8 +83,8 @@ const containerFields: Record<string, Shape> = {
   id: name,
   root: bool,
   image: checked(checkImage),
-  command: str,
-  args: listOf(str),
+  command: checked(checkArgument),
+  args: listOf(checked(checkArgument)),
   workingDir: absPath,
   env: listOf(checked(checkEnv)),
   volumes: listOf({

@@ -18,14 +18,57 @@ export const checkName: StringCheck = (v) => {
       };
 };
 
-export const checkAbsolutePath: StringCheck = (v) =>
-  v.startsWith("/")
-    ? undefined
-    : {
-        code: "relative-path",
-        message: `must be an absolute path, got '${v.slice(0, 80)}'`,
-        remedy: `write the full path starting with '/'`,
-      };
+/** Linux's PATH_MAX counts the final NUL; NAME_MAX bounds each component. */
+export const PATH_MAX_BYTES = 4095;
+export const NAME_MAX_BYTES = 255;
+
+/** Why an absolute path cannot exist on Linux, or undefined. */
+function pathLengthProblem(v: string): string | undefined {
+  const bytes = Buffer.byteLength(v, "utf8");
+  if (bytes > PATH_MAX_BYTES)
+    return `is ${bytes} bytes long; Linux paths are at most ${PATH_MAX_BYTES} bytes (PATH_MAX)`;
+  const long = v.split("/").find((part) => Buffer.byteLength(part, "utf8") > NAME_MAX_BYTES);
+  if (long !== undefined) {
+    return `has a component of ${Buffer.byteLength(long, "utf8")} bytes ('${long.slice(0, 40)}…'); Linux file names are at most ${NAME_MAX_BYTES} bytes (NAME_MAX)`;
+  }
+  if (v.includes("\0")) return "contains a NUL character, which no Linux path can hold";
+  return undefined;
+}
+
+export const checkAbsolutePath: StringCheck = (v) => {
+  if (!v.startsWith("/")) {
+    return {
+      code: "relative-path",
+      message: `must be an absolute path, got '${v.slice(0, 80)}'`,
+      remedy: `write the full path starting with '/'`,
+    };
+  }
+  const why = pathLengthProblem(v);
+  return why === undefined ? undefined : { code: "path-too-long", message: why, remedy: "use a shorter path" };
+};
+
+/** The kernel's bound on one argument or environment string, NUL included (MAX_ARG_STRLEN). */
+export const MAX_ARG_BYTES = 131_072;
+
+/** One `command`, `args` or `env` string: what execve(2) accepts, or it fails when the task starts. */
+export const checkArgument: StringCheck = (v) => {
+  const bytes = Buffer.byteLength(v, "utf8");
+  if (bytes + 1 > MAX_ARG_BYTES) {
+    return {
+      code: "argument-too-long",
+      message: `is ${bytes} bytes long; Linux takes at most ${MAX_ARG_BYTES - 1} bytes per argument or variable (MAX_ARG_STRLEN)`,
+      remedy: "pass large data in a file (a volume or a secret with mountPath) instead",
+    };
+  }
+  if (v.includes("\0")) {
+    return {
+      code: "invalid-value",
+      message: "contains a NUL character, which execve(2) cannot pass",
+      remedy: "remove the NUL character",
+    };
+  }
+  return undefined;
+};
 
 export const checkNonEmpty: StringCheck = (v) =>
   v.trim() === ""
@@ -53,6 +96,8 @@ const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Values are never echoed: an env entry often holds a token. */
 export const checkEnv: StringCheck = (v) => {
+  const size = checkArgument(v);
+  if (size !== undefined) return size;
   const eq = v.indexOf("=");
   if (eq < 0) {
     return {
@@ -132,6 +177,10 @@ export const checkCapability: StringCheck = (v) => {
 export const checkSecurityOpt: StringCheck = (v) => {
   if (/^no-new-privileges(=(true|false))?$/.test(v) || v === "seccomp=unconfined") return undefined;
   if (v.startsWith("seccomp=") && v.length > "seccomp=".length) {
+    const path = v.slice("seccomp=".length);
+    const why = path.startsWith("/") ? pathLengthProblem(path) : undefined;
+    if (why !== undefined)
+      return { code: "path-too-long", message: `names a seccomp profile that ${why}`, remedy: "use a shorter path" };
     return v.startsWith("seccomp=/")
       ? undefined
       : {

@@ -194,10 +194,15 @@ t("binary, NUL bytes and huge numbers become diagnostics", () => {
   assert.ok(r.diagnostics.every((d) => d.line >= 1 && d.column >= 1));
 });
 
-t("empty input is valid and empty", () => {
+t("input without any resource is an error, as kubectl's 'no objects passed to apply'", () => {
   const r = load("", "# nothing\n", "---\n...\n");
-  assert.is(r.errorCount, 0);
+  assert.equal(
+    r.diagnostics.map((d) => [d.code, d.file, d.line, d.column, d.message]),
+    [["no-resources", "f0.yaml", 1, 1, "no resources in 3 files"]],
+  );
   assert.is(r.sources.size, 0);
+  // One real resource among empty files is fine: empty documents are only skipped.
+  assert.is(load("", "kind: Realm\nmetadata: {name: demo}\n").errorCount, 0);
 });
 
 t.run();

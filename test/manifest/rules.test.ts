@@ -254,7 +254,7 @@ const rows: [name: string, text: string, expected: [code: string, path: string][
     container("ports: ['80:80']\nnetworks: [a]\nnetworksAliases: [b]\nattachable: true\ncontainerdId: x"),
     [],
   ],
-  ["duplicate keys", "kind: Realm\nkind: Realm\n", [["yaml-syntax", ""]]],
+  ["duplicate keys", "kind: Realm\nmetadata: {name: demo}\nkind: Realm\n", [["duplicate-key", ""]]],
 ];
 
 for (const [name, text, expected] of rows) {
