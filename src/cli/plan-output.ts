@@ -18,16 +18,13 @@ export function warningWriter(s: PlanStreams): (e: KukeError) => void {
   return (e) => s.stderr.write(`Warning: ${e.format().replace(/^Error: /, "")}\n`);
 }
 
-/** Validation warnings, and a warning when the files declare nothing at all (an empty file or /dev/null). */
+/** Validation warnings (files that declare nothing are an error of the loader, `no-resources`). */
 export function writeLoadWarnings(load: LoadResult, s: PlanStreams): void {
   const listing = formatDiagnostics(
     load.diagnostics.filter((d) => d.severity === "warning"),
     diagnosticStyle(s.colorErr),
   );
   if (listing !== "") s.stderr.write(listing);
-  if (load.errorCount === 0 && load.sources.size === 0) {
-    s.stderr.write("Warning: the files hold no resources (no YAML documents); there is nothing to plan.\n");
-  }
 }
 
 /**

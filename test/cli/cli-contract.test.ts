@@ -14,10 +14,12 @@ t("kuke --version prints the version and exits 0", async () => {
   assert.match(r.stdout, /^\d+\.\d+\.\d+/);
 });
 
-t("plan of an empty file warns on stderr that it holds nothing", async () => {
-  const r = await kuke(["plan", "--refresh=false", "-f", "/dev/null"]);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, "the files hold no resources");
+t("plan and validate of an empty file are invalid specs (exit 65), as kubectl refuses no objects", async () => {
+  for (const verb of ["plan", "validate"]) {
+    const r = await kuke([verb, ...(verb === "plan" ? ["--refresh=false"] : []), "-f", "/dev/null"]);
+    assert.is(r.code, 65, r.stderr);
+    assert.match(r.stderr, "/dev/null:1:1: error: no resources in the file");
+  }
 });
 
 t("create with an invalid name is a usage error before the host is opened", async () => {
