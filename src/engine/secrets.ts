@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ResolvedSecrets } from "../executors/containerd/oci-spec.js";
 import { errnoOf } from "../fs/fs-errors.js";
@@ -34,8 +35,10 @@ export async function resolveSecrets(
     }
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const hostPath = join(dir, s.name);
-    // Written beside and renamed, so a running container never reads half a secret.
-    const tmp = `${hostPath}.${randomBytes(4).toString("hex")}.tmp`;
+    // Written beside and renamed, so a running container never reads half a secret. The temporary
+    // name does not repeat the secret's (up to 253 characters), so it stays within NAME_MAX; secret
+    // names cannot start with '.', so it never meets one.
+    const tmp = join(dir, `.${randomBytes(4).toString("hex")}.tmp`);
     await writeFile(tmp, value, { mode: 0o400, flag: "wx" });
     await rename(tmp, hostPath);
     out.files.push({ hostPath, mountPath: s.mountPath });
@@ -43,12 +46,42 @@ export async function resolveSecrets(
   return out;
 }
 
+/** A secret file holds at most this much (Kubernetes caps a Secret at 1 MiB too). */
+export const MAX_SECRET_FILE_BYTES = 1024 * 1024;
+/** An injected secret becomes one `NAME=value` environment string: the kernel's MAX_ARG_STRLEN, less its NUL. */
+export const MAX_SECRET_ENV_BYTES = 131_071;
+
 /**
- * Reads one secret's value from its source (also used when planning, to digest it).
- * @throws KukeError `failed-precondition` (source unreadable or unset, with a remedy) or `invalid-spec`
- *   (no source), naming the secret and its source, never its value.
+ * Reads one secret's value from its source (also used when planning, to digest it). A file source
+ * must be a regular file (a FIFO would block, a device never ends) and is read with a size cap; an
+ * injected value must fit one environment string.
+ * @throws KukeError `failed-precondition` (source unreadable, unset, not a regular file or too large,
+ *   with a remedy) or `invalid-spec` (no source), naming the secret and its source, never its value.
  */
 export async function readSecret(
+  s: SecretRef,
+  address: ContainerAddress,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Buffer> {
+  const value = await readSource(s, address, env);
+  if (s.mountPath === undefined && Buffer.byteLength(s.name) + 1 + value.length > MAX_SECRET_ENV_BYTES) {
+    throw new KukeError(
+      "failed-precondition",
+      `secret ${s.name}: ${sourceOf(s)} holds ${value.length} bytes, too many for an environment variable (${s.name}=value may take at most ${MAX_SECRET_ENV_BYTES} bytes)`,
+      {
+        address,
+        remedy: `give the secret a mountPath so it is mounted as a file (up to ${MAX_SECRET_FILE_BYTES} bytes)`,
+      },
+    );
+  }
+  return value;
+}
+
+function sourceOf(s: SecretRef): string {
+  return s.fromEnv !== undefined ? `environment variable ${s.fromEnv}` : `${s.fromFile}`;
+}
+
+async function readSource(
   s: SecretRef,
   address: ContainerAddress,
   env: Readonly<Record<string, string | undefined>>,
@@ -64,17 +97,62 @@ export async function readSecret(
     return Buffer.from(v, "utf8");
   }
   if (s.fromFile !== undefined) {
+    const path = s.fromFile;
+    const fail = (why: string, remedy: string) =>
+      new KukeError("failed-precondition", `secret ${s.name}: ${path} ${why}`, { address, remedy });
+    let fh: Awaited<ReturnType<typeof open>>;
     try {
-      return await readFile(s.fromFile);
+      // Non-blocking, so a FIFO without a writer is refused below instead of waiting forever.
+      fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (e) {
       const code = errnoOf(e) ?? "error";
-      throw new KukeError("failed-precondition", `secret ${s.name}: cannot read ${s.fromFile} (${code})`, {
+      throw new KukeError("failed-precondition", `secret ${s.name}: cannot read ${path} (${code})`, {
         address,
-        remedy: `make ${s.fromFile} readable by kuke`,
+        remedy: `make ${path} readable by kuke`,
       });
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) {
+        throw fail(`is ${kindOf(st)}, not a regular file`, "point fromFile at a regular file holding the secret");
+      }
+      const tooLarge = (size: string) =>
+        fail(
+          `holds ${size} bytes; a secret file may hold at most ${MAX_SECRET_FILE_BYTES} bytes`,
+          "mount large data with a volume instead of a secret",
+        );
+      if (st.size > MAX_SECRET_FILE_BYTES) throw tooLarge(String(st.size));
+      // The file may grow between stat and read: read at most one byte past the cap.
+      const buf = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+      let total = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, total, buf.length - total, total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > MAX_SECRET_FILE_BYTES) throw tooLarge(`more than ${MAX_SECRET_FILE_BYTES}`);
+      }
+      return Buffer.from(buf.subarray(0, total));
+    } catch (e) {
+      if (e instanceof KukeError) throw e;
+      const code = errnoOf(e) ?? "error";
+      throw new KukeError("failed-precondition", `secret ${s.name}: cannot read ${path} (${code})`, {
+        address,
+        remedy: `make ${path} readable by kuke`,
+      });
+    } finally {
+      await fh.close();
     }
   }
   throw new KukeError("invalid-spec", `secret ${s.name} has neither fromFile nor fromEnv`, { address });
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
 }
 
 /** Removes the secret files of the address (a container, or all inside a larger one) and the folders that become empty (up to `secrets/`). */
