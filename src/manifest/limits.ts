@@ -24,7 +24,7 @@ export const MAX_DEPTH = 64;
 export const PRESCAN_DEPTH = 1_000;
 
 /** Expanded nodes per file; real manifests use a few thousand, alias bombs billions. */
-export const NODE_BUDGET = 1_000_000;
+export const NODE_BUDGET = 400_000;
 
 /** Characters of expanded scalars per file: an alias repeated a million times can be huge. */
 export const SCALAR_BUDGET = 16 * 1024 * 1024;
