@@ -63,6 +63,22 @@ export interface HostFacts {
    * then keep whatever `valueHash` their spec already carries.
    */
   secretDigests?: Record<string, Record<string, SecretDigest>>;
+  /**
+   * What is left of the subnet pool, read only when desired spaces have no subnet yet (absent
+   * otherwise, and without refresh): the planner refuses more new spaces than free /24s.
+   */
+  subnetPool?: SubnetPoolFacts;
+}
+
+/** The subnet pool as the allocator sees it: its /24s, and why the ones not free are taken. */
+export interface SubnetPoolFacts {
+  pool: string;
+  size: number;
+  /** /24s recorded for kuke's spaces of this run path. */
+  allocated: number;
+  /** Other /24s the host's addresses or routes use, each as `10.88.0.0/24: address 10.88.0.1/24 on eth1`. */
+  hostOverlaps: string[];
+  free: number;
 }
 
 /** A secret source as read at plan time: the digest of its value, or why it could not be read. */

@@ -3,7 +3,16 @@
  * undeclared parent missing from the host, a foreign containerd object in the way, a secret whose
  * source cannot be read.
  */
-import { type ActualState, type Address, containerdId, parentAddress, recordedNamespace } from "../model/index.js";
+import {
+  type ActualState,
+  type Address,
+  containerdId,
+  netnsName,
+  networkName,
+  parentAddress,
+  parseAddress,
+  recordedNamespace,
+} from "../model/index.js";
 import { parentKey } from "./address-keys.js";
 import { createRemedy, purgeRemedy } from "./remedies.js";
 import type { DesiredEntry } from "./resource-view.js";
@@ -76,5 +85,68 @@ export function checkSecretSources(ctx: CheckContext): void {
         ...(d.remedy !== undefined ? { remedy: d.remedy } : {}),
       });
     }
+  }
+}
+
+/**
+ * New spaces need a /24 each from the pool; more of them than free /24s would fail the apply
+ * half-way, so the spaces past the free count are plan errors, with the counts and what to do.
+ */
+export function checkSubnetPool(ctx: CheckContext): void {
+  const pool = ctx.actual.subnetPool;
+  if (pool === undefined) return;
+  const fresh = [...ctx.desired.values()]
+    .filter((e) => e.kind === "space")
+    .filter((e) => {
+      const a = e.address as Extract<Address, { kind: "space" }>;
+      return ctx.actual.networks[networkName(a.realm, a.space)]?.subnet === undefined;
+    })
+    .map((e) => e.key)
+    .sort();
+  const shown = pool.hostOverlaps.slice(0, 3).join("; ");
+  const more = pool.hostOverlaps.length > 3 ? `; and ${pool.hostOverlaps.length - 3} more` : "";
+  for (const key of fresh.slice(pool.free)) {
+    ctx.errors.push({
+      severity: "error",
+      code: "unavailable",
+      address: key,
+      summary: `no free /24 in subnet pool ${pool.pool} for this space: ${fresh.length} new space(s) need one, ${pool.free} free of ${pool.size} (${pool.allocated} allocated to kuke spaces, ${pool.hostOverlaps.length} overlapping the host's addresses or routes)`,
+      ...(pool.hostOverlaps.length > 0 ? { detail: `in use on the host: ${shown}${more}` } : {}),
+      remedy:
+        "destroy spaces you no longer need (kuke destroy), remove the host addresses or routes that overlap the pool, or configure a pool with room (subnetPool)",
+    });
+  }
+}
+
+/** Addresses a /24 hands to cells: .2 to .254 (.0 is the network, .1 the gateway, .255 broadcast). */
+export const CELLS_PER_SPACE = 253;
+
+/** A space's cells attached to its bridge, declared or already there, must fit its /24. */
+export function checkCellsPerSpace(ctx: CheckContext): void {
+  const cells = new Map<string, Set<string>>();
+  const count = (space: string, cell: string) => {
+    const set = cells.get(space) ?? new Set<string>();
+    set.add(cell);
+    cells.set(space, set);
+  };
+  for (const e of ctx.desired.values()) {
+    if (e.kind !== "cell" || e.address.kind !== "cell") continue;
+    if (e.hostNetwork !== true) count(`space/${e.address.realm}/${e.address.space}`, e.key);
+  }
+  for (const [key, r] of Object.entries(ctx.actual.records)) {
+    if (r.kind !== "cell" || ctx.actual.attachments === undefined) continue;
+    const a = parseAddress(key);
+    if (a.kind === "cell" && ctx.actual.attachments[netnsName(a)] !== undefined)
+      count(`space/${a.realm}/${a.space}`, key);
+  }
+  for (const [space, set] of cells) {
+    if (set.size <= CELLS_PER_SPACE) continue;
+    ctx.errors.push({
+      severity: "error",
+      code: "unavailable",
+      address: space,
+      summary: `${set.size} cells would attach to this space's /24, which has addresses for ${CELLS_PER_SPACE}`,
+      remedy: `spread the cells over more spaces (at most ${CELLS_PER_SPACE} each), or run some with hostNetwork: true`,
+    });
   }
 }

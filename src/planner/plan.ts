@@ -15,7 +15,7 @@ import {
 import { ancestorKeys, compareAddressKeys, parentKey, sortAddressKeys } from "./address-keys.js";
 import { detectDrift } from "./drift.js";
 import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
-import { checkInTheWay, checkParents, checkSecretSources } from "./plan-checks.js";
+import { checkCellsPerSpace, checkInTheWay, checkParents, checkSecretSources, checkSubnetPool } from "./plan-checks.js";
 import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
 import { cellContainerKeys, hasHostState, isLeftover, LEFT_BEHIND } from "./plan-leftovers.js";
 import { type DesiredEntry, indexDesired } from "./resource-view.js";
@@ -72,6 +72,8 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     checkParents(ctx);
     checkInTheWay(ctx);
     checkSecretSources(ctx);
+    checkSubnetPool(ctx);
+    checkCellsPerSpace(ctx);
     applyRequestedReplace(ctx);
     cascadeReplacements(ctx);
     planRemovals(ctx);

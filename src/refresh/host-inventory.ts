@@ -1,6 +1,6 @@
 import type { NetworkExecutor } from "../executors/cni/network-executor.js";
 import type { ContainerdExecutor } from "../executors/containerd/executor.js";
-import type { ActualAttachment, ActualNetwork } from "../model/index.js";
+import type { ActualAttachment, ActualNetwork, SubnetPoolFacts } from "../model/index.js";
 
 /**
  * The bulk reads of the host refresh needs, one listing each (never a per-resource probe), each
@@ -18,13 +18,18 @@ export interface HostInventory {
   attachments(): Promise<Record<string, ActualAttachment>>;
   /** kuke's egress chains (`KUKE-EG-…`) present in the filter table. */
   egressChains(): Promise<string[]>;
+  /** The subnet pool's free /24s and what takes the others (records and the host's networks). */
+  subnetPool?(): Promise<SubnetPoolFacts>;
   close(): void;
 }
 
 /** The inventory over the containerd executor (sharing its gRPC channel) and one network executor. */
 export function hostInventory(
   containerd: Pick<ContainerdExecutor, "listNamespaces">,
-  network: Pick<NetworkExecutor, "listNetworks" | "listPinned" | "listAttachments" | "listEgressChains">,
+  network: Pick<
+    NetworkExecutor,
+    "listNetworks" | "listPinned" | "listAttachments" | "listEgressChains" | "subnetCapacity"
+  >,
 ): HostInventory {
   return {
     namespaces: () => containerd.listNamespaces(),
@@ -32,6 +37,7 @@ export function hostInventory(
     pinnedNetns: () => network.listPinned(),
     attachments: () => network.listAttachments(),
     egressChains: () => network.listEgressChains(),
+    subnetPool: () => network.subnetCapacity(),
     // The channel is the executor's; closing the host closes it.
     close: () => undefined,
   };

@@ -10,6 +10,7 @@ import {
   actualState,
   type DesiredState,
   KukeError,
+  networkName,
   tryParseAddress,
 } from "../model/index.js";
 import { type Plan, plan } from "../planner/index.js";
@@ -79,7 +80,10 @@ export async function refreshFor(
     refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) }),
     secretDigests(desired, env),
   ]);
-  return { ...actual, secretDigests: digests };
+  // The pool is read (records and the host's addresses and routes) only when a space needs a /24.
+  const needsSubnet = desired.spaces.some((s) => actual.networks[networkName(s.realm, s.name)]?.subnet === undefined);
+  const subnetPool = needsSubnet ? await host.inventory.subnetPool?.() : undefined;
+  return { ...actual, secretDigests: digests, ...(subnetPool !== undefined ? { subnetPool } : {}) };
 }
 
 /** Plans `desired` against `actual` as `request` says; `now` stamps the plan. */

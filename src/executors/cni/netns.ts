@@ -1,6 +1,5 @@
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../fs/atomic-file.js";
 import { readMountInfo } from "../../fs/mountinfo.js";
 import { removeFile } from "../../fs/small-file.js";
 import type { CellAddress } from "../../model/address.js";
@@ -48,8 +47,10 @@ export class NetnsPinner {
       });
     }
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    // The mount point must exist as a file before a namespace file can be bound onto it.
-    await writeFileAtomic(target, "");
+    // The mount point must exist as a file before a namespace file can be bound onto it. It is
+    // empty, so it is made in place: an atomic write's temporary sibling would add ~22 characters
+    // to a name that is already up to 255 (NAME_MAX) for four 63-character names.
+    await writeFile(target, "", { flag: "a", mode: 0o600 });
     try {
       await mustRun("mount", ["--bind", source, target]);
     } catch (e) {

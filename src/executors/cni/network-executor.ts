@@ -15,7 +15,8 @@ import { removeNatChain } from "./nat-chain.js";
 import { NetnsPinner } from "./netns.js";
 import { listAttachments as attachmentsIn, listNetworks as networksIn } from "./network-listing.js";
 import { type CniResult, type CniRuntime, type ConfList, PluginRunner } from "./plugin-exec.js";
-import { SubnetAllocator } from "./subnet-allocator.js";
+import { ensureSpaceBridge } from "./space-bridge.js";
+import { SubnetAllocator, type SubnetCapacity } from "./subnet-allocator.js";
 
 export interface NetworkExecutorOptions {
   /** kuke's run path; CNI state lives in `<runPath>/cni`. @default "/var/lib/kuke" */
@@ -90,6 +91,10 @@ interface AttachmentFile {
   attachment: CniAttachment;
 }
 
+/** Linux's bound on one file name, and what `writeFileAtomic`'s temporary name adds to it at most. */
+const NAME_MAX = 255;
+const TEMP_SUFFIX_MAX = ".".length + ".tmp-".length + 7 + "-".length + 8;
+
 const REQUIRED_PLUGINS = ["bridge", "host-local", "loopback"];
 const IFNAME = "eth0";
 
@@ -145,12 +150,15 @@ export class NetworkExecutor {
   }
 
   /**
-   * Allocates the space's subnet (once), and writes its conflist when it differs. Idempotent.
+   * Allocates the space's subnet (once: a /24 no host address or route overlaps), makes its bridge
+   * hold the gateway address (so other run paths see the subnet taken), and writes its conflist
+   * when it differs. Idempotent. Throws `unavailable` with counts when the pool is exhausted.
    * Throws `already-exists` when another space hashes to the same bridge name.
    */
   async ensureSpaceNetwork(realm: string, space: string): Promise<SpaceNetwork> {
     const network = networkName(realm, space);
     const record = await this.subnets.allocate(realm, space, bridgeName(realm, space));
+    await ensureSpaceBridge(record.bridge, record.gateway);
     const cniVersion = await this.cniVersion();
     const list = spaceConflist({ network, ...record, cniVersion, ipamDataDir: this.ipamDir });
     const conflistPath = this.conflistPath(network);
@@ -166,6 +174,11 @@ export class NetworkExecutor {
       cniVersion,
       conflistPath,
     };
+  }
+
+  /** What is left of the subnet pool (read-only): free /24s, and what takes the others. */
+  subnetCapacity(): Promise<SubnetCapacity> {
+    return this.subnets.capacity();
   }
 
   /**
@@ -413,8 +426,17 @@ export class NetworkExecutor {
     return join(this.configDir, `${network}.conflist`);
   }
 
+  /**
+   * `<network>--<netns name>--eth0.json`; a name that would not fit NAME_MAX with an atomic
+   * write's temporary suffix (long realm, space, stack and cell names) puts a hash of the netns
+   * name in its place. Readers find attachments by content and by the network prefix, not by name.
+   */
   private attachmentPath(cell: CellAddress): string {
-    return join(this.resultsDir, `${networkName(cell.realm, cell.space)}--${netnsName(cell)}--${IFNAME}.json`);
+    const network = networkName(cell.realm, cell.space);
+    const name = `${network}--${netnsName(cell)}--${IFNAME}.json`;
+    if (name.length + TEMP_SUFFIX_MAX <= NAME_MAX) return join(this.resultsDir, name);
+    const hash = createHash("sha256").update(netnsName(cell)).digest("hex").slice(0, 32);
+    return join(this.resultsDir, `${network}--${hash}--${IFNAME}.json`);
   }
 
   private async attachmentFiles(network: string): Promise<string[]> {

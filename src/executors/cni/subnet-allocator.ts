@@ -3,6 +3,10 @@ import { writeFileAtomic } from "../../fs/atomic-file.js";
 import { readOptional } from "../../fs/small-file.js";
 import { KukeError } from "../../model/errors.js";
 import { withFileLock } from "./file-lock.js";
+import { type HostNetwork, overlaps, readHostNetworks } from "./host-networks.js";
+import { formatIp, parseCidr } from "./ipv4.js";
+
+export { formatIp, parseCidr } from "./ipv4.js";
 
 /** A space's network allocation, as persisted. */
 export interface SubnetRecord {
@@ -26,6 +30,24 @@ export interface SubnetAllocatorOptions {
   dir: string;
   /** IPv4 pool carved into /24s, one per space. @default "10.88.0.0/16" */
   pool?: string;
+  /**
+   * The networks the host already uses; a /24 overlapping one is never handed out.
+   * @default readHostNetworks (the host's addresses and routes, read with `ip -j`)
+   */
+  hostNetworks?: () => Promise<HostNetwork[]>;
+}
+
+/** How much of the pool is left, and why the rest is not (for plan errors and their counts). */
+export interface SubnetCapacity {
+  pool: string;
+  /** /24s in the pool. */
+  size: number;
+  /** /24s recorded for kuke's spaces in this run path. */
+  allocated: number;
+  /** Other /24s the host uses, each with what uses it (`10.88.0.0/24: address 10.88.0.1/24 on eth1`). */
+  hostOverlaps: string[];
+  /** /24s that can still be handed out. */
+  free: number;
 }
 
 /**
@@ -37,17 +59,21 @@ export class SubnetAllocator {
   readonly pool: string;
   private readonly file: string;
   private readonly lock: string;
+  private readonly hostNetworks: () => Promise<HostNetwork[]>;
 
   constructor(options: SubnetAllocatorOptions) {
     this.pool = options.pool ?? "10.88.0.0/16";
+    this.hostNetworks = options.hostNetworks ?? readHostNetworks;
     parseCidr(this.pool, 24);
     this.file = join(options.dir, "subnets.json");
     this.lock = join(options.dir, "subnets.lock");
   }
 
   /**
-   * The space's record, allocating the lowest free /24 on first use. Throws `already-exists` when
-   * another space's record uses the same bridge name (a hash collision), `unavailable` when the pool is full.
+   * The space's record, allocating the lowest free /24 on first use: one no other space of this
+   * run path has and no address or route of the host overlaps (another run path's bridges
+   * included). Throws `already-exists` when another space's record uses the same bridge name (a
+   * hash collision), `unavailable` with the counts when the pool has no free /24.
    */
   allocate(realm: string, space: string, bridge: string): Promise<SubnetRecord> {
     return withFileLock(this.lock, async () => {
@@ -61,22 +87,40 @@ export class SubnetAllocator {
           remedy: "rename one of the two spaces",
         });
       }
-      const used = new Set(data.spaces.map((r) => r.subnet));
-      const [base, prefix] = parseCidr(this.pool, 24);
-      const count = 2 ** (24 - prefix);
-      for (let i = 0; i < count; i++) {
-        const net = base + i * 256;
-        const subnet = `${formatIp(net)}/24`;
-        if (used.has(subnet)) continue;
-        const record: SubnetRecord = { realm, space, subnet, gateway: formatIp(net + 1), bridge };
-        data.spaces.push(record);
-        await this.save(data);
-        return record;
-      }
-      throw new KukeError("unavailable", `subnet pool ${this.pool} is exhausted`, {
-        remedy: "remove unused spaces or configure a larger pool",
-      });
+      const { free, capacity } = this.survey(data, await this.hostNetworks());
+      const subnet = free[0];
+      if (subnet === undefined) throw poolExhausted(capacity);
+      const [net] = parseCidr(subnet);
+      const record: SubnetRecord = { realm, space, subnet, gateway: formatIp(net + 1), bridge };
+      data.spaces.push(record);
+      await this.save(data);
+      return record;
     });
+  }
+
+  /** What is left of the pool now (reads the records and the host; changes nothing). */
+  async capacity(): Promise<SubnetCapacity> {
+    return this.survey(await this.load(), await this.hostNetworks()).capacity;
+  }
+
+  private survey(data: AllocationFile, host: HostNetwork[]): { free: string[]; capacity: SubnetCapacity } {
+    const used = new Set(data.spaces.map((r) => r.subnet));
+    const [base, prefix] = parseCidr(this.pool, 24);
+    const size = 2 ** (24 - prefix);
+    const relevant = host.filter((h) => overlaps(h.cidr, this.pool));
+    const free: string[] = [];
+    const hostOverlaps: string[] = [];
+    for (let i = 0; i < size; i++) {
+      const subnet = `${formatIp(base + i * 256)}/24`;
+      if (used.has(subnet)) continue;
+      const taken = relevant.find((h) => overlaps(h.cidr, subnet));
+      if (taken) hostOverlaps.push(`${subnet}: ${taken.what}`);
+      else free.push(subnet);
+    }
+    return {
+      free,
+      capacity: { pool: this.pool, size, allocated: used.size, hostOverlaps, free: free.length },
+    };
   }
 
   /** The space's record, or undefined. Reads without the lock: the file is replaced atomically. */
@@ -115,21 +159,17 @@ export class SubnetAllocator {
   }
 }
 
-/** `a.b.c.d/p` → [network as uint32, prefix]; the prefix must be at most `maxPrefix`. */
-export function parseCidr(cidr: string, maxPrefix = 32): [number, number] {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const prefix = m ? Number(m[5]) : -1;
-  if (!m || octets.some((o) => o > 255) || prefix < 0 || prefix > maxPrefix) {
-    throw new KukeError("invalid-spec", `invalid IPv4 pool ${cidr}`, {
-      detail: `expected a.b.c.d/p with p ≤ ${maxPrefix}`,
-    });
-  }
-  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  return [ip - (ip % size), prefix];
-}
-
-export function formatIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+/** The error for a pool with no free /24, with the counts that explain it and what to do. */
+export function poolExhausted(c: SubnetCapacity): KukeError {
+  const shown = c.hostOverlaps.slice(0, 3).join("; ");
+  const more = c.hostOverlaps.length > 3 ? `; and ${c.hostOverlaps.length - 3} more` : "";
+  return new KukeError(
+    "unavailable",
+    `subnet pool ${c.pool} has no free /24: ${c.size} in the pool, ${c.allocated} allocated to kuke spaces, ${c.hostOverlaps.length} overlapping the host's addresses or routes`,
+    {
+      ...(c.hostOverlaps.length > 0 ? { detail: `in use on the host: ${shown}${more}` } : {}),
+      remedy:
+        "destroy spaces you no longer need (kuke destroy), remove the host addresses or routes that overlap the pool, or configure a pool with room (subnetPool)",
+    },
+  );
 }

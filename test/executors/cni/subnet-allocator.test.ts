@@ -6,11 +6,14 @@ import { pathToFileURL } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { withFileLock } from "../../../src/executors/cni/file-lock.js";
+import { type HostNetwork, hostNetworksFrom, overlaps } from "../../../src/executors/cni/host-networks.js";
 import { SubnetAllocator } from "../../../src/executors/cni/subnet-allocator.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 const t = suite("executors/cni/subnet-allocator");
+/** A host with no networks of its own, so the unit tests do not depend on this machine. */
+const bare = { hostNetworks: async () => [] };
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "kt-subnets-"));
@@ -20,12 +23,16 @@ async function tempDir(): Promise<string> {
 
 t("one /24 per space, idempotent, persisted 0600, reused after release", async () => {
   const dir = await tempDir();
-  const a = new SubnetAllocator({ dir });
+  const a = new SubnetAllocator({ dir, ...bare });
   const s1 = await a.allocate("r", "s1", "k-1");
   const s2 = await a.allocate("r", "s2", "k-2");
   assert.equal(s1, { realm: "r", space: "s1", subnet: "10.88.0.0/24", gateway: "10.88.0.1", bridge: "k-1" });
   assert.is(s2.subnet, "10.88.1.0/24");
-  assert.equal(await new SubnetAllocator({ dir }).allocate("r", "s1", "k-1"), s1, "a second process sees the record");
+  assert.equal(
+    await new SubnetAllocator({ dir, ...bare }).allocate("r", "s1", "k-1"),
+    s1,
+    "a second process sees the record",
+  );
   assert.is((await stat(join(dir, "subnets.json"))).mode & 0o777, 0o600);
   await a.release("r", "s1");
   await a.release("r", "s1");
@@ -35,7 +42,7 @@ t("one /24 per space, idempotent, persisted 0600, reused after release", async (
 
 t("a bridge name collision is a typed error; a full pool is unavailable", async () => {
   const dir = await tempDir();
-  const a = new SubnetAllocator({ dir, pool: "10.99.0.0/23" });
+  const a = new SubnetAllocator({ dir, pool: "10.99.0.0/23", ...bare });
   await a.allocate("r", "one", "k-same");
   try {
     await a.allocate("r", "two", "k-same");
@@ -51,11 +58,69 @@ t("a bridge name collision is a typed error; a full pool is unavailable", async 
     assert.ok(isKukeError(e, "unavailable"), String(e));
   }
   try {
-    await new SubnetAllocator({ dir, pool: "10.98.0.0/16" }).get("r", "one");
+    await new SubnetAllocator({ dir, pool: "10.98.0.0/16", ...bare }).get("r", "one");
     assert.unreachable("a changed pool must be refused");
   } catch (e) {
     assert.ok(isKukeError(e, "failed-precondition"), String(e));
   }
+});
+
+t("subnets overlapping the host's networks are skipped; exhaustion counts them and says what to do", async () => {
+  const dir = await tempDir();
+  const host: HostNetwork[] = [
+    { cidr: "10.77.0.0/24", what: "address 10.77.0.1/24 on eth9" },
+    { cidr: "10.77.2.128/25", what: "route 10.77.2.128/25 dev tun0" },
+    { cidr: "10.0.0.0/8", what: "route 10.0.0.0/8 dev vpn0" },
+  ];
+  // The /8 route covers everything: without catch-all filtering the pool would be empty.
+  const a = new SubnetAllocator({ dir, pool: "10.77.0.0/22", hostNetworks: async () => host.slice(0, 2) });
+  assert.is((await a.allocate("r", "one", "k-1")).subnet, "10.77.1.0/24");
+  assert.is((await a.allocate("r", "two", "k-2")).subnet, "10.77.3.0/24");
+  assert.equal(await a.capacity(), {
+    pool: "10.77.0.0/22",
+    size: 4,
+    allocated: 2,
+    hostOverlaps: ["10.77.0.0/24: address 10.77.0.1/24 on eth9", "10.77.2.0/24: route 10.77.2.128/25 dev tun0"],
+    free: 0,
+  });
+  try {
+    await a.allocate("r", "three", "k-3");
+    assert.unreachable("should throw");
+  } catch (e) {
+    assert.ok(isKukeError(e, "unavailable"), String(e));
+    assert.is(
+      e.message,
+      "subnet pool 10.77.0.0/22 has no free /24: 4 in the pool, 2 allocated to kuke spaces, 2 overlapping the host's addresses or routes",
+    );
+    assert.match(e.detail ?? "", "10.77.0.0/24: address 10.77.0.1/24 on eth9");
+    assert.match(e.remedy ?? "", "kuke destroy");
+  }
+  const wide = new SubnetAllocator({ dir: await tempDir(), pool: "10.77.0.0/22", hostNetworks: async () => host });
+  assert.is((await wide.capacity()).free, 0, "a /8 route the pool sits in is a conflict");
+});
+
+t("the host's networks are read from ip -j output: addresses with prefixes, routes but defaults and catch-alls", () => {
+  const nets = hostNetworksFrom(
+    [
+      { ifname: "lo", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8 }] },
+      { ifname: "dummy0", addr_info: [{ family: "inet", local: "10.88.0.7", prefixlen: 24 }, { family: "inet6" }] },
+    ],
+    [
+      { dst: "default", dev: "eth0" },
+      { dst: "0.0.0.0/1", dev: "tun0" },
+      { dst: "192.0.2.0/24", dev: "eth0" },
+      { dst: "10.88.0.0/24", dev: "dummy0" },
+      { type: "local", dst: "10.88.0.7", dev: "dummy0", table: "local" },
+    ],
+  );
+  assert.equal(nets, [
+    { cidr: "127.0.0.0/8", what: "address 127.0.0.1/8 on lo" },
+    { cidr: "10.88.0.0/24", what: "address 10.88.0.7/24 on dummy0" },
+    { cidr: "192.0.2.0/24", what: "route 192.0.2.0/24 dev eth0" },
+    { cidr: "10.88.0.7/32", what: "route 10.88.0.7 dev dummy0 (table local)" },
+  ]);
+  assert.ok(overlaps("10.88.0.0/16", "10.88.3.0/24") && overlaps("10.88.3.9/32", "10.88.3.0/24"));
+  assert.not.ok(overlaps("10.88.4.0/24", "10.88.3.0/24"));
 });
 
 t("concurrent kuke processes never hand out the same subnet", async () => {
