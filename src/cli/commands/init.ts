@@ -87,10 +87,17 @@ function describe(e: unknown): string {
 function renderInit(r: InitResult, ready: boolean): string {
   const lines: string[] = [];
   const c = r.containerd;
-  const probe = c.effectiveAddress === c.configured.address ? c.configured : (c.managed ?? c.configured);
+  // The managed daemon can be the configured address too (--containerd-address at its socket): its
+  // probe, taken after it started, is the one that knows the version.
+  const managed = c.managed?.reachable === true && c.managed.address === c.effectiveAddress;
+  const probe = managed
+    ? c.managed!
+    : c.effectiveAddress === c.configured.address
+      ? c.configured
+      : (c.managed ?? c.configured);
   if (c.effectiveAddress !== undefined) {
     lines.push(
-      `containerd: ${probe.version ?? "?"} at ${c.effectiveAddress}${c.effectiveAddress === c.configured.address ? "" : " (kuke's managed daemon)"}`,
+      `containerd: ${probe.version ?? "?"} at ${c.effectiveAddress}${managed ? " (kuke's managed daemon)" : ""}`,
     );
     if (c.startedManaged) lines.push(`  started kuke's managed containerd (pid ${c.startedManaged.pid})`);
   } else {
