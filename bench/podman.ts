@@ -6,20 +6,14 @@
  * busybox OCI archive (`podman load`); the infra image is built from it offline. No traffic leaves
  * the host: nothing is pulled, the pods send nothing.
  *
- * podman needs `default_ulimits` in a `containers.conf` passed through `CONTAINERS_CONF` on these
- * machines (root cannot raise rlimits here). Everything it made is removed at the end, including
- * the netavark iptables chains podman leaves behind.
+ * The sandbox (config with `default_ulimits`, temporary storage and network, cleanup of netavark's
+ * chains) is test/harness/podman.ts, shared with the export tests.
  *
  * `npm run bench -- apply --podman` runs this after the kuke figures and prints the ratios.
  */
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
-
-const run = promisify(execFile);
+import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
 
 export interface PodmanFigures {
   cells: number;
@@ -46,70 +40,24 @@ spec:
   return `${pods.join("\n---\n")}\n`;
 }
 
-/** Removes the iptables chains netavark creates on first use and never removes. */
-async function removeNetavarkChains(): Promise<void> {
-  for (const table of ["nat", "filter"]) {
-    const saved = (await run("iptables-save", ["-t", table])).stdout.split("\n");
-    for (const rule of saved.filter((l) => l.startsWith("-A ") && /-j NETAVARK/.test(l))) {
-      const spec = rule.slice(3).match(/(?:[^\s"]+|"[^"]*")+/g) ?? [];
-      await run("iptables", ["-w", "-t", table, "-D", ...spec.map((s) => s.replace(/^"|"$/g, ""))]).catch(
-        () => undefined,
-      );
-    }
-    const chains = saved.filter((l) => l.startsWith(":NETAVARK")).map((l) => l.slice(1).split(" ")[0] as string);
-    for (const c of chains) await run("iptables", ["-w", "-t", table, "-F", c]).catch(() => undefined);
-    for (const c of chains) await run("iptables", ["-w", "-t", table, "-X", c]).catch(() => undefined);
-  }
-}
-
 /** Times podman kube play / down of `sizes` pods each, one size after the other. */
 export async function podmanFigures(sizes: number[]): Promise<PodmanFigures[]> {
-  await run("podman", ["--version"]).catch(() => {
-    throw new Error("podman is not installed (apt-get install --no-install-recommends podman)");
-  });
-  const work = await mkdtemp("/tmp/kuke-bench-podman-");
-  const conf = join(work, "containers.conf");
-  await writeFile(
-    conf,
-    [
-      "[containers]",
-      'default_ulimits = ["nofile=1000:1000", "nproc=1000:1000"]',
-      "[engine]",
-      'runtime = "runc"',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      `infra_image = "${INFRA}"`,
-      "[network]",
-      'network_backend = "netavark"',
-      "",
-    ].join("\n"),
+  if (!(await podmanAvailable())) {
+    throw new Error("podman is not installed (apt-get install --no-install-recommends podman catatonit)");
+  }
+  // Outside kuke's pool (10.88/16), the tests' pools (10.100–10.239) and the export tests' (10.251).
+  const sandbox = await podmanSandbox(
+    { prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", infraImage: INFRA },
+    [BUSYBOX],
   );
-  const global = [
-    "--root",
-    join(work, "root"),
-    "--runroot",
-    join(work, "run"),
-    "--tmpdir",
-    join(work, "tmp"),
-    "--network-config-dir",
-    join(work, "net"),
-  ];
-  const env = { ...process.env, CONTAINERS_CONF: conf };
-  const podman = (args: string[]) =>
-    run("podman", [...global, ...args], { env, maxBuffer: 16 * 1024 * 1024 }).then((r) => r.stdout);
-  // Outside kuke's pool (10.88/16) and the tests' pools (10.100–10.239).
-  const network = `kbench${randomBytes(2).toString("hex")}`;
-  const subnet = `10.250.${Math.floor(Math.random() * 256)}.0/24`;
+  const { podman, work, network } = sandbox;
   const out: PodmanFigures[] = [];
   const files: string[] = [];
   try {
-    await podman(["load", "-i", await buildBusyboxArchive(work)]);
-    await podman(["tag", "docker.io/library/busybox:latest", BUSYBOX]);
     const ctx = join(work, "infra");
     await mkdir(ctx);
     await writeFile(join(ctx, "Containerfile"), `FROM ${BUSYBOX}\nENTRYPOINT ["/bin/sleep", "3600"]\n`);
     await podman(["build", "-q", "--network", "none", "-t", INFRA, ctx]);
-    await podman(["network", "create", "--subnet", subnet, network]);
     for (const cells of sizes) {
       const file = join(work, `pods-${cells}.yaml`);
       files.push(file);
@@ -126,12 +74,7 @@ export async function podmanFigures(sizes: number[]): Promise<PodmanFigures[]> {
     }
   } finally {
     for (const f of files) await podman(["kube", "down", f]).catch(() => undefined);
-    await podman(["pod", "rm", "-af", "-t", "0"]).catch(() => undefined);
-    await podman(["rm", "-af", "-t", "0"]).catch(() => undefined);
-    await podman(["network", "rm", "-f", network]).catch(() => undefined);
-    await podman(["system", "reset", "-f"]).catch(() => undefined);
-    await removeNetavarkChains().catch(() => undefined);
-    await rm(work, { recursive: true, force: true });
+    await sandbox.remove();
   }
   return out;
 }

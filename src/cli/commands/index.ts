@@ -5,6 +5,7 @@ import { CompletionCommand } from "./completion.js";
 import { CreateCommand } from "./create.js";
 import { DeleteCommand } from "./delete.js";
 import { DestroyCommand } from "./destroy.js";
+import { ExportCommand } from "./export.js";
 import { GetCommand } from "./get.js";
 import { GraphCommand } from "./graph.js";
 import { ImageLoadCommand } from "./image-load.js";
@@ -34,6 +35,7 @@ export const COMMANDS: CommandClass[] = [
   DestroyCommand,
   ShowCommand,
   GraphCommand,
+  ExportCommand,
   InitCommand,
   CreateCommand,
   GetCommand,
