@@ -1,6 +1,7 @@
 import {
   type Cell,
   cellAddress,
+  containerAddress,
   type DesiredState,
   formatAddress,
   LABELS,
@@ -48,7 +49,7 @@ export function exportKubernetes(state: DesiredState, options: ExportOptions = {
   }
   for (const c of state.looseContainers) {
     warnings.push({
-      address: `container/${c.realm}/${c.space}/${c.stack}/${c.cell}/${c.name}`,
+      address: formatAddress(containerAddress(c.realm, c.space, c.stack, c.cell, c.name)),
       message: `joins cell ${c.cell}, which the files do not declare; export the cell's manifest together with it`,
     });
   }

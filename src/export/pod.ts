@@ -1,4 +1,11 @@
-import { type Cell, type ContainerSpec, containerAddress, formatAddress, type RestartPolicy } from "../model/index.js";
+import {
+  type Cell,
+  type ContainerSpec,
+  cellAddress,
+  containerAddress,
+  formatAddress,
+  type RestartPolicy,
+} from "../model/index.js";
 import { exportContainer, SECRET_VOLUME } from "./container.js";
 import { SECRET_FILE_MODE } from "./secrets.js";
 import type { ExportWarning } from "./types.js";
@@ -34,7 +41,7 @@ export function exportPodSpec(cell: Cell, secretName: string | undefined): PodSp
   const warnings: ExportWarning[] = [];
   const addressOf = (c: ContainerSpec) =>
     formatAddress(containerAddress(cell.realm, cell.space, cell.stack, cell.name, c.id));
-  const cellAddr = `cell/${cell.realm}/${cell.space}/${cell.stack}/${cell.name}`;
+  const cellAddr = formatAddress(cellAddress(cell.realm, cell.space, cell.stack, cell.name));
   const containers = podContainers(cell);
   const root = cell.spec.containers[0]!;
   const hostNetwork = root.hostNetwork;

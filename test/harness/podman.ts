@@ -12,9 +12,10 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { readMountInfo } from "../../src/fs/mountinfo.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "./busybox-image.js";
 
 const run = promisify(execFile);
@@ -65,9 +66,8 @@ export async function removeNetavarkChains(): Promise<void> {
 
 /** podman's overlay driver mounts its storage dir over itself and may leave it mounted: unmount, deepest first. */
 async function unmountUnder(dir: string): Promise<void> {
-  const mounts = (await readFile("/proc/self/mounts", "utf8"))
-    .split("\n")
-    .map((l) => l.split(" ")[1] ?? "")
+  const mounts = (await readMountInfo())
+    .map((m) => m.mountPoint)
     .filter((m) => m === dir || m.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) await run("umount", ["-l", m]).catch(() => undefined);
