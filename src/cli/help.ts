@@ -79,6 +79,8 @@ export const VALUE_PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--tail": "N",
   "--since": "DURATION|TIME",
   "--progress": "MODE",
+  "--output-dir": "DIR",
+  "--as": "KIND",
 };
 
 /** The option's names and placeholder, e.g. `-f, --file FILE`; `--refresh[=false]` for a tolerant boolean. */
@@ -126,7 +128,9 @@ export function renderTopHelp(
   for (const group of HELP_GROUPS) {
     const members = commands.filter((c) => (c.category ?? "Other commands") === group);
     if (members.length === 0) continue;
-    lines.push("", `${group}:`);
+    // The first group follows the usage line directly: the whole help stays under 40 lines.
+    if (lines.length > 1) lines.push("");
+    lines.push(`${group}:`);
     for (const c of members) lines.push(`  ${c.path.join(" ").padEnd(width)}${sentence(c.description)}`);
   }
   lines.push("", "Global options (before or after the command):");

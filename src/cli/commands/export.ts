@@ -18,6 +18,7 @@ import { writeValidation } from "../validation-output.js";
 
 export class ExportCommand extends KukeCommand {
   static override paths = [["export", "kubernetes"]];
+  static synopsis = "-f FILE...";
   static override usage = Command.Usage({
     description: "write Kubernetes YAML for what the manifests declare",
     details: `
