@@ -60,9 +60,10 @@ export function exportSecret(cell: Cell, metadata: KubeMetadata, inputs: SecretI
       try {
         return readFileSync(s.fromFile);
       } catch (e) {
+        // Missing or unreadable: the remedy is the same either way.
         throw new KukeError("not-found", `secret ${s.name}: ${s.fromFile} cannot be read`, {
           address,
-          detail: `error ${(e as NodeJS.ErrnoException).code ?? "unknown"}`,
+          cause: e,
           remedy: `make ${s.fromFile} readable, or export without --include-secrets and fill the Secret in later`,
         });
       }
