@@ -102,6 +102,17 @@ module.exports = {
       from: { path: "^src/manifest/", pathNot: "^src/manifest/sources\\.ts$" },
       to: { path: ["^fs(/promises)?$", "^src/fs/"] },
     },
+    mayImport("export-imports", "export", [MODEL, own("manifest"), npm("yaml"), "^fs$"], {
+      builtins: false,
+      comment: "src/export/README.md: model, manifest and yaml; node:fs for secret values only.",
+    }),
+    {
+      name: "export-reads-files-in-secrets-only",
+      comment: "src/export/README.md: pure apart from secrets.ts, which reads secret files when asked.",
+      severity: "error",
+      from: { path: "^src/export/", pathNot: "^src/export/secrets\\.ts$" },
+      to: { path: ["^fs(/promises)?$", "^src/fs/"] },
+    },
     mayImport("planner-is-pure", "planner", [MODEL], {
       builtins: false,
       comment: "src/planner: model only — no executor, no fs, no gRPC, no Node built-ins (DESIGN §4).",
