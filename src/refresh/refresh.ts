@@ -1,3 +1,4 @@
+import PQueue from "p-queue";
 import type { CgroupDriver } from "../executors/cgroup/driver.js";
 import type { ContainerdExecutor, ContainerRecord } from "../executors/containerd/executor.js";
 import {
@@ -128,13 +129,11 @@ function toActual(c: ContainerRecord): ActualContainer {
 
 async function existingCgroups(driver: Pick<CgroupDriver, "exists">, paths: string[]): Promise<string[]> {
   const found: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const p = paths[next++] as string;
+  const queue = new PQueue({ concurrency: CGROUP_CONCURRENCY });
+  await queue.addAll(
+    paths.map((p) => async () => {
       if (await driver.exists(p)) found.push(p);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CGROUP_CONCURRENCY, paths.length) }, worker));
+    }),
+  );
   return found.sort();
 }

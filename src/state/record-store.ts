@@ -1,5 +1,6 @@
 import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
+import PQueue from "p-queue";
 import { isTempName, removeAbandonedTemp, writeFileAtomic } from "../fs/atomic-file.js";
 import { errnoOf, fsError } from "../fs/fs-errors.js";
 import {
@@ -164,29 +165,25 @@ export class RecordStore {
 
     const records: StoredRecord[] = [];
     const corrupt: CorruptRecord[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const rel = files[next++] as string;
-        const file = join(this.layout.records, rel);
-        const expected = addressFromRelativePath(rel);
-        let text: string;
-        try {
-          text = await readFile(file, "utf8");
-        } catch (e) {
-          if (errnoOf(e) === "ENOENT") continue; // deleted while we listed
-          corrupt.push({ file, error: fsError(e, "read record", file) });
-          continue;
-        }
-        const parsed =
-          expected === undefined
-            ? corruptRecord(file, "the file is not where any address's record would be")
-            : parseRecord(text, file, expected);
-        if (parsed instanceof KukeError) corrupt.push({ file, error: parsed });
-        else records.push(parsed);
+    const read = async (rel: string): Promise<void> => {
+      const file = join(this.layout.records, rel);
+      const expected = addressFromRelativePath(rel);
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (e) {
+        if (errnoOf(e) === "ENOENT") return; // deleted while we listed
+        corrupt.push({ file, error: fsError(e, "read record", file) });
+        return;
       }
+      const parsed =
+        expected === undefined
+          ? corruptRecord(file, "the file is not where any address's record would be")
+          : parseRecord(text, file, expected);
+      if (parsed instanceof KukeError) corrupt.push({ file, error: parsed });
+      else records.push(parsed);
     };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
+    await new PQueue({ concurrency: READ_CONCURRENCY }).addAll(files.map((rel) => () => read(rel)));
     records.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
     corrupt.sort((a, b) => (a.file < b.file ? -1 : 1));
     return { records, corrupt };
