@@ -1,7 +1,7 @@
 /**
- * Derives `kuke get`'s resource states from the host as refresh saw it (`ActualState`), plus an
- * optional desired state, so resources declared but never applied show up too (as Missing/Failed).
- * Pure: no clock, no host access.
+ * Derives `kuke get`'s resource states from the host as refresh saw it (`ActualState`), plus the
+ * resources the files declare (optional), so those never applied show up too (as Missing/Failed).
+ * Pure: no clock, no host access, and no planner: the caller indexes the declared resources.
  */
 import {
   type ActualContainer,
@@ -11,7 +11,6 @@ import {
   cellAddress,
   cgroupPath,
   containerdId,
-  type DesiredState,
   egressChainName,
   formatAddress,
   type JsonValue,
@@ -20,10 +19,10 @@ import {
   networkName,
   parseAddress,
   type ResourceRecord,
+  type ResourceView,
   realmAddress,
   recordedNamespace,
 } from "../model/index.js";
-import { type DesiredEntry, indexDesired } from "../planner/resource-view.js";
 import type {
   CellStatus,
   ContainerStatus,
@@ -34,9 +33,21 @@ import type {
   StatusReport,
 } from "./types.js";
 
+/**
+ * A resource the files declare, as the planner indexes the desired state (`indexDesired`, whose
+ * entries fit as they are): its view, and what the host cannot say about it.
+ */
+export interface DeclaredResource {
+  view: ResourceView;
+  /** Container: its role in the cell. */
+  role?: "root" | "workload";
+  /** Cell: it shares the host's network. */
+  hostNetwork?: boolean;
+}
+
 export interface StatusOptions {
-  /** The desired state, so declared but unapplied resources are listed. */
-  desired?: DesiredState;
+  /** Declared resources by address string, so declared but unapplied resources are listed. */
+  declared?: ReadonlyMap<string, DeclaredResource>;
   /** When each address was applied (ISO), e.g. from the records' modification times. */
   appliedAt?: Record<string, string>;
 }
@@ -45,7 +56,7 @@ type Spec = { [key: string]: JsonValue };
 
 /** Every resource kuke recorded or the desired state declares, with its state on the host. */
 export function deriveStatus(actual: ActualState, options: StatusOptions = {}): StatusReport {
-  const desired = options.desired ? indexDesired(options.desired, actual) : new Map<string, DesiredEntry>();
+  const desired: ReadonlyMap<string, DeclaredResource> = options.declared ?? new Map();
   const keys = [...new Set([...Object.keys(actual.resources), ...desired.keys()])].sort();
   const addresses = keys.map((k) => parseAddress(k));
   const cgroups = new Set(actual.cgroups);
@@ -257,7 +268,7 @@ export function cellState(
 function roleOf(
   found: ActualContainer | null | undefined,
   record: ResourceRecord | undefined,
-  entry: DesiredEntry | undefined,
+  entry: DeclaredResource | undefined,
 ): "root" | "workload" | undefined {
   const label = found?.labels[LABELS.role];
   if (label === "root" || label === "workload") return label;

@@ -1,2 +1,9 @@
-export { cellState, containerState, deriveStatus, publicSpec, type StatusOptions } from "./derive.js";
+export {
+  cellState,
+  containerState,
+  type DeclaredResource,
+  deriveStatus,
+  publicSpec,
+  type StatusOptions,
+} from "./derive.js";
 export type * from "./types.js";

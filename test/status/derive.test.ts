@@ -1,9 +1,17 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import type { DesiredState, HostFacts } from "../../src/model/index.js";
+import { indexDesired } from "../../src/planner/resource-view.js";
 import { cellState, containerState, deriveStatus } from "../../src/status/derive.js";
 import { appliedFacts, cellNetns, containerOf, emptyFacts, host, world } from "../planner/builders.js";
 
 const t = suite("status/derive");
+
+/** The status of `facts`, with the resources `desired` declares indexed as the runner does. */
+function statusOf(desired: DesiredState, facts: HostFacts, appliedAt?: Record<string, string>) {
+  const actual = host(facts);
+  return deriveStatus(actual, { declared: indexDesired(desired, actual), ...(appliedAt ? { appliedAt } : {}) });
+}
 
 const busybox = (id: string, extra = {}) => ({ id, image: "busybox", command: "sleep", args: ["1000"], ...extra });
 
@@ -20,7 +28,7 @@ function twoCells() {
 
 t("a freshly applied world is Ready everywhere", () => {
   const desired = twoCells();
-  const r = deriveStatus(host(appliedFacts(desired)), { desired });
+  const r = statusOf(desired, appliedFacts(desired));
   assert.equal(
     r.cells.map((c) => [c.name, c.state, c.running, c.total, c.ip]),
     [
@@ -113,7 +121,7 @@ t("reality wins: missing containers, network, namespace and chain", () => {
 
 t("declared but never applied resources are listed as missing", () => {
   const desired = twoCells();
-  const r = deriveStatus(host(emptyFacts()), { desired });
+  const r = statusOf(desired, emptyFacts());
   assert.is(r.cells.length, 2);
   assert.ok(r.cells.every((c) => c.state === "Failed" && !c.recorded && c.declared));
   assert.is(r.realms[0]!.state, "Missing");
@@ -123,7 +131,7 @@ t("declared but never applied resources are listed as missing", () => {
 
 t("host-network cells show no IP", () => {
   const desired = world({ cells: [{ name: "h", containers: [busybox("app", { hostNetwork: true })] }] });
-  const r = deriveStatus(host(appliedFacts(desired)), { desired });
+  const r = statusOf(desired, appliedFacts(desired));
   assert.is(r.cells[0]!.hostNetwork, true);
   assert.is(r.cells[0]!.ip, undefined);
   assert.is(r.cells[0]!.state, "Ready");
@@ -131,7 +139,7 @@ t("host-network cells show no IP", () => {
 
 t("no password, nor its digest, ever reaches a status", () => {
   const desired = twoCells();
-  const r = deriveStatus(host(appliedFacts(desired)), { desired, appliedAt: { "realm/main": "2026-01-01T00:00:00Z" } });
+  const r = statusOf(desired, appliedFacts(desired), { "realm/main": "2026-01-01T00:00:00Z" });
   const text = JSON.stringify(r);
   assert.not.match(text, "hunter2");
   assert.not.match(text, "password");
