@@ -139,15 +139,15 @@ module.exports = {
     ]),
     mayImport("registry-executor-imports", "executors/registry", [MODEL, own("executors/oci")]),
 
-    mayImport("state-imports", "state", [MODEL, FS], {
-      comment: "src/state: records on disk, lock, journal; model and fs only, never the planner.",
+    mayImport("state-imports", "state", [MODEL, FS, npm("p-queue")], {
+      comment: "src/state: records on disk, lock, journal; model, fs and p-queue only, never the planner.",
     }),
-    mayImport("status-is-pure", "status", [MODEL, "^src/planner/resource-view\\.ts$"], {
+    mayImport("status-is-pure", "status", [MODEL], {
       builtins: false,
-      comment: "src/status: pure (no clock, no fs, no executors): model and the planner's pure resource-view.ts.",
+      comment: "src/status: pure (no clock, no fs, no executors, no planner): model only.",
     }),
-    mayImport("refresh-imports", "refresh", [MODEL, own("state"), ALL_EXECUTORS], {
-      comment: "src/refresh: model, state's records, the executors; never the planner or the engine.",
+    mayImport("refresh-imports", "refresh", [MODEL, own("state"), ALL_EXECUTORS, npm("p-queue")], {
+      comment: "src/refresh: model, state's records, the executors, p-queue; never the planner or the engine.",
     }),
     mayImport(
       "render-imports",
