@@ -193,6 +193,24 @@ t("a manifest larger than 4 MiB is refused, whether its size is declared or only
   }
 });
 
+t("a blob addressed by anything but sha256 is refused before it is requested", async () => {
+  const fake = new FakeRegistry();
+  await fake.start();
+  try {
+    const client = new RegistryClient(fake.host, "app", { timeoutMs: 10_000 });
+    const desc = { mediaType: MEDIA_TYPES.ociLayerGzip, digest: `sha512:${"ab".repeat(64)}`, size: 4 };
+    const e = await expectCode(client.openBlob(desc), "failed-precondition");
+    assert.match(e.message, /digest algorithm kuke cannot verify/);
+    assert.equal(
+      fake.requests.filter((r) => r.path.includes("/blobs/")),
+      [],
+      "nothing was fetched",
+    );
+  } finally {
+    await fake.stop();
+  }
+});
+
 /** A registry that wants bearer tokens from its own /token service, which wants `u`/PASSWORD. */
 async function bearerRegistry(opts: { anonymous: boolean }): Promise<{ fake: FakeRegistry; tokenRequests: URL[] }> {
   const fake = new FakeRegistry();
