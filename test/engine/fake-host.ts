@@ -148,6 +148,7 @@ export function fakeHost(label: string): FakeHost {
       cidr: `${ip}/24`,
       gateway: "10.88.7.1",
       mac: "02:00:00:00:00:01",
+      ports: [],
       result: { cniVersion: "1.0.0" } as CniAttachment["result"],
     };
   };

@@ -1,4 +1,5 @@
-import type { ConfList } from "./plugin-exec.js";
+import type { PortMapping } from "../../model/ports.js";
+import type { ConfList, PluginConfig } from "./plugin-exec.js";
 
 /** What a space's network configuration is made from. */
 export interface SpaceNetworkParams {
@@ -14,7 +15,9 @@ export interface SpaceNetworkParams {
 /**
  * A space's conflist: one bridge plugin acting as the subnet's gateway with masquerade for
  * traffic leaving the subnet, and host-local IPAM handing out addresses from the space's /24 with a
- * default route via the gateway. Pure; the loopback interface is brought up by a separate call.
+ * default route via the gateway; then portmap, which publishes the ports a cell declares (passed
+ * per attachment as `runtimeConfig.portMappings`, see `cellConflist`). Pure; the loopback interface
+ * is brought up by a separate call.
  */
 export function spaceConflist(p: SpaceNetworkParams): ConfList {
   return {
@@ -33,8 +36,42 @@ export function spaceConflist(p: SpaceNetworkParams): ConfList {
           dataDir: p.ipamDataDir,
         },
       },
+      // snat: traffic to a published port from the host itself (127.0.0.1 included) is masqueraded,
+      // so the reply finds its way back through the bridge.
+      { type: "portmap", capabilities: { portMappings: true }, snat: true },
     ],
   };
+}
+
+/** True for a plugin that takes published ports from the runtime. */
+export function takesPortMappings(plugin: PluginConfig): boolean {
+  return (plugin.capabilities as { portMappings?: boolean } | undefined)?.portMappings === true;
+}
+
+/** A port as CNI's `portMappings` capability spells it. */
+export function cniPortMapping(p: PortMapping): Record<string, unknown> {
+  return {
+    hostPort: p.hostPort,
+    containerPort: p.containerPort,
+    protocol: p.protocol,
+    ...(p.hostIp !== undefined ? { hostIP: p.hostIp } : {}),
+  };
+}
+
+/**
+ * The space's conflist as one cell is attached with it: the cell's published ports inserted as
+ * `runtimeConfig.portMappings` into each plugin that declares the capability (the CNI spec's
+ * runtime duty). A cell that publishes nothing is attached without such plugins: portmap would
+ * have nothing to do, and leaving it out saves a plugin process on every ADD and DEL. The result
+ * is recorded with the attachment, so DEL runs exactly what ADD ran.
+ */
+export function cellConflist(list: ConfList, ports: PortMapping[]): ConfList {
+  const plugins: PluginConfig[] = [];
+  for (const plugin of list.plugins) {
+    if (!takesPortMappings(plugin)) plugins.push(plugin);
+    else if (ports.length > 0) plugins.push({ ...plugin, runtimeConfig: { portMappings: ports.map(cniPortMapping) } });
+  }
+  return { ...list, plugins };
 }
 
 /** The list that brings up `lo` inside a cell's namespace. */

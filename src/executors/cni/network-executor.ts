@@ -7,8 +7,9 @@ import type { ActualAttachment, ActualNetwork } from "../../model/actual-state.j
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
+import { formatPortMapping, type PortMapping } from "../../model/ports.js";
 import type { EgressPolicy } from "../../model/types.js";
-import { loopbackConflist, pickCniVersion, spaceConflist } from "./conflist.js";
+import { cellConflist, loopbackConflist, pickCniVersion, spaceConflist, takesPortMappings } from "./conflist.js";
 import { type AppliedEgress, EgressFirewall, listEgressChains, type Resolver } from "./egress.js";
 import { runCommand } from "./host-command.js";
 import { removeNatChain } from "./nat-chain.js";
@@ -56,6 +57,8 @@ export interface CniAttachment {
   cidr: string;
   gateway: string | undefined;
   mac: string | undefined;
+  /** The published ports, canonical (`formatPortMapping`), in the order given. */
+  ports: string[];
   /** The plugin chain's result, kept so CHECK and DEL get it as `prevResult`. */
   result: CniResult;
 }
@@ -96,6 +99,8 @@ const NAME_MAX = 255;
 const TEMP_SUFFIX_MAX = ".".length + ".tmp-".length + 7 + "-".length + 8;
 
 const REQUIRED_PLUGINS = ["bridge", "host-local", "loopback"];
+/** Needed only by cells that publish ports; reported by `kuke init`, checked when such a cell is attached. */
+const PORT_PLUGINS = ["portmap"];
 const IFNAME = "eth0";
 
 /**
@@ -135,9 +140,11 @@ export class NetworkExecutor {
       })),
     );
     const plugins = await Promise.all(
-      REQUIRED_PLUGINS.map(async (type) => ({ type, path: await this.plugins.find(type) })),
+      [...REQUIRED_PLUGINS, ...PORT_PLUGINS].map(async (type) => ({ type, path: await this.plugins.find(type) })),
     );
-    const cniVersion = plugins.every((p) => p.path) ? await this.cniVersion() : undefined;
+    const cniVersion = plugins.every((p) => p.path || PORT_PLUGINS.includes(p.type))
+      ? await this.cniVersion()
+      : undefined;
     return {
       configDir: this.configDir,
       ipamDir: this.ipamDir,
@@ -247,11 +254,13 @@ export class NetworkExecutor {
   }
 
   /**
-   * Attaches the cell's pinned namespace to its space's network (lo up and eth0 on the bridge)
-   * and returns the attachment to record. Already attached and CHECK passes: the recorded attachment.
-   * Throws `not-found` without the space's conflist, `failed-precondition` without a pin.
+   * Attaches the cell's pinned namespace to its space's network (lo up and eth0 on the bridge),
+   * publishes `ports` on the host (portmap), and returns the attachment to record. Already attached
+   * and CHECK passes: the recorded attachment, its published ports brought to `ports` if they
+   * differ (address kept). Throws `not-found` without the space's conflist, `failed-precondition`
+   * without a pin.
    */
-  async attach(cell: CellAddress): Promise<CniAttachment> {
+  async attach(cell: CellAddress, ports: PortMapping[] = []): Promise<CniAttachment> {
     const network = networkName(cell.realm, cell.space);
     // Three independent reads, issued together; checked below in the documented order.
     const [text, pinned, record] = await Promise.all([
@@ -267,17 +276,19 @@ export class NetworkExecutor {
     if (!pinned) {
       throw new KukeError("failed-precondition", "the cell's network namespace is not pinned", { address: cell });
     }
-    const list = JSON.parse(text) as ConfList;
+    const list = cellConflist(JSON.parse(text) as ConfList, ports);
     const rt = this.runtime(cell);
     const known = record === undefined ? undefined : (JSON.parse(record) as AttachmentFile);
     if (known) {
+      let healthy = true;
       try {
-        await this.plugins.check(known.conflist, rt, known.attachment.result);
-        return known.attachment;
+        await this.plugins.check(withoutPortPlugins(known.conflist), rt, known.attachment.result);
       } catch {
+        healthy = false;
         // drifted: undo what is left and attach afresh
         await this.plugins.del(known.conflist, rt, known.attachment.result);
       }
+      if (healthy) return this.publishPorts(cell, known, ports);
     }
     // lo and eth0 are independent, so both plugins run at once, as containerd's CNI library does
     // by default. A failed bridge ADD undoes itself; a failed lo ADD undoes the bridge's, so a
@@ -292,8 +303,7 @@ export class NetworkExecutor {
       throw lo.reason;
     }
     if (eth.status === "rejected") throw eth.reason;
-    const result = eth.value;
-    const attachment = summarize(network, rt, result);
+    const attachment = summarize(network, rt, eth.value, ports);
     await writeFileAtomic(
       this.attachmentPath(cell),
       JSON.stringify({ conflist: list, attachment } satisfies AttachmentFile),
@@ -301,11 +311,50 @@ export class NetworkExecutor {
     return attachment;
   }
 
+  /**
+   * Brings an attached cell's published ports to `ports` by running only the port plugins: DEL
+   * with the recorded mappings, then ADD with the new ones chained on the recorded result. The
+   * cell keeps its interface and address, and its containers keep running. No change: no-op.
+   * Throws `not-found` when the cell has no attachment.
+   */
+  async setPorts(cell: CellAddress, ports: PortMapping[]): Promise<CniAttachment> {
+    const known = await this.readAttachment(cell);
+    if (!known) throw new KukeError("not-found", "the cell has no network attachment", { address: cell });
+    return this.publishPorts(cell, known, ports);
+  }
+
+  private async publishPorts(cell: CellAddress, known: AttachmentFile, ports: PortMapping[]): Promise<CniAttachment> {
+    const wanted = ports.map(formatPortMapping);
+    const had = known.attachment.ports ?? [];
+    if (had.length === wanted.length && had.every((p, i) => p === wanted[i])) return known.attachment;
+    const text = await readOptional(this.conflistPath(known.attachment.network));
+    if (text === undefined)
+      throw new KukeError("not-found", `network ${known.attachment.network} has no configuration`, { address: cell });
+    const rt = this.runtime(cell);
+    const portPlugins = (l: ConfList): ConfList => ({ ...l, plugins: l.plugins.filter(takesPortMappings) });
+    const oldTail = portPlugins(known.conflist);
+    if (oldTail.plugins.length > 0) await this.plugins.del(oldTail, rt, known.attachment.result);
+    const list = cellConflist(JSON.parse(text) as ConfList, ports);
+    const newTail = portPlugins(list);
+    const result =
+      newTail.plugins.length > 0
+        ? await this.plugins.add(newTail, rt, known.attachment.result)
+        : known.attachment.result;
+    // The chain's head (bridge, IPAM) is the one that ran: keep it, with the new tail after it.
+    const conflist = {
+      ...list,
+      plugins: [...known.conflist.plugins.filter((p) => !takesPortMappings(p)), ...newTail.plugins],
+    };
+    const attachment: CniAttachment = { ...known.attachment, ports: wanted, result };
+    await writeFileAtomic(this.attachmentPath(cell), JSON.stringify({ conflist, attachment } satisfies AttachmentFile));
+    return attachment;
+  }
+
   /** Runs CHECK on the cell's recorded attachment. Throws `not-found` when it has none, the plugin's error when it drifted. */
   async check(cell: CellAddress): Promise<void> {
     const known = await this.readAttachment(cell);
     if (!known) throw new KukeError("not-found", "the cell has no network attachment", { address: cell });
-    await this.plugins.check(known.conflist, this.runtime(cell), known.attachment.result);
+    await this.plugins.check(withoutPortPlugins(known.conflist), this.runtime(cell), known.attachment.result);
   }
 
   /**
@@ -381,10 +430,13 @@ export class NetworkExecutor {
     );
     const nat = await runCommand("iptables-save", ["-t", "nat"]);
     out.natRules = nat.stdout.split("\n").filter((l) => l.includes(`\\"${network}\\"`) || l.includes(`"${network}"`));
+    const natLines = nat.stdout.split("\n");
     for (const cell of cells) {
-      const chain = masqueradeChainName(network, netnsName(cell));
-      if (nat.stdout.split("\n").includes(`:${chain} - [0:0]`) && !out.natRules.some((l) => l.includes(chain))) {
-        out.natRules.push(`:${chain}`);
+      // The bridge's masquerade chain, and portmap's per-attachment DNAT chain.
+      for (const chain of [masqueradeChainName(network, netnsName(cell)), portmapChainName(network, netnsName(cell))]) {
+        if (natLines.includes(`:${chain} - [0:0]`) && !out.natRules.some((l) => l.includes(chain))) {
+          out.natRules.push(`:${chain}`);
+        }
       }
     }
     const filter = await runCommand("iptables-save", ["-t", "filter"]);
@@ -460,8 +512,27 @@ export function masqueradeChainName(network: string, containerId: string): strin
     .digest("hex")}`.slice(0, 28);
 }
 
+/**
+ * The chain without its port plugins, for CHECK: portmap 1.1.1 (Debian 12) fails CHECK on an
+ * IPv4-only attachment, looking for an IPv6 DNAT chain it never made. The published ports are
+ * kept as recorded; ADD and DEL still run portmap.
+ */
+function withoutPortPlugins(list: ConfList): ConfList {
+  return { ...list, plugins: list.plugins.filter((p) => !takesPortMappings(p)) };
+}
+
+/**
+ * The nat chain portmap makes for one attachment's published ports (`CNI-DN-` and a hash of the
+ * network name and container id, 28 characters in all, as the plugins' shared utils name it).
+ */
+export function portmapChainName(network: string, containerId: string): string {
+  return `CNI-DN-${createHash("sha512")
+    .update(network + containerId)
+    .digest("hex")}`.slice(0, 28);
+}
+
 /** The fields kuke records from a bridge plugin result: the address on the interface inside the namespace. */
-function summarize(network: string, rt: CniRuntime, result: CniResult): CniAttachment {
+function summarize(network: string, rt: CniRuntime, result: CniResult, ports: PortMapping[]): CniAttachment {
   const ifaces = result.interfaces ?? [];
   const inside = ifaces.findIndex((i) => i.name === rt.ifName && i.sandbox);
   const ip = (result.ips ?? []).find((x) => x.interface === undefined || x.interface === inside) ?? result.ips?.[0];
@@ -475,6 +546,7 @@ function summarize(network: string, rt: CniRuntime, result: CniResult): CniAttac
     cidr: ip.address,
     gateway: ip.gateway,
     mac: inside >= 0 ? ifaces[inside]?.mac : undefined,
+    ports: ports.map(formatPortMapping),
     result,
   };
 }

@@ -78,9 +78,10 @@ export class PluginRunner {
   /**
    * ADD: every plugin in order, each one given the previous one's result as `prevResult`; returns
    * the last result. On failure the plugins that already ran are undone with DEL before the error is thrown.
+   * `prevResult`: the result of plugins that ran earlier (to ADD the tail of a chain on its own).
    */
-  async add(list: ConfList, rt: CniRuntime): Promise<CniResult> {
-    let prev: CniResult | undefined;
+  async add(list: ConfList, rt: CniRuntime, prevResult?: CniResult): Promise<CniResult> {
+    let prev: CniResult | undefined = prevResult;
     for (const [i, plugin] of list.plugins.entries()) {
       try {
         prev = await this.exec("ADD", pluginConfig(list, plugin, prev), rt);

@@ -81,6 +81,7 @@ t("bootstrap reports plugin locations and the CNI version", async () => {
       ["bridge", "/usr/lib/cni/bridge"],
       ["host-local", "/usr/lib/cni/host-local"],
       ["loopback", "/usr/lib/cni/loopback"],
+      ["portmap", "/usr/lib/cni/portmap"],
     ],
   );
   assert.equal(report.pluginDirs, [

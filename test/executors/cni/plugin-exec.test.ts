@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { loopbackConflist, pickCniVersion, spaceConflist } from "../../../src/executors/cni/conflist.js";
+import { cellConflist, loopbackConflist, pickCniVersion, spaceConflist } from "../../../src/executors/cni/conflist.js";
 import { CniPluginError, PluginRunner } from "../../../src/executors/cni/plugin-exec.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { onTeardown } from "../../harness/teardown.js";
@@ -155,9 +155,40 @@ t("space conflist: bridge gateway with masquerade, host-local on the subnet unde
           dataDir: "/tmp/run/cni/ipam",
         },
       },
+      { type: "portmap", capabilities: { portMappings: true }, snat: true },
     ],
   });
   assert.equal(loopbackConflist("1.0.0").plugins, [{ type: "loopback" }]);
+});
+
+t("a cell's conflist carries its ports as runtimeConfig, and leaves portmap out when it publishes none", () => {
+  const space = spaceConflist({
+    network: "kuke_r_s",
+    bridge: "k-12345678",
+    subnet: "10.88.4.0/24",
+    gateway: "10.88.4.1",
+    cniVersion: "1.0.0",
+    ipamDataDir: "/tmp/ipam",
+  });
+  const published = cellConflist(space, [
+    { hostIp: "127.0.0.1", hostPort: 8443, containerPort: 443, protocol: "tcp" },
+    { hostPort: 53, containerPort: 53, protocol: "udp" },
+  ]);
+  assert.equal(
+    published.plugins.map((p) => p.type),
+    ["bridge", "portmap"],
+  );
+  assert.equal(published.plugins[1]!.runtimeConfig, {
+    portMappings: [
+      { hostPort: 8443, containerPort: 443, protocol: "tcp", hostIP: "127.0.0.1" },
+      { hostPort: 53, containerPort: 53, protocol: "udp" },
+    ],
+  });
+  assert.equal(
+    cellConflist(space, []).plugins.map((p) => p.type),
+    ["bridge"],
+  );
+  assert.equal(space.plugins.length, 2, "the space's own list is not changed");
 });
 
 t.run();
