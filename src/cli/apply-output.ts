@@ -32,6 +32,7 @@ const VERBS: Record<StepKind, [string, string] | undefined> = {
   "cni.attach": ["Attaching to network", "Attached"],
   "cni.detach": ["Detaching from network", "Detached"],
   "files.remove": ["Removing files", "Files removed"],
+  "cni.ports": ["Publishing ports", "Ports published"],
   "record.write": undefined,
   "record.delete": undefined,
   "record.run-state": undefined,

@@ -24,10 +24,13 @@ export async function containerSpecFor(
 ): Promise<{ spec: OciSpec; image: ResolvedImage }> {
   const a = parseAddress(address) as ContainerAddress;
   const image = await ctx.resolveImage(p.namespace, imageRef(p.spec.image));
-  const [role, secrets, seccompProfiles] = await Promise.all([
+  const cell = parentAddress(a) as CellAddress;
+  const [role, secrets, seccompProfiles, cellFiles] = await Promise.all([
     roleOf(ctx, a, p),
     resolveSecrets(p.spec.secrets, a, ctx.host.runtimeDir, ctx.env),
     readSeccompProfiles(p.spec.securityOpts, a),
+    // A host-network cell resolves names as the host does.
+    p.netnsName !== undefined ? ctx.dns.ensure(cell) : undefined,
   ]);
   const built = buildOciSpec({
     address: a,
@@ -37,6 +40,7 @@ export async function containerSpecFor(
     cgroupsPath: p.cgroupPath,
     secrets,
     seccompProfiles,
+    ...(cellFiles ? { cellFiles } : {}),
     ...(ctx.hostNofile ? { hostNofile: ctx.hostNofile } : {}),
   });
   // One runc shim per cell instead of one per container: the v2 shim serves every task whose spec

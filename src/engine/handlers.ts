@@ -13,6 +13,7 @@ import { filesRemove } from "./files-steps.js";
 import {
   cniAttach,
   cniDetach,
+  cniPorts,
   egressApply,
   egressRemove,
   netnsPin,
@@ -46,6 +47,7 @@ export const HANDLERS: HandlerTable = {
   "netns.unpin": netnsUnpin,
   "cni.attach": cniAttach,
   "cni.detach": cniDetach,
+  "cni.ports": cniPorts,
   "record.write": recordWrite,
   "record.delete": recordDelete,
   "record.run-state": recordRunState,

@@ -10,7 +10,16 @@ import type { RunLock } from "../state/run-lock.js";
 /** The network operations the engine runs (a subset of `NetworkExecutor`, so tests can fake it). */
 export type EngineNetwork = Pick<
   NetworkExecutor,
-  "ensureSpaceNetwork" | "removeSpaceNetwork" | "pin" | "unpin" | "attach" | "detach" | "applyEgress" | "removeEgress"
+  | "ensureSpaceNetwork"
+  | "removeSpaceNetwork"
+  | "pin"
+  | "unpin"
+  | "attach"
+  | "setPorts"
+  | "detach"
+  | "listAttachments"
+  | "applyEgress"
+  | "removeEgress"
 > & {
   /** Path of the cell's pinned network namespace (workloads join the cell's network through it). */
   pinPath(cell: CellAddress): string;

@@ -1,6 +1,7 @@
 import type { CellAddress, SpaceAddress } from "../model/address.js";
 import { parseAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
+import { type PortMapping, parsePortMapping } from "../model/ports.js";
 import type { StepHandler } from "./step-handler.js";
 
 /** Steps carried out by the network executor: space networks, egress, netns pins, CNI attachments. */
@@ -43,8 +44,31 @@ export const netnsPin: StepHandler<"netns.pin"> = async (ctx, s) => {
 
 export const netnsUnpin: StepHandler<"netns.unpin"> = (ctx, s) => ctx.host.network.unpin(cell(s.address));
 
+/** Attaches the cell with its published ports, then tells the space's cells its name. */
 export const cniAttach: StepHandler<"cni.attach"> = async (ctx, s) => {
-  ctx.attachments.set(s.address, await ctx.host.network.attach(cell(s.address)));
+  const c = cell(s.address);
+  ctx.attachments.set(s.address, await ctx.host.network.attach(c, portsOf(s.ports)));
+  await ctx.dns.refreshSpace(c.realm, c.space);
 };
 
-export const cniDetach: StepHandler<"cni.detach"> = (ctx, s) => ctx.host.network.detach(cell(s.address));
+/** Moves an attached cell's published ports; its address and containers stay. */
+export const cniPorts: StepHandler<"cni.ports"> = async (ctx, s) => {
+  await ctx.host.network.setPorts(cell(s.address), portsOf(s.ports));
+};
+
+/** Detaches the cell, removes its name files and takes its name out of the space's other cells. */
+export const cniDetach: StepHandler<"cni.detach"> = async (ctx, s) => {
+  const c = cell(s.address);
+  await ctx.host.network.detach(c);
+  await ctx.dns.remove(c);
+  await ctx.dns.refreshSpace(c.realm, c.space);
+};
+
+/** Canonical port texts (validated by the manifest loader) as mappings. */
+function portsOf(texts: string[] | undefined): PortMapping[] {
+  return (texts ?? []).map((t) => {
+    const p = parsePortMapping(t);
+    if (typeof p === "string") throw new KukeError("invalid-spec", `port '${t}' ${p}`);
+    return p;
+  });
+}

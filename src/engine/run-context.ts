@@ -2,6 +2,7 @@ import type { CniAttachment } from "../executors/cni/network-executor.js";
 import type { ResolvedImage } from "../executors/containerd/images.js";
 import { readNofileLimit } from "../executors/containerd/oci-spec-host.js";
 import type { Step } from "../planner/step-types.js";
+import { CellDnsFiles } from "./cell-dns.js";
 import type { Host } from "./host.js";
 
 /**
@@ -15,6 +16,8 @@ export interface RunContext {
   env: Readonly<Record<string, string | undefined>>;
   /** SIGTERM grace before SIGKILL for a process that handles SIGTERM. */
   stopGraceMs: number;
+  /** The cells' hosts and resolv.conf files, rewritten as cells of a space attach and detach. */
+  dns: CellDnsFiles;
   /** Attachments made by `cni.attach`, by cell address. */
   attachments: Map<string, CniAttachment>;
   /** Subnets from `network.ensure`, by space address. */
@@ -47,6 +50,7 @@ export function newRunContext(
     host,
     env,
     stopGraceMs,
+    dns: new CellDnsFiles(host.runPath, () => host.network.listAttachments()),
     attachments: new Map(),
     subnets: new Map(),
     containers: new Map(),

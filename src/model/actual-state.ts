@@ -34,6 +34,12 @@ export interface ActualNetwork {
 
 export interface ActualAttachment {
   ip: string;
+  /** The attached cell's address; absent in records written before kuke kept it. */
+  cell?: string;
+  /** The CNI network (`networkName()`) the cell is attached to. */
+  network?: string;
+  /** Published ports, canonical (`formatPortMapping`); absent in records written before kuke published ports. */
+  ports?: string[];
   gateway?: string;
   mac?: string;
 }

@@ -129,6 +129,15 @@ export interface CniAttachStep extends StepBase {
   netnsName: string;
   /** containerd id of the root, the CNI container id. */
   rootContainerdId: string;
+  /** The ports the cell's containers publish, canonical (`formatPortMapping`). @default none */
+  ports?: string[];
+}
+/** Brings an attached cell's published ports to `ports` (portmap only: address and containers kept). */
+export interface CniPortsStep extends StepBase {
+  kind: "cni.ports";
+  networkName: string;
+  netnsName: string;
+  ports: string[];
 }
 export interface CniDetachStep extends StepBase {
   kind: "cni.detach";
@@ -183,6 +192,7 @@ export type Step =
   | NetnsPinStep
   | NetnsUnpinStep
   | CniAttachStep
+  | CniPortsStep
   | CniDetachStep
   | RecordWriteStep
   | RecordDeleteStep

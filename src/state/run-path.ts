@@ -4,7 +4,7 @@
  * own files under the directories they are given (`<runPath>/cni`, `<runtimeDir>/netns`).
  */
 import { join } from "node:path";
-import { type Address, addressPath, type ContainerAddress } from "../model/address.js";
+import { type Address, addressPath, type CellAddress, type ContainerAddress } from "../model/address.js";
 
 /** Where kuke keeps its state when nothing else is configured (DESIGN §3). */
 export const DEFAULT_RUN_PATH = "/var/lib/kuke";
@@ -63,4 +63,24 @@ export function secretsRoot(runtimeDir: string): string {
  */
 export function secretDirOf(runtimeDir: string, a: Address): string {
   return join(secretsRoot(runtimeDir), ...addressPath(a));
+}
+
+/**
+ * A cell's name-resolution files, bind-mounted into each of its containers:
+ * `<runPath>/cells/<realm>/<space>/<stack>/<cell>/{hosts,resolv.conf}`; for a larger scope, the
+ * directory holding those of every cell inside it.
+ */
+export function cellFilesDirOf(runPath: string, a: Address): string {
+  return join(cellFilesRoot(runPath), ...addressPath(a));
+}
+
+/** The root of every cell's name-resolution files: `<runPath>/cells`. */
+export function cellFilesRoot(runPath: string): string {
+  return join(runPath, "cells");
+}
+
+/** The two files of `cellFilesDirOf` for a cell. */
+export function cellFilesOf(runPath: string, cell: CellAddress): { hosts: string; resolvConf: string } {
+  const dir = cellFilesDirOf(runPath, cell);
+  return { hosts: join(dir, "hosts"), resolvConf: join(dir, "resolv.conf") };
 }

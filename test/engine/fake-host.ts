@@ -13,7 +13,7 @@ import type { NewContainer } from "../../src/executors/containerd/containers.js"
 import type { ContainerdExecutor, ContainerRecord } from "../../src/executors/containerd/executor.js";
 import type { ResolvedImage } from "../../src/executors/containerd/images.js";
 import type { ImportResult } from "../../src/executors/containerd/importer.js";
-import { type CellAddress, formatAddress, KukeError, netnsName } from "../../src/model/index.js";
+import { type CellAddress, formatAddress, KukeError, netnsName, networkName } from "../../src/model/index.js";
 import type { HostInventory } from "../../src/refresh/host-inventory.js";
 import { JournalStore } from "../../src/state/apply-journal.js";
 import { RecordStore } from "../../src/state/record-store.js";
@@ -137,11 +137,13 @@ export function fakeHost(label: string): FakeHost {
     pids: unused("pids"),
   };
 
+  const attached = new Map<string, CniAttachment>();
   const attachment = (cell: CellAddress): CniAttachment => {
     const ip = `10.88.7.${nextIp++}`;
     return {
       containerId: netnsName(cell),
-      network: "n",
+      cell: formatAddress(cell),
+      network: networkName(cell.realm, cell.space),
       netnsPath: "/nowhere",
       ifName: "eth0",
       ip,
@@ -182,10 +184,20 @@ export function fakeHost(label: string): FakeHost {
       },
       async attach(cell) {
         calls.push(`attach ${formatAddress(cell)}`);
+        const a = attachment(cell);
+        attached.set(a.containerId, a);
+        return a;
+      },
+      async setPorts(cell, ports) {
+        calls.push(`setPorts ${formatAddress(cell)} ${ports.length}`);
         return attachment(cell);
+      },
+      async listAttachments() {
+        return Object.fromEntries([...attached].map(([k, a]) => [k, { ip: a.ip, cell: a.cell, network: a.network }]));
       },
       async detach(cell) {
         calls.push(`detach ${formatAddress(cell)}`);
+        attached.delete(netnsName(cell));
       },
       applyEgress: unused("applyEgress"),
       removeEgress: unused("removeEgress"),

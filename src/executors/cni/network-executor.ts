@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../../fs/atomic-file.js";
 import { readOptional, removeFile } from "../../fs/small-file.js";
 import type { ActualAttachment, ActualNetwork } from "../../model/actual-state.js";
-import type { CellAddress } from "../../model/address.js";
+import { type CellAddress, formatAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
 import { formatPortMapping, type PortMapping } from "../../model/ports.js";
@@ -48,6 +48,8 @@ export interface SpaceNetwork {
 export interface CniAttachment {
   /** CNI container id: the cell's netns name. */
   containerId: string;
+  /** The cell's address (`cell/<realm>/<space>/<stack>/<cell>`), so listings never parse an id. */
+  cell: string;
   network: string;
   netnsPath: string;
   ifName: string;
@@ -303,7 +305,7 @@ export class NetworkExecutor {
       throw lo.reason;
     }
     if (eth.status === "rejected") throw eth.reason;
-    const attachment = summarize(network, rt, eth.value, ports);
+    const attachment = summarize(cell, network, rt, eth.value, ports);
     await writeFileAtomic(
       this.attachmentPath(cell),
       JSON.stringify({ conflist: list, attachment } satisfies AttachmentFile),
@@ -532,13 +534,20 @@ export function portmapChainName(network: string, containerId: string): string {
 }
 
 /** The fields kuke records from a bridge plugin result: the address on the interface inside the namespace. */
-function summarize(network: string, rt: CniRuntime, result: CniResult, ports: PortMapping[]): CniAttachment {
+function summarize(
+  cell: CellAddress,
+  network: string,
+  rt: CniRuntime,
+  result: CniResult,
+  ports: PortMapping[],
+): CniAttachment {
   const ifaces = result.interfaces ?? [];
   const inside = ifaces.findIndex((i) => i.name === rt.ifName && i.sandbox);
   const ip = (result.ips ?? []).find((x) => x.interface === undefined || x.interface === inside) ?? result.ips?.[0];
   if (!ip) throw new KukeError("runtime", `CNI ADD on ${network} returned no address`);
   return {
     containerId: rt.containerId,
+    cell: formatAddress(cell),
     network,
     netnsPath: rt.netnsPath,
     ifName: rt.ifName,

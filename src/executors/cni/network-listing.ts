@@ -37,7 +37,17 @@ export async function listAttachments(resultsDir: string): Promise<Record<string
     files.map(async (f) => {
       const text = await readText(join(resultsDir, f)).catch(() => undefined);
       if (text === undefined) return; // removed while listing
-      let a: { containerId?: string; ip?: string; gateway?: string; mac?: string } | undefined;
+      let a:
+        | {
+            containerId?: string;
+            cell?: string;
+            network?: string;
+            ip?: string;
+            gateway?: string;
+            mac?: string;
+            ports?: string[];
+          }
+        | undefined;
       try {
         a = (JSON.parse(text) as { attachment?: typeof a }).attachment;
       } catch {
@@ -46,6 +56,9 @@ export async function listAttachments(resultsDir: string): Promise<Record<string
       if (!a?.containerId || !a.ip) return;
       out[a.containerId] = {
         ip: a.ip,
+        ...(a.cell ? { cell: a.cell } : {}),
+        ...(a.network ? { network: a.network } : {}),
+        ...(a.ports ? { ports: a.ports } : {}),
         ...(a.gateway ? { gateway: a.gateway } : {}),
         ...(a.mac ? { mac: a.mac } : {}),
       };

@@ -62,6 +62,11 @@ export interface OciSpecInput {
    * @default no rlimits in the spec (the task inherits containerd's)
    */
   hostNofile?: { soft: number; hard: number };
+  /**
+   * The cell's hosts file and resolv.conf on the host, bound read-only at /etc/hosts and
+   * /etc/resolv.conf unless the container mounts something there itself. @default the image's own
+   */
+  cellFiles?: { hosts: string; resolvConf: string };
   /** Parsed JSON of each `seccomp=<path>` profile the container names, keyed by that path. */
   seccompProfiles?: Record<string, unknown>;
   /** The image's account files, to resolve user and group names. @default names are an error */
@@ -97,7 +102,7 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
       noNewPrivileges: security.noNewPrivileges,
     },
     root: { path: "rootfs", readonly: c.readOnlyRootFilesystem },
-    mounts: mounts(c, input.secrets?.files ?? []),
+    mounts: mounts(c, input.secrets?.files ?? [], input.cellFiles),
     linux: {
       namespaces: namespaces(c, input.role),
       cgroupsPath: input.cgroupsPath,
@@ -271,7 +276,11 @@ function tmpfsMount(t: TmpfsMount): OciMount {
  * of the container at a standard destination replaces the standard one. Privileged containers get
  * a writable /sys, as docker's do.
  */
-function mounts(c: ContainerSpec, secretFiles: ResolvedSecrets["files"]): OciMount[] {
+function mounts(
+  c: ContainerSpec,
+  secretFiles: ResolvedSecrets["files"],
+  cellFiles: OciSpecInput["cellFiles"],
+): OciMount[] {
   const own: OciMount[] = [
     ...c.tmpfs.map(tmpfsMount),
     ...c.volumes.map((v) => ({
@@ -288,11 +297,20 @@ function mounts(c: ContainerSpec, secretFiles: ResolvedSecrets["files"]): OciMou
     })),
   ];
   const taken = new Set(own.map((m) => m.destination));
+  const names: OciMount[] = cellFiles
+    ? [
+        { destination: "/etc/hosts", type: "bind", source: cellFiles.hosts, options: NAME_FILE_OPTIONS },
+        { destination: "/etc/resolv.conf", type: "bind", source: cellFiles.resolvConf, options: NAME_FILE_OPTIONS },
+      ].filter((m) => !taken.has(m.destination))
+    : [];
   const standard = STANDARD_MOUNTS.filter((m) => !taken.has(m.destination)).map((m) => {
     const options = [...(m.options ?? [])];
     return c.privileged && (m.type === "sysfs" || m.type === "cgroup")
       ? { ...m, options: options.filter((o) => o !== "ro").concat("rw") }
       : { ...m, options };
   });
-  return [...standard, ...own];
+  return [...standard, ...names, ...own];
 }
+
+/** kuke rewrites the cell's name files; a container reads them only. */
+const NAME_FILE_OPTIONS = ["rbind", "ro", "nosuid", "nodev", "noexec"];
