@@ -27,6 +27,7 @@ import {
   checkCell,
   checkContainer,
   checkEgress,
+  checkHostPorts,
   checkIdMatchesName,
 } from "./resource-rules.js";
 import { convert } from "./schema.js";
@@ -328,6 +329,10 @@ class Loader {
         this.state.looseContainers.push(loose);
       }
     }
+    checkHostPorts([
+      ...this.cells.flatMap((c) => c.containers),
+      ...this.containerDocs.filter((d) => !cellsByAddress.has(cellKeyOf(d.address))).map((d) => d.entry),
+    ]);
     for (const cell of this.cells) {
       checkCell(cell);
       const { realm, space, stack, cell: name } = cell.address;
@@ -380,6 +385,13 @@ class Loader {
       undeclaredParents,
     };
   }
+}
+
+/** The address string of a container's cell (other addresses: their own). */
+function cellKeyOf(a: Address): string {
+  return a.kind === "container"
+    ? formatAddress(addressOf("cell", [a.realm, a.space, a.stack, a.cell]))
+    : formatAddress(a);
 }
 
 /** Reads a string at `keys` without reporting anything: identities are needed before conversion. */

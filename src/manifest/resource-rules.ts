@@ -1,5 +1,5 @@
 import type { CellAddress, ContainerInput } from "../model/index.js";
-import { SYNTHESIZED_ROOT_ID } from "../model/index.js";
+import { type PortMapping, parsePortMapping, SYNTHESIZED_ROOT_ID } from "../model/index.js";
 import type { SourcePosition } from "./diagnostic.js";
 import type { DocumentContext } from "./document-context.js";
 import { nodeAt, type YNode } from "./yaml-tree.js";
@@ -127,19 +127,9 @@ export function checkCell(cell: Pick<CellEntry, "rootContainerId" | "containers"
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * Rules between a container's fields: each secret has exactly one source and a usable name. Also
- * says that `ports` are read but not yet published by apply (only `kuke export` maps them).
- */
+/** Rules between a container's fields: each secret has exactly one source and a usable name. */
 export function checkContainer(entry: ContainerEntry): void {
   const { ctx } = entry;
-  if (ctx.has(`${entry.path}.ports`)) {
-    ctx.warning(ctx.posAt(`${entry.path}.ports`), `${entry.path}.ports`, {
-      code: "ports-not-published",
-      message: `${entry.path}.ports is not published by kuke apply yet (kuke export kubernetes maps it)`,
-      remedy: "reach the container through its cell's IP on the space's bridge until kuke publishes ports",
-    });
-  }
   checkSizes(entry);
   checkVolumes(entry);
   const list = nodeAt(entry.node, ["secrets"]);
@@ -237,4 +227,36 @@ function checkVolumes(entry: ContainerEntry): void {
       }
     }
   });
+}
+
+/**
+ * A host port is published once per host address and protocol, across every file of the run: the
+ * second use is an error pointing at the first. A port on every address (no ip) collides with the
+ * same port on any one address.
+ */
+export function checkHostPorts(entries: ContainerEntry[]): void {
+  const seen: { mapping: PortMapping; at: string }[] = [];
+  for (const entry of entries) {
+    (entry.input.ports ?? []).forEach((text, i) => {
+      const mapping = parsePortMapping(text);
+      if (typeof mapping === "string") return; // reported by the value check
+      const path = `${entry.path}.ports[${i}]`;
+      const pos = entry.ctx.posAt(path);
+      const first = seen.find(
+        (s) =>
+          s.mapping.hostPort === mapping.hostPort &&
+          s.mapping.protocol === mapping.protocol &&
+          (s.mapping.hostIp === undefined || mapping.hostIp === undefined || s.mapping.hostIp === mapping.hostIp),
+      );
+      if (first !== undefined) {
+        entry.ctx.error(pos, path, {
+          code: "port-conflict",
+          message: `host port ${mapping.hostPort}/${mapping.protocol} is published twice (first at ${first.at})`,
+          remedy: "publish each host port once per host address, or pick another host port",
+        });
+        return;
+      }
+      seen.push({ mapping, at: `${entry.ctx.file}:${pos.line}:${pos.column}` });
+    });
+  }
 }

@@ -45,7 +45,7 @@ t("warnings go to stderr and do not fail", async () => {
   assert.is(r.code, 0);
   assert.match(
     r.stderr,
-    /kukeon-style\.yaml:\d+:\d+: warning: \[container\/legacy\/default\/blog\/site\/web\] spec\.containers\[0\]\.ports/,
+    /kukeon-style\.yaml:\d+:\d+: warning: \[space\/legacy\/default\] spec\.cniConfigPath/,
   );
   assert.match(r.stdout, "4 resources valid");
 });

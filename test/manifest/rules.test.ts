@@ -265,7 +265,7 @@ for (const [name, text, expected] of rows) {
   });
 }
 
-t("kukeon fields produce one warning each; ports are read and said not to be published yet", () => {
+t("kukeon fields produce one warning each; ports are read (and published by apply, so no warning)", () => {
   const r = loadManifests([
     {
       file: "m.yaml",
@@ -274,9 +274,25 @@ t("kukeon fields produce one warning each; ports are read and said not to be pub
   ]);
   assert.equal(
     r.diagnostics.map((d) => [d.severity, d.code]),
-    [["warning", "ports-not-published"], ...Array(4).fill(["warning", "ignored-field"])],
+    Array(4).fill(["warning", "ignored-field"]),
   );
   assert.equal(r.state.cells[0]?.spec.containers.at(-1)?.ports, ["80:80/tcp"]);
+});
+
+t("a host port published twice on one host address is an error pointing at the first; other addresses are fine", () => {
+  const cell = (name: string, ports: string) =>
+    `---\nkind: Cell\nmetadata: {name: ${name}}\nspec:\n  realmId: r\n  spaceId: s\n  stackId: t\n  containers:\n    - id: app\n      image: busybox\n      ports: ${ports}\n`;
+  const r = loadManifests([
+    { file: "a.yaml", text: cell("one", "['127.0.0.1:8080:80', '53:53/udp']") },
+    { file: "b.yaml", text: cell("two", "['127.0.0.2:8080:80', '8080:81', '53:53/tcp']") },
+  ]);
+  const errs = r.diagnostics.filter((d) => d.severity === "error");
+  assert.equal(
+    errs.map((d) => [d.file, d.code, d.path]),
+    [["b.yaml", "port-conflict", "spec.containers[0].ports[1]"]],
+  );
+  assert.match(errs[0]!.message, "host port 8080/tcp is published twice (first at a.yaml:11:");
+  assert.is(errs[0]!.line, 11);
 });
 
 t("a wrong-type password is never echoed", () => {
