@@ -68,6 +68,13 @@ export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftF
           out.push(
             finding({ address, kind: "attachment-missing", text: "CNI attachment missing" }, "replace-cell", "none"),
           );
+        } else {
+          const published = actual.netns.attachment.ports ?? [];
+          const wanted = entry.ports ?? [];
+          if (!sameSet(published, wanted)) {
+            const text = `published ports ${list(published)} -> ${list(wanted)}`;
+            out.push(finding({ address, kind: "ports-differ", text }, "update", "live"));
+          }
         }
       }
       break;
@@ -119,3 +126,9 @@ function taskRuns(actual: ActualResource): boolean {
   const status = actual.container?.task.status;
   return status === "running" || status === "paused";
 }
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
+}
+
+const list = (ports: string[]) => (ports.length === 0 ? "none" : ports.join(", "));

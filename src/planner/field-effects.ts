@@ -100,8 +100,9 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
   ["spec.secrets[].fromEnv", "restart"],
   ["spec.secrets[].mountPath", "restart"],
   ["spec.restartPolicy", "restart"],
-  // Read and validated, not yet published by apply (issue 10 brings the CNI portmap): records only.
-  ["spec.ports", RECORD],
+  // Published by the cell's portmap (a `cni.ports` step, planned from the cell's `ports-differ`):
+  // the container and its task are untouched, the cell keeps its address.
+  ["spec.ports", "live"],
 ];
 
 function containerRows(): FieldRow[] {
@@ -120,7 +121,8 @@ function containerRows(): FieldRow[] {
         kind: "container",
         path,
         effect,
-        rootEffect: effect === RECORD ? RECORD : "recreate-cell",
+        // A root's published ports are the cell's, moved live like a workload's.
+        rootEffect: effect === RECORD || path === "spec.ports" ? effect : "recreate-cell",
       }),
     ),
   ];

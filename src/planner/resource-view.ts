@@ -91,6 +91,8 @@ export interface DesiredEntry {
   role?: "root" | "workload";
   /** Cell: true when the cell shares the host's network (no netns pin, no CNI attachment). */
   hostNetwork?: boolean;
+  /** Cell: the ports its containers publish (canonical, in declaration order, each once). */
+  ports?: string[];
   /** Container: declared as a top-level document joining a cell that exists on the host. */
   loose?: boolean;
 }
@@ -128,7 +130,8 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
   for (const c of desired.cells) {
     const address = cellAddress(c.realm, c.space, c.stack, c.name);
     const hostNetwork = c.spec.containers.some((k) => k.hostNetwork);
-    put({ address, kind: "cell", view: cellView(c), hostNetwork });
+    const ports = [...new Set(c.spec.containers.flatMap((k) => k.ports ?? []))];
+    put({ address, kind: "cell", view: cellView(c), hostNetwork, ...(ports.length > 0 ? { ports } : {}) });
     for (const declared of c.spec.containers) {
       const address = containerAddress(c.realm, c.space, c.stack, c.name, declared.id);
       const k = withValueHashes(declared, actual.secretDigests?.[formatAddress(address)]);

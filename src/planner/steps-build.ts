@@ -102,6 +102,17 @@ export function buildSteps(input: StepInput, key: string): EmittedStep[] {
     case "cell":
       if (fresh) return buildCell(input, entry, a);
       if (cgroupNeeded) out.push(ensureCgroup(key, {}));
+      // Published ports move with portmap alone: the cell keeps its address and its containers.
+      if (drift.has("ports-differ")) {
+        out.push({
+          id: id("cni.ports", key),
+          kind: "cni.ports",
+          address: key,
+          networkName: networkName(a.realm, a.space),
+          netnsName: netnsName(a),
+          ports: entry.ports ?? [],
+        });
+      }
       break;
     case "container":
       if (built(input.changes.get(parentKey(key)))) return []; // built with its cell
@@ -222,6 +233,7 @@ function buildCell(input: StepInput, cell: DesiredEntry, a: CellAddress): Emitte
         networkName: networkName(a.realm, a.space),
         netnsName: ns,
         rootContainerdId: rootP.containerdId,
+        ...(cell.ports?.length ? { ports: cell.ports } : {}),
       },
     ];
     out.push(...net.map((s) => emitted(s, cell.key)));
@@ -254,7 +266,9 @@ function buildContainer(
   if (drift.has("cgroup-missing")) out.push(ensureCgroup(entry.key, p.spec.resources));
   // Limits are written live only to a task that keeps running: a restart's task start applies the
   // updated spec's resources itself, and a task that is down has no cgroup to write to.
-  if (change.fieldEffects.some((f) => f.effect === "live") && !change.restarts && taskUp(input, entry.key)) {
+  // (Published ports are live too, but through the cell's portmap: no cgroup to write for them.)
+  const limitsChanged = change.fieldEffects.some((f) => f.effect === "live" && !f.path.startsWith("spec.ports"));
+  if (limitsChanged && !change.restarts && taskUp(input, entry.key)) {
     out.push({
       id: id("cgroup.update", entry.key),
       kind: "cgroup.update",

@@ -68,6 +68,8 @@ export type DriftKind =
   | "namespace-missing"
   | "network-missing"
   | "egress-missing"
+  /** The cell's published ports on the host differ from what its containers declare (moved live, address kept). */
+  | "ports-differ"
   | "left-behind"
   | "unmanaged-object"
   /** A task that is down because `kuke stop`/`kuke kill` asked for it: shown, never repaired. */

@@ -43,10 +43,7 @@ t("several -f files are validated together", async () => {
 t("warnings go to stderr and do not fail", async () => {
   const r = await runKuke(["validate", "-f", fixture("examples/kukeon-style.yaml")]);
   assert.is(r.code, 0);
-  assert.match(
-    r.stderr,
-    /kukeon-style\.yaml:\d+:\d+: warning: \[space\/legacy\/default\] spec\.cniConfigPath/,
-  );
+  assert.match(r.stderr, /kukeon-style\.yaml:\d+:\d+: warning: \[space\/legacy\/default\] spec\.cniConfigPath/);
   assert.match(r.stdout, "4 resources valid");
 });
 

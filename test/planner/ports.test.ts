@@ -1,0 +1,82 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { ContainerInput } from "../../src/model/index.js";
+import { plan } from "../../src/planner/plan.js";
+import { planToSteps } from "../../src/planner/steps.js";
+import { appliedFacts, cellNetns, emptyFacts, host, options, world } from "./builders.js";
+
+/** Published ports: a new cell attaches with them; a change moves them live through `cni.ports`. */
+const t = suite("planner/published ports");
+
+const CELL = "cell/main/web/app/api";
+const withPorts = (app: string[], root?: string[]) =>
+  world({
+    cells: [
+      {
+        name: "api",
+        containers: [
+          ...(root ? [{ id: "gw", root: true, image: "busybox:1", ports: root } as ContainerInput] : []),
+          { id: "app", image: "busybox:1", ports: app } as ContainerInput,
+        ],
+      },
+    ],
+  });
+
+/** The host as `before` left it, its attachment publishing `published`. */
+function applied(before: ReturnType<typeof world>, published: string[]) {
+  const facts = appliedFacts(before);
+  facts.attachments[cellNetns(CELL)]!.ports = published;
+  return host(facts);
+}
+
+t("a new cell is attached with the ports its containers publish", () => {
+  const desired = withPorts(["127.0.0.1:8080:80/tcp", "53:53/udp"]);
+  const actual = host(emptyFacts());
+  const steps = planToSteps(plan(desired, actual, options()), desired, actual);
+  const attach = steps.find((s) => s.kind === "cni.attach");
+  assert.equal(attach && "ports" in attach ? attach.ports : undefined, ["127.0.0.1:8080:80/tcp", "53:53/udp"]);
+  assert.not.ok(steps.some((s) => s.kind === "cni.ports"));
+});
+
+t("changing a workload's ports moves them live: no restart, no cgroup write, the cell kept", () => {
+  const before = withPorts(["127.0.0.1:8080:80/tcp"]);
+  const desired = withPorts(["127.0.0.1:9090:80/tcp"]);
+  const actual = applied(before, ["127.0.0.1:8080:80/tcp"]);
+  const p = plan(desired, actual, options());
+  const app = p.changes.find((c) => c.address === `${CELL.replace("cell/", "container/")}/app`)!;
+  assert.is(app.action, "update");
+  assert.equal(app.fieldEffects.map((f) => [f.path, f.effect]), [["spec.ports", "live"]]);
+  assert.not.ok(app.restarts);
+  assert.is(p.changes.find((c) => c.address === CELL)?.action, "update");
+  assert.equal(
+    p.drift.map((d) => [d.kind, d.text]),
+    [["ports-differ", "published ports 127.0.0.1:8080:80/tcp -> 127.0.0.1:9090:80/tcp"]],
+  );
+  const steps = planToSteps(p, desired, actual);
+  const kinds = steps.map((s) => s.kind);
+  assert.ok(kinds.includes("cni.ports"), kinds.join(","));
+  for (const k of ["cgroup.update", "task.stop", "task.start", "cni.attach", "cni.detach", "container.create"]) {
+    assert.not.ok(kinds.includes(k as (typeof kinds)[number]), `${k} in ${kinds.join(",")}`);
+  }
+  const moved = steps.find((s) => s.kind === "cni.ports");
+  assert.equal(moved && "ports" in moved ? moved.ports : undefined, ["127.0.0.1:9090:80/tcp"]);
+});
+
+t("a root's ports are the cell's: moved live, not a cell replacement", () => {
+  const before = withPorts([], ["8443:443/tcp"]);
+  const desired = withPorts([], ["8444:443/tcp"]);
+  const p = plan(desired, applied(before, ["8443:443/tcp"]), options());
+  assert.is(p.changes.find((c) => c.address === CELL)?.action, "update");
+  assert.equal(p.summary.replace, 0);
+});
+
+t("ports the host lost (an interrupted apply) are published again; equal sets in another order are no change", () => {
+  const desired = withPorts(["127.0.0.1:8080:80/tcp", "53:53/udp"]);
+  const lost = plan(desired, applied(desired, []), options());
+  assert.equal(lost.drift.map((d) => d.kind), ["ports-differ"]);
+  const same = plan(desired, applied(desired, ["53:53/udp", "127.0.0.1:8080:80/tcp"]), options());
+  assert.equal(same.drift, []);
+  assert.equal(same.summary, { add: 0, change: 0, replace: 0, destroy: 0 });
+});
+
+t.run();
