@@ -6,7 +6,7 @@
  * are rewritten in place (same inode, so the bind mounts inside running containers see the new
  * text) whenever a cell of the space is attached or detached.
  */
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errnoOf } from "../fs/fs-errors.js";
 import type { ActualAttachment } from "../model/actual-state.js";
@@ -60,15 +60,27 @@ export function resolvConfText(hostResolvConf: string): string {
   return `${[...head, ...out].join("\n")}\n`;
 }
 
-/** Writes `text` into `path` in place: truncated and rewritten, never replaced, so bind mounts keep seeing it. */
-async function writeInPlace(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const f = await open(path, "w", 0o644);
+/**
+ * Writes `text` into `path` in place: truncated and rewritten, never replaced, so bind mounts keep
+ * seeing it. `create`: make the file (and its folders) when missing; otherwise a missing file is
+ * left missing (its cell is being torn down, or not built yet) and false is returned.
+ */
+async function writeInPlace(path: string, text: string, create: boolean): Promise<boolean> {
+  if (create) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  let f: FileHandle;
   try {
-    await f.writeFile(text);
+    f = await open(path, create ? "w" : "r+", 0o644);
+  } catch (e) {
+    if (!create && errnoOf(e) === "ENOENT") return false;
+    throw e;
+  }
+  try {
+    if (!create) await f.truncate(0);
+    await f.write(text, 0);
   } finally {
     await f.close();
   }
+  return true;
 }
 
 /**
@@ -92,7 +104,7 @@ export class CellDnsFiles {
     const files = cellFilesOf(this.runPath, cell);
     const present = await Promise.all([files.hosts, files.resolvConf].map((p) => exists(p)));
     if (present.every(Boolean)) return files;
-    await this.writeCell(cell, await this.peers(cell.realm, cell.space));
+    await this.writeCell(cell, await this.peers(cell.realm, cell.space), true);
     return files;
   }
 
@@ -125,14 +137,16 @@ export class CellDnsFiles {
 
   private async rewrite(realm: string, space: string): Promise<void> {
     const peers = await this.peers(realm, space);
-    await Promise.all(peers.map((p) => this.writeCell(p.cell, peers)));
+    await Promise.all(peers.map((p) => this.writeCell(p.cell, peers, false)));
   }
 
-  private async writeCell(cell: CellAddress, peers: CellPeer[]): Promise<void> {
+  /** Writes both files of the cell; `create` as in `writeInPlace`. */
+  private async writeCell(cell: CellAddress, peers: CellPeer[], create: boolean): Promise<void> {
     const files = cellFilesOf(this.runPath, cell);
     const host = await readFile(this.hostResolvConf, "utf8").catch(() => "");
-    await writeInPlace(files.hosts, hostsFileText(cell, peers));
-    await writeInPlace(files.resolvConf, resolvConfText(host));
+    if (await writeInPlace(files.hosts, hostsFileText(cell, peers), create)) {
+      await writeInPlace(files.resolvConf, resolvConfText(host), create);
+    }
   }
 
   private async peers(realm: string, space: string): Promise<CellPeer[]> {

@@ -63,6 +63,8 @@ export interface HostFacts {
   attachments: Record<string, ActualAttachment>;
   /** Egress chain names (`egressChainName()`) present in iptables. */
   egressChains: string[];
+  /** Sockets processes on the host hold (read only when a desired cell publishes ports). */
+  boundPorts?: BoundPort[];
   /**
    * What each desired container's secret sources hold, by container address string, then secret
    * name. Absent when the sources were not read (`--refresh=false`, imperative verbs): containers
@@ -85,6 +87,14 @@ export interface SubnetPoolFacts {
   /** Other /24s the host's addresses or routes use, each as `10.88.0.0/24: address 10.88.0.1/24 on eth1`. */
   hostOverlaps: string[];
   free: number;
+}
+
+/** A listening TCP or bound UDP socket on the host. */
+export interface BoundPort {
+  protocol: "tcp" | "udp";
+  /** Local address: `0.0.0.0` or `::` for every address. */
+  address: string;
+  port: number;
 }
 
 /** A secret source as read at plan time: the digest of its value, or why it could not be read. */

@@ -6,11 +6,14 @@
 import {
   type ActualState,
   type Address,
+  type BoundPort,
   containerdId,
   netnsName,
   networkName,
+  type PortMapping,
   parentAddress,
   parseAddress,
+  parsePortMapping,
   recordedNamespace,
 } from "../model/index.js";
 import { parentKey } from "./address-keys.js";
@@ -149,4 +152,63 @@ export function checkCellsPerSpace(ctx: CheckContext): void {
       remedy: `spread the cells over more spaces (at most ${CELLS_PER_SPACE} each), or run some with hostNetwork: true`,
     });
   }
+}
+
+/**
+ * A host port the file publishes must be free: a process listening on it, or another cell
+ * publishing it, would make the cell's portmap rules catch nothing (or steal the other's
+ * traffic). Ports the cell already publishes are its own.
+ */
+export function checkHostPorts(ctx: CheckContext): void {
+  const bound = ctx.actual.boundPorts ?? [];
+  const published = otherCellsPorts(ctx);
+  for (const entry of ctx.desired.values()) {
+    if (entry.kind !== "cell" || entry.ports === undefined || entry.hostNetwork) continue;
+    const own = new Set(ctx.actual.resources[entry.key]?.netns?.attachment?.ports ?? []);
+    for (const text of entry.ports) {
+      const p = parsePortMapping(text);
+      if (typeof p === "string" || own.has(text)) continue;
+      const holder = bound.find((b) => b.protocol === p.protocol && b.port === p.hostPort && overlaps(b.address, p));
+      const other = published.find(
+        (o) =>
+          o.cell !== entry.key &&
+          o.port.protocol === p.protocol &&
+          o.port.hostPort === p.hostPort &&
+          overlaps(o.port.hostIp ?? "0.0.0.0", p),
+      );
+      if (holder === undefined && other === undefined) continue;
+      const by = holder
+        ? `a process on the host listens on ${holder.address}:${holder.port}`
+        : `${other!.cell} publishes it`;
+      ctx.errors.push({
+        severity: "error",
+        code: "already-exists",
+        address: entry.key,
+        summary: `host port ${p.hostPort}/${p.protocol}${p.hostIp ? ` on ${p.hostIp}` : ""} is taken: ${by}`,
+        remedy: "publish another host port in the file, or free this one",
+      });
+    }
+  }
+}
+
+/** Ports other cells publish on this host (their attachment records), unless the files move them away. */
+function otherCellsPorts(ctx: CheckContext): { cell: string; port: PortMapping }[] {
+  const out: { cell: string; port: PortMapping }[] = [];
+  for (const r of Object.values(ctx.actual.resources)) {
+    const ports = r.netns?.attachment?.ports;
+    if (r.kind !== "cell" || ports === undefined) continue;
+    const desired = ctx.desired.get(r.address);
+    for (const text of ports) {
+      if (desired !== undefined && !(desired.ports ?? []).includes(text)) continue; // moved away in this plan
+      const p = parsePortMapping(text);
+      if (typeof p !== "string") out.push({ cell: r.address, port: p });
+    }
+  }
+  return out;
+}
+
+/** A socket on `address` collides with a port published on `p.hostIp` (every address when absent). */
+function overlaps(address: BoundPort["address"], p: PortMapping): boolean {
+  const any = (a: string | undefined) => a === undefined || a === "0.0.0.0" || a === "::";
+  return any(address) || any(p.hostIp) || address === p.hostIp;
 }

@@ -15,7 +15,14 @@ import {
 import { ancestorKeys, compareAddressKeys, parentKey, sortAddressKeys } from "./address-keys.js";
 import { detectDrift } from "./drift.js";
 import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
-import { checkCellsPerSpace, checkInTheWay, checkParents, checkSecretSources, checkSubnetPool } from "./plan-checks.js";
+import {
+  checkCellsPerSpace,
+  checkHostPorts,
+  checkInTheWay,
+  checkParents,
+  checkSecretSources,
+  checkSubnetPool,
+} from "./plan-checks.js";
 import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
 import { cellContainerKeys, hasHostState, isLeftover, LEFT_BEHIND } from "./plan-leftovers.js";
 import { type DesiredEntry, indexDesired } from "./resource-view.js";
@@ -74,6 +81,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     checkSecretSources(ctx);
     checkSubnetPool(ctx);
     checkCellsPerSpace(ctx);
+    checkHostPorts(ctx);
     applyRequestedReplace(ctx);
     cascadeReplacements(ctx);
     planRemovals(ctx);

@@ -1,6 +1,6 @@
 import type { NetworkExecutor } from "../executors/cni/network-executor.js";
 import type { ContainerdExecutor } from "../executors/containerd/executor.js";
-import type { ActualAttachment, ActualNetwork, SubnetPoolFacts } from "../model/index.js";
+import type { ActualAttachment, ActualNetwork, BoundPort, SubnetPoolFacts } from "../model/index.js";
 
 /**
  * The bulk reads of the host refresh needs, one listing each (never a per-resource probe), each
@@ -20,6 +20,8 @@ export interface HostInventory {
   egressChains(): Promise<string[]>;
   /** The subnet pool's free /24s and what takes the others (records and the host's networks). */
   subnetPool?(): Promise<SubnetPoolFacts>;
+  /** Listening TCP and bound UDP sockets of the host. */
+  boundPorts(): Promise<BoundPort[]>;
   close(): void;
 }
 
@@ -28,7 +30,7 @@ export function hostInventory(
   containerd: Pick<ContainerdExecutor, "listNamespaces">,
   network: Pick<
     NetworkExecutor,
-    "listNetworks" | "listPinned" | "listAttachments" | "listEgressChains" | "subnetCapacity"
+    "listNetworks" | "listPinned" | "listAttachments" | "listEgressChains" | "subnetCapacity" | "listBoundPorts"
   >,
 ): HostInventory {
   return {
@@ -38,6 +40,7 @@ export function hostInventory(
     attachments: () => network.listAttachments(),
     egressChains: () => network.listEgressChains(),
     subnetPool: () => network.subnetCapacity(),
+    boundPorts: () => network.listBoundPorts(),
     // The channel is the executor's; closing the host closes it.
     close: () => undefined,
   };

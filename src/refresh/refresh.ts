@@ -33,6 +33,8 @@ export interface RefreshScope {
   namespaces: string[];
   /** Cgroup paths of desired resources; every recorded resource's cgroup is always checked. */
   cgroupPaths?: string[];
+  /** A desired cell publishes ports: read the host's bound sockets (a host port must be free). */
+  ports?: boolean;
   /** Called once per problem that does not stop the refresh (a corrupt record file). */
   onWarning?: (warning: KukeError) => void;
 }
@@ -48,7 +50,11 @@ export function refreshScopeOf(desired: DesiredState): Omit<RefreshScope, "onWar
       return [cell, ...c.spec.containers.map((k) => [...cell, k.id])];
     }),
   ];
-  return { namespaces: desired.realms.map((r) => r.spec.namespace), cgroupPaths: paths.map((p) => cgroupPath(...p)) };
+  return {
+    namespaces: desired.realms.map((r) => r.spec.namespace),
+    cgroupPaths: paths.map((p) => cgroupPath(...p)),
+    ports: desired.cells.some((c) => c.spec.containers.some((k) => (k.ports ?? []).length > 0)),
+  };
 }
 
 /** Checks per refresh at once: enough to keep the thread pool busy, few enough not to starve it. */
@@ -80,13 +86,14 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     (r) => r.kind === "space" && (r.view.spec.network as { egress?: unknown } | undefined)?.egress !== undefined,
   );
 
-  const [existing, cgroups, networks, netnsPinned, attachments, egressChains] = await Promise.all([
+  const [existing, cgroups, networks, netnsPinned, attachments, egressChains, boundPorts] = await Promise.all([
     host.inventory.namespaces(),
     existingCgroups(host.cgroups, [...paths]),
     host.inventory.networks(),
     host.inventory.pinnedNetns(),
     host.inventory.attachments(),
     hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
+    scope.ports ? host.inventory.boundPorts() : Promise.resolve(undefined),
   ]);
   const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
   const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
@@ -94,7 +101,16 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   present.forEach((ns, i) => {
     namespaces[ns] = listed[i] as ActualNamespace;
   });
-  return actualState({ records, namespaces, cgroups, networks, netnsPinned, attachments, egressChains });
+  return actualState({
+    records,
+    namespaces,
+    cgroups,
+    networks,
+    netnsPinned,
+    attachments,
+    egressChains,
+    ...(boundPorts ? { boundPorts } : {}),
+  });
 }
 
 /**

@@ -210,6 +210,7 @@ export function fakeHost(label: string): FakeHost {
       pinnedNetns: async () => [],
       attachments: async () => ({}),
       egressChains: async () => [],
+      boundPorts: async () => [],
       close: () => undefined,
     } satisfies HostInventory,
     records: new RecordStore(layout),

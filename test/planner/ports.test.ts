@@ -45,7 +45,10 @@ t("changing a workload's ports moves them live: no restart, no cgroup write, the
   const p = plan(desired, actual, options());
   const app = p.changes.find((c) => c.address === `${CELL.replace("cell/", "container/")}/app`)!;
   assert.is(app.action, "update");
-  assert.equal(app.fieldEffects.map((f) => [f.path, f.effect]), [["spec.ports", "live"]]);
+  assert.equal(
+    app.fieldEffects.map((f) => [f.path, f.effect]),
+    [["spec.ports", "live"]],
+  );
   assert.not.ok(app.restarts);
   assert.is(p.changes.find((c) => c.address === CELL)?.action, "update");
   assert.equal(
@@ -73,10 +76,55 @@ t("a root's ports are the cell's: moved live, not a cell replacement", () => {
 t("ports the host lost (an interrupted apply) are published again; equal sets in another order are no change", () => {
   const desired = withPorts(["127.0.0.1:8080:80/tcp", "53:53/udp"]);
   const lost = plan(desired, applied(desired, []), options());
-  assert.equal(lost.drift.map((d) => d.kind), ["ports-differ"]);
+  assert.equal(
+    lost.drift.map((d) => d.kind),
+    ["ports-differ"],
+  );
   const same = plan(desired, applied(desired, ["53:53/udp", "127.0.0.1:8080:80/tcp"]), options());
   assert.equal(same.drift, []);
   assert.equal(same.summary, { add: 0, change: 0, replace: 0, destroy: 0 });
 });
+
+t(
+  "a host port a process holds, or another cell publishes, is a plan error naming it; the cell's own ports are not",
+  () => {
+    const desired = withPorts(["127.0.0.1:8080:80/tcp", "9090:90/tcp", "53:53/udp"]);
+    const facts = emptyFacts();
+    facts.boundPorts = [
+      { protocol: "tcp", address: "0.0.0.0", port: 8080 },
+      { protocol: "tcp", address: "127.0.0.2", port: 9090 },
+      { protocol: "tcp", address: "::", port: 53 },
+    ];
+    const p = plan(desired, host(facts), options());
+    assert.equal(
+      p.errors.map((e) => e.summary),
+      [
+        "host port 8080/tcp on 127.0.0.1 is taken: a process on the host listens on 0.0.0.0:8080",
+        "host port 9090/tcp is taken: a process on the host listens on 127.0.0.2:9090",
+      ],
+    );
+    assert.is(p.errors[0]!.address, CELL);
+
+    const mine = appliedFacts(desired);
+    mine.attachments[cellNetns(CELL)]!.ports = ["127.0.0.1:8080:80/tcp", "9090:90/tcp", "53:53/udp"];
+    mine.boundPorts = [];
+    assert.equal(plan(desired, host(mine), options()).errors, [], "ports the cell publishes already are its own");
+
+    const other = world({
+      cells: [
+        { name: "api", containers: [{ id: "app", image: "busybox:1" } as ContainerInput] },
+        { name: "old", containers: [{ id: "app", image: "busybox:1" } as ContainerInput] },
+      ],
+    });
+    const taken = appliedFacts(other);
+    taken.attachments[cellNetns("cell/main/web/app/old")]!.ports = ["9090:90/tcp"];
+    taken.boundPorts = [];
+    const clash = plan(withPorts(["9090:90/tcp"]), host(taken), options({ prune: false }));
+    assert.equal(
+      clash.errors.map((e) => e.summary),
+      ["host port 9090/tcp is taken: cell/main/web/app/old publishes it"],
+    );
+  },
+);
 
 t.run();

@@ -36,6 +36,10 @@ function source(over: {
       listed.push("iptables");
       return [];
     },
+    boundPorts: async () => {
+      listed.push("sockets");
+      return [];
+    },
     close() {},
   };
   return {

@@ -3,12 +3,13 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../fs/atomic-file.js";
 import { readOptional, removeFile } from "../../fs/small-file.js";
-import type { ActualAttachment, ActualNetwork } from "../../model/actual-state.js";
+import type { ActualAttachment, ActualNetwork, BoundPort } from "../../model/actual-state.js";
 import { type CellAddress, formatAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
 import { formatPortMapping, type PortMapping } from "../../model/ports.js";
 import type { EgressPolicy } from "../../model/types.js";
+import { listBoundPorts } from "./bound-ports.js";
 import { cellConflist, loopbackConflist, pickCniVersion, spaceConflist, takesPortMappings } from "./conflist.js";
 import { type AppliedEgress, EgressFirewall, listEgressChains, type Resolver } from "./egress.js";
 import { runCommand } from "./host-command.js";
@@ -248,6 +249,11 @@ export class NetworkExecutor {
   /** Recorded attachments by `netnsName()`; a torn or vanished record is left out. */
   listAttachments(): Promise<Record<string, ActualAttachment>> {
     return attachmentsIn(this.resultsDir);
+  }
+
+  /** Listening TCP and bound UDP sockets of the host (four reads of /proc/net). */
+  listBoundPorts(): Promise<BoundPort[]> {
+    return listBoundPorts();
   }
 
   /** kuke's egress chains present in the filter table, sorted (one `iptables -S`). */
