@@ -69,10 +69,12 @@ export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftF
             finding({ address, kind: "attachment-missing", text: "CNI attachment missing" }, "replace-cell", "none"),
           );
         } else {
+          // What the host publishes against what kuke recorded publishing (an edit of the file is a
+          // field change of the cell's spec.ports, not drift).
           const published = actual.netns.attachment.ports ?? [];
-          const wanted = entry.ports ?? [];
-          if (!sameSet(published, wanted)) {
-            const text = `published ports ${list(published)} -> ${list(wanted)}`;
+          const recorded = (actual.record?.view.spec.ports as string[] | undefined) ?? [];
+          if (actual.record !== undefined && !sameSet(published, recorded)) {
+            const text = `published ports on the host are ${list(published)}, kuke recorded ${list(recorded)}`;
             out.push(finding({ address, kind: "ports-differ", text }, "update", "live"));
           }
         }

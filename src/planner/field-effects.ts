@@ -65,6 +65,8 @@ function cellRows(): FieldRow[] {
     { kind: "cell", path: "spec.rootContainerId", effect: "recreate-cell" },
     // Membership only: each container is planned (created, deleted) at its own address.
     { kind: "cell", path: "spec.containers", effect: RECORD },
+    // The ports the cell's containers publish, moved by portmap alone (address and tasks kept).
+    { kind: "cell", path: "spec.ports", effect: "live" },
   ];
 }
 
@@ -100,8 +102,8 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
   ["spec.secrets[].fromEnv", "restart"],
   ["spec.secrets[].mountPath", "restart"],
   ["spec.restartPolicy", "restart"],
-  // Published by the cell's portmap (a `cni.ports` step, planned from the cell's `ports-differ`):
-  // the container and its task are untouched, the cell keeps its address.
+  // Published by the cell's portmap (the cell's `spec.ports`, moved by `cni.ports`): the task is
+  // untouched; the container's spec and spec-hash label are updated live so they match its record.
   ["spec.ports", "live"],
 ];
 

@@ -61,10 +61,21 @@ export function containerView(spec: ContainerSpec, labels: Record<string, string
 
 /** A cell's own view lists its containers by id; each container is a resource of its own. */
 export function cellView(cell: Cell): ResourceView {
+  const ports = cellPorts(cell);
   return {
     labels: { ...cell.labels },
-    spec: { rootContainerId: cell.spec.rootContainerId, containers: cell.spec.containers.map((c) => c.id) },
+    spec: {
+      rootContainerId: cell.spec.rootContainerId,
+      containers: cell.spec.containers.map((c) => c.id),
+      // What the cell publishes (its containers' ports): a cell-level fact, moved by `cni.ports`.
+      ...(ports.length > 0 ? { ports } : {}),
+    },
   };
+}
+
+/** The ports a cell's containers publish, canonical, in declaration order, each once. */
+export function cellPorts(cell: Cell): string[] {
+  return [...new Set(cell.spec.containers.flatMap((k) => k.ports ?? []))];
 }
 
 /**
@@ -130,7 +141,7 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
   for (const c of desired.cells) {
     const address = cellAddress(c.realm, c.space, c.stack, c.name);
     const hostNetwork = c.spec.containers.some((k) => k.hostNetwork);
-    const ports = [...new Set(c.spec.containers.flatMap((k) => k.ports ?? []))];
+    const ports = cellPorts(c);
     put({ address, kind: "cell", view: cellView(c), hostNetwork, ...(ports.length > 0 ? { ports } : {}) });
     for (const declared of c.spec.containers) {
       const address = containerAddress(c.realm, c.space, c.stack, c.name, declared.id);

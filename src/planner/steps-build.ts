@@ -103,7 +103,7 @@ export function buildSteps(input: StepInput, key: string): EmittedStep[] {
       if (fresh) return buildCell(input, entry, a);
       if (cgroupNeeded) out.push(ensureCgroup(key, {}));
       // Published ports move with portmap alone: the cell keeps its address and its containers.
-      if (drift.has("ports-differ")) {
+      if (drift.has("ports-differ") || change.changedPaths.some((p) => p.startsWith("spec.ports"))) {
         out.push({
           id: id("cni.ports", key),
           kind: "cni.ports",

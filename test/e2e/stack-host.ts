@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
@@ -26,6 +27,8 @@ export const CELLS = { web: ["root", "httpd", "ticker"], worker: ["main", "helpe
 
 export interface StackHost {
   realm: string;
+  /** The host port this run publishes web's httpd on (the fixture's 18080, moved to a free one). */
+  hostPort: number;
   namespace: string;
   dir: string;
   manifest: string;
@@ -53,10 +56,12 @@ export async function stackHost(): Promise<StackHost> {
     KUKE_CONTAINERD_ADDRESS: containerd.address,
     KUKE_RUNC_ROOT: containerd.runcRoot,
   };
-  const fixture = readFileSync(STACK_FIXTURE, "utf8");
+  const hostPort = await freeLoopbackPort();
+  const fixture = readFileSync(STACK_FIXTURE, "utf8").replace("127.0.0.1:18080:", `127.0.0.1:${hostPort}:`);
   let cleaned = false;
   const host: StackHost = {
     realm,
+    hostPort,
     namespace,
     dir,
     manifest,
@@ -99,6 +104,36 @@ export async function stackHost(): Promise<StackHost> {
   const load = await host.kuke(["image", "load", archive, "--realm", realm]);
   if (load.code !== 0) throw new Error(`image load failed: ${load.stderr}`);
   return host;
+}
+
+/** A TCP port free on 127.0.0.1 right now (bound to port 0, then closed). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+/** Connects to 127.0.0.1:`port` from the host: what the server sent, or "refused" / "timeout". */
+export function fetchLoopback(port: number, request = "GET / HTTP/1.0\r\n\r\n"): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    let d = "";
+    s.setTimeout(2000, () => {
+      s.destroy();
+      resolve("timeout");
+    });
+    s.on("connect", () => s.write(request));
+    s.on("data", (b) => {
+      d += b;
+    });
+    s.on("end", () => resolve(d));
+    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED" ? "refused" : String(e.code)));
+  });
 }
 
 /** Waits until `check` is true (polling every 50 ms), failing after `ms`. */
