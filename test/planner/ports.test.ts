@@ -54,7 +54,7 @@ t("changing a workload's ports moves them live: no restart, no cgroup write, the
   assert.is(cell.action, "update");
   assert.equal(
     cell.fieldEffects.map((f) => [f.path, f.effect]),
-    [["spec.ports[0]", "live"]],
+    [["spec.ports", "live"]],
   );
   assert.equal(p.drift, [], "an edit of the file is a change, not drift");
   const steps = planToSteps(p, desired, actual);
