@@ -43,6 +43,24 @@ kuke apply -f "$stack" --auto-approve
 step "kuke get cells --realm demo"
 kuke get cells --realm demo
 
+step "a request to web's published port from the host: http://127.0.0.1:18080/"
+for i in $(seq 50); do
+  if reply=$(exec 3<>/dev/tcp/127.0.0.1/18080 && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null \
+    && [[ $reply == *"hello from kuke"* ]]; then break; fi
+  [ "$i" = 50 ] && { echo "no answer on 127.0.0.1:18080" >&2; exit 1; }
+  sleep 0.2
+done
+printf '%s\n' "$reply"
+
+step "worker finds web by name (its /etc/hosts lists the space's cells): kuke logs container/demo/apps/shop/worker/main"
+for i in $(seq 60); do
+  log=$(kuke logs container/demo/apps/shop/worker/main)
+  [[ $log == *"hello from kuke"* ]] && break
+  [ "$i" = 60 ] && { printf '%s\n' "$log"; echo "worker never reached http://web:8080/" >&2; exit 1; }
+  sleep 0.5
+done
+printf '%s\n' "$log" | tail -n 3
+
 step "kuke plan -f $stack --detailed-exitcode   (the host matches: exit 0)"
 kuke plan -f "$stack" --detailed-exitcode
 
