@@ -60,7 +60,7 @@ t("with containerd: reports version, plugins and cgroups, and creates realm defa
     assert.match(report.containerd.configured.version, /^\d+\.\d+/);
     assert.equal(
       report.cni.plugins.map((p: { type: string }) => p.type),
-      ["bridge", "host-local", "loopback"],
+      ["bridge", "host-local", "loopback", "portmap"],
     );
     assert.ok(report.cni.plugins.every((p: { path?: string }) => typeof p.path === "string"));
     assert.ok(["v1", "v2"].includes(report.cgroups.driver));

@@ -12,14 +12,15 @@ export function natChainExists(chain: string): Promise<boolean> {
 }
 
 /**
- * Deletes every POSTROUTING jump to `chain`, then flushes and deletes it. A missing chain is success.
+ * Deletes every jump to `chain` from `from` (the bridge's masquerade chains hang off POSTROUTING,
+ * portmap's DNAT chains off CNI-HOSTPORT-DNAT), then flushes and deletes it. A missing chain is success.
  * Jumps are deleted by their rule spec, never by rule number: other cells' DELs (the plugin's own,
  * or this fallback for another cell) may change the numbering between a listing and a delete.
  */
-export async function removeNatChain(chain: string): Promise<void> {
+export async function removeNatChain(chain: string, from = "POSTROUTING"): Promise<void> {
   if (!(await natChainExists(chain))) return;
-  const listing = await mustRun("iptables", ["-w", "-t", "nat", "-S", "POSTROUTING"]);
-  const jumps = listing.split("\n").filter((l) => l.startsWith("-A POSTROUTING ") && l.endsWith(` -j ${chain}`));
+  const listing = await mustRun("iptables", ["-w", "-t", "nat", "-S", from]);
+  const jumps = listing.split("\n").filter((l) => l.startsWith(`-A ${from} `) && l.endsWith(` -j ${chain}`));
   for (const rule of jumps) await mustRun("iptables", ["-w", "-t", "nat", "-D", ...ruleWords(rule.slice(3))]);
   await mustRun("iptables", ["-w", "-t", "nat", "-F", chain]);
   await mustRun("iptables", ["-w", "-t", "nat", "-X", chain]);

@@ -378,7 +378,11 @@ export class NetworkExecutor {
     if (!list) {
       const network = networkName(cell.realm, cell.space);
       const text = await readOptional(this.conflistPath(network));
-      if (text === undefined) return removeNatChain(masqueradeChainName(network, netnsName(cell)));
+      if (text === undefined) {
+        // Nothing left to run DEL with: remove the rules the plugins made for this cell by name.
+        await removeNatChain(portmapChainName(network, netnsName(cell)), "CNI-HOSTPORT-DNAT");
+        return removeNatChain(masqueradeChainName(network, netnsName(cell)));
+      }
       list = JSON.parse(text) as ConfList;
     }
     await this.plugins.del(list, rt, known?.attachment.result);
