@@ -124,6 +124,13 @@ t.before(async () => {
   await writeFile(join(work, "stack.yaml"), manifest(work));
 });
 
+// Gone as soon as this suite ends (the teardown entries stay as the safety net after a failure),
+// so netavark's iptables chains do not outlive it into the rest of the run.
+t.after(async () => {
+  await sandbox?.remove();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
 async function exportTo(file: string, extra: string[] = []): Promise<void> {
   const r = await runKuke(["export", "kubernetes", "-f", join(work, "stack.yaml"), ...extra]);
   assert.is(r.code, 0, r.stderr);
