@@ -11,11 +11,14 @@ import {
   PAUSE_IMAGE,
   parentAddress,
   parseAddress,
+  RESTART_LABELS,
 } from "../model/index.js";
 import { purgeRemedy } from "../planner/remedies.js";
+import type { ContainerPayload } from "../planner/step-types.js";
 import { containerLogPath } from "../state/run-path.js";
 import { removeContainerLog } from "./container-files.js";
 import { containerSpecFor, imageRef } from "./container-spec.js";
+import type { RunContext } from "./run-context.js";
 import { removeSecrets } from "./secrets.js";
 import type { StepHandler } from "./step-handler.js";
 
@@ -97,6 +100,18 @@ export const containerCreate: StepHandler<"container.create"> = async (ctx, s) =
   }
 };
 
+/**
+ * The step's labels plus, for a container with a restart policy, the log URI the restart monitor
+ * gives the tasks it re-creates (the same file kuke's own starts append to, so `kuke logs` spans
+ * restarts). The status label that hands the task to the monitor is not among them: `task.start`
+ * adds it once kuke started the task, so the monitor never starts one before its network is ready.
+ */
+function labelsFor(ctx: RunContext, s: ContainerPayload & { address: string }): Record<string, string> {
+  if (s.labels[RESTART_LABELS.policy] === undefined) return s.labels;
+  const log = containerLogPath(ctx.host.logDir, parseAddress(s.address) as ContainerAddress);
+  return { ...s.labels, [RESTART_LABELS.logUri]: `file://${log}` };
+}
+
 async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.create">>): Promise<void> {
   const { spec, image } = await containerSpecFor(ctx, s.address, s);
   try {
@@ -105,7 +120,7 @@ async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.cr
       image: image.name,
       snapshotParent: image.topChainId,
       spec,
-      labels: s.labels,
+      labels: labelsFor(ctx, s),
     });
   } catch (e) {
     if (!isKukeError(e, "already-exists")) throw e;
@@ -119,9 +134,22 @@ async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.cr
   ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
 }
 
+/**
+ * Replaces spec and labels. The labels replace all of the container's, so the monitor's status
+ * label is written here too: kept for a policy the monitor enforces, unless `kuke stop` took the
+ * task back; gone for a policy it does not (a policy change is live: labels only).
+ */
 export const containerUpdate: StepHandler<"container.update"> = async (ctx, s) => {
   const { spec } = await containerSpecFor(ctx, s.address, s);
-  await ctx.host.containerd.updateContainer(s.namespace, s.containerdId, spec, s.labels);
+  const labels = labelsFor(ctx, s);
+  if (labels[RESTART_LABELS.policy] !== undefined) {
+    const stopped = (await ctx.host.records.get(parseAddress(s.address)))?.extra.runState === "stopped";
+    const current = await ctx.host.containerd.containerLabels(s.namespace, s.containerdId).catch(() => ({}));
+    const pid = (current as Record<string, string>)[RESTART_LABELS.startedPid];
+    if (!stopped) labels[RESTART_LABELS.status] = "running";
+    if (pid !== undefined) labels[RESTART_LABELS.startedPid] = pid;
+  }
+  await ctx.host.containerd.updateContainer(s.namespace, s.containerdId, spec, labels);
   ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
 };
 
@@ -136,6 +164,7 @@ export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) =
     cgroupPath: cgroupPath(...addressPath(a)),
     cgroupKeep: cgroupPath(...addressPath(cell)),
     graceMs: 0,
+    monitored: s.monitored,
   });
   await removeSecrets(ctx.host.runtimeDir, a);
   await removeContainerLog(ctx.host.logDir, a);
@@ -146,6 +175,7 @@ export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {
   const logPath = containerLogPath(ctx.host.logDir, a);
   const { pid } = await ctx.host.containerd.startTask(s.namespace, s.containerdId, logPath);
   ctx.pids.set(`${s.namespace}/${s.containerdId}`, pid);
+  if (s.monitored) await ctx.host.containerd.setRestartStatus(s.namespace, s.containerdId, "running", pid);
 };
 
 /**
@@ -153,6 +183,8 @@ export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {
  * out a grace period for it would only delay the stop, so it gets SIGKILL at once.
  */
 export const taskStop: StepHandler<"task.stop"> = async (ctx, s) => {
+  // Taken back from the restart monitor first, or it would start the task again.
+  if (s.monitored) await ctx.host.containerd.setRestartStatus(s.namespace, s.containerdId, undefined);
   const pid = await ctx.taskPid(s.namespace, s.containerdId);
   const graceMs = pid !== undefined && !(await handlesSigterm(pid)) ? 0 : ctx.stopGraceMs;
   await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs });

@@ -12,6 +12,8 @@ const KILL_WAIT_MS = 5_000;
  * there is nothing left to signal.
  */
 export const taskKill: StepHandler<"task.kill"> = async (ctx, s) => {
+  // `kuke kill` means the task stays down: the restart monitor must not bring it back.
+  if (s.monitored) await ctx.host.containerd.setRestartStatus(s.namespace, s.containerdId, undefined);
   const signalled = await ctx.host.containerd.killTask(s.namespace, s.containerdId, s.signal);
   ctx.pids.delete(`${s.namespace}/${s.containerdId}`);
   if (!signalled || s.signal !== SIGKILL) return;

@@ -9,6 +9,7 @@ import { type Address, addressPath, containerAddress, formatAddress, parseAddres
 import { cgroupPath, containerdId, egressChainName, LABELS, MANAGED_BY, netnsName, networkName } from "./host-names.js";
 import { defaultNamespace } from "./normalize.js";
 import type { ResourceRecord } from "./records.js";
+import type { RestartMonitorFacts } from "./restart-policy.js";
 
 export type TaskStatus = "created" | "running" | "stopped" | "paused" | "missing";
 
@@ -65,6 +66,8 @@ export interface HostFacts {
   egressChains: string[];
   /** Sockets processes on the host hold (read only when a desired cell publishes ports). */
   boundPorts?: BoundPort[];
+  /** containerd's restart monitor; absent when not read (`--refresh=false`). */
+  restartMonitor?: RestartMonitorFacts;
   /**
    * What each desired container's secret sources hold, by container address string, then secret
    * name. Absent when the sources were not read (`--refresh=false`, imperative verbs): containers

@@ -7,4 +7,5 @@ export * from "./names.js";
 export * from "./normalize.js";
 export * from "./ports.js";
 export * from "./records.js";
+export * from "./restart-policy.js";
 export * from "./types.js";

@@ -3,7 +3,15 @@
  * both desired and recorded. Each finding says which repair the planner must plan; the planner
  * merges it with the field diff (the stronger repair wins).
  */
-import { type ActualResource, LABELS, MANAGED_BY } from "../model/index.js";
+import {
+  type ActualContainer,
+  type ActualResource,
+  completed,
+  LABELS,
+  MANAGED_BY,
+  monitorRestarts,
+  type RestartMonitorFacts,
+} from "../model/index.js";
 import type { DesiredEntry } from "./resource-view.js";
 import type { DriftItem, FieldEffect } from "./types.js";
 
@@ -26,7 +34,11 @@ function finding(item: DriftItem, repair: Repair, effect: FieldEffect, restarts 
 }
 
 /** Findings for one desired, recorded resource, most severe first is not guaranteed (callers merge). */
-export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftFinding[] {
+export function detectDrift(
+  entry: DesiredEntry,
+  actual: ActualResource,
+  monitor?: RestartMonitorFacts,
+): DriftFinding[] {
   const address = entry.key;
   const out: DriftFinding[] = [];
   // runc makes a container's cgroup when its task starts and removes it with the task, so only a
@@ -81,7 +93,7 @@ export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftF
       }
       break;
     case "container":
-      out.push(...containerDrift(entry, actual));
+      out.push(...containerDrift(entry, actual, monitor));
       break;
     case "stack":
       break;
@@ -89,7 +101,7 @@ export function detectDrift(entry: DesiredEntry, actual: ActualResource): DriftF
   return out;
 }
 
-function containerDrift(entry: DesiredEntry, actual: ActualResource): DriftFinding[] {
+function containerDrift(entry: DesiredEntry, actual: ActualResource, monitor?: RestartMonitorFacts): DriftFinding[] {
   const address = entry.key;
   const root = entry.role === "root";
   const c = actual.container;
@@ -106,6 +118,7 @@ function containerDrift(entry: DesiredEntry, actual: ActualResource): DriftFindi
     out.push(finding(item, root ? "replace-cell" : "replace", "none"));
   }
   const task = c.task;
+  if (!root && (completed(c, entry.container?.restartPolicy) || restartedByMonitor(c, monitor))) return out;
   if (actual.record?.extra.runState === "stopped" && task.status !== "running") {
     out.push(finding({ address, kind: "stopped-by-kuke", text: "stopped by kuke stop" }, "none", "none"));
   } else if (task.status === "stopped" || task.status === "missing" || task.status === "created") {
@@ -122,6 +135,16 @@ function containerDrift(entry: DesiredEntry, actual: ActualResource): DriftFindi
     out.push(root ? finding(item, "replace-cell", "none") : finding(item, "update", "restart", true));
   }
   return out;
+}
+
+/**
+ * containerd's restart monitor holds the task (its status label says running): the monitor, not
+ * apply, brings it back within its interval, so a dead task is not a repair to plan. Without a
+ * loaded monitor nothing would restart it, and it is drift as usual.
+ */
+function restartedByMonitor(c: ActualContainer, monitor: RestartMonitorFacts | undefined): boolean {
+  if (monitor !== undefined && !monitor.loaded) return false;
+  return monitorRestarts(c.labels) && c.task.status !== "running";
 }
 
 function taskRuns(actual: ActualResource): boolean {

@@ -101,7 +101,6 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
   ["spec.secrets[].fromFile", "restart"],
   ["spec.secrets[].fromEnv", "restart"],
   ["spec.secrets[].mountPath", "restart"],
-  ["spec.restartPolicy", "restart"],
   // Published by the cell's portmap (the cell's `spec.ports`, moved by `cni.ports`): the task is
   // untouched; the container's spec and spec-hash label are updated live so they match its record.
   ["spec.ports", "live"],
@@ -118,6 +117,8 @@ function containerRows(): FieldRow[] {
       rootEffect: "recreate-cell",
       sensitive: true,
     },
+    // Labels for containerd's restart monitor, written in place; a root never gets them (restart-policy.ts).
+    { kind: "container", path: "spec.restartPolicy", effect: "live", rootEffect: "live" },
     ...CONTAINER_FIELDS.map(
       ([path, effect]): FieldRow => ({
         kind: "container",

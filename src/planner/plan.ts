@@ -198,7 +198,7 @@ function planDesired(ctx: Context, entry: DesiredEntry): void {
   }
   const actualResource = ctx.actual.resources[entry.key];
   if (actualResource === undefined) return;
-  for (const f of detectDrift(entry, actualResource)) {
+  for (const f of detectDrift(entry, actualResource, ctx.actual.restartMonitor)) {
     ctx.drift.push(f.item);
     const reason = { kind: "drift" as const, text: `drift: ${f.item.text}` };
     if (f.repair === "none") continue;

@@ -94,22 +94,30 @@ export interface ContainerDeleteStep extends StepBase {
   kind: "container.delete";
   namespace: string;
   containerdId: string;
+  /** The container's task is held by containerd's restart monitor: taken back before the kill. */
+  monitored?: true;
 }
 export interface TaskStartStep extends StepBase {
   kind: "task.start";
   namespace: string;
   containerdId: string;
   cgroupPath: string;
+  /** Once started, the task is handed to containerd's restart monitor (the container has a restart policy label). */
+  monitored?: true;
 }
 export interface TaskStopStep extends StepBase {
   kind: "task.stop";
   namespace: string;
   containerdId: string;
+  /** The task is held by containerd's restart monitor: taken back before it is stopped. */
+  monitored?: true;
 }
 export interface TaskKillStep extends StepBase {
   kind: "task.kill";
   namespace: string;
   containerdId: string;
+  /** The task is held by containerd's restart monitor: taken back before the signal. */
+  monitored?: true;
   /** Signal number (9 = SIGKILL). */
   signal: number;
 }

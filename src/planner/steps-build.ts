@@ -17,11 +17,13 @@ import {
   networkName,
   parentAddress,
   parseAddress,
+  RESTART_LABELS,
+  restartLabels,
 } from "../model/index.js";
 import type { EmittedStep, UnorderedStep } from "./ordering/emitted-step.js";
 import { type DesiredEntry, viewHash } from "./resource-view.js";
 import type { ContainerPayload } from "./step-types.js";
-import { built, cgroupOf, id, namespaceOf, parentKey, type StepInput, torn } from "./steps-input.js";
+import { built, cgroupOf, heldByMonitor, id, namespaceOf, parentKey, type StepInput, torn } from "./steps-input.js";
 import type { DriftKind, ResourceChange } from "./types.js";
 
 const NO_DRIFT: ReadonlySet<DriftKind> = new Set();
@@ -163,7 +165,10 @@ function payload(
     containerdId: containerdId(a),
     role,
     spec: entry.container!,
-    labels: containerLabels(a, role, viewHash(entry.view)),
+    labels: {
+      ...containerLabels(a, role, viewHash(entry.view)),
+      ...restartLabels(entry.container!.restartPolicy, role, input.actual.restartMonitor),
+    },
     cgroupPath: cgroupOf(entry.key),
   };
   if (role === "workload" && rootId !== undefined) p.rootContainerdId = rootId;
@@ -197,6 +202,7 @@ function createContainer(input: StepInput, entry: DesiredEntry, p: ContainerPayl
       namespace: p.namespace,
       containerdId: p.containerdId,
       cgroupPath: p.cgroupPath,
+      ...monitored(p),
     },
     ...recordSteps(input, entry),
   ];
@@ -266,9 +272,9 @@ function buildContainer(
   if (drift.has("cgroup-missing")) out.push(ensureCgroup(entry.key, p.spec.resources));
   // Limits are written live only to a task that keeps running: a restart's task start applies the
   // updated spec's resources itself, and a task that is down has no cgroup to write to.
-  // (Published ports are live too, but through the cell's portmap: no cgroup to write for them.)
-  const limitsChanged = change.fieldEffects.some((f) => f.effect === "live" && !f.path.startsWith("spec.ports"));
-  if (limitsChanged && !change.restarts && taskUp(input, entry.key)) {
+  // Only limits go to the cgroup: ports are live through the cell's portmap, a policy through labels.
+  const liveLimits = change.fieldEffects.some((f) => f.effect === "live" && f.path.startsWith("spec.resources"));
+  if (liveLimits && !change.restarts && taskUp(input, entry.key)) {
     out.push({
       id: id("cgroup.update", entry.key),
       kind: "cgroup.update",
@@ -284,11 +290,21 @@ function buildContainer(
   }
   if (change.restarts) {
     out.push(
-      { id: id("task.stop", entry.key), kind: "task.stop", ...base },
-      { id: id("task.start", entry.key), kind: "task.start", ...base, cgroupPath: p.cgroupPath },
+      {
+        id: id("task.stop", entry.key),
+        kind: "task.stop",
+        ...base,
+        ...(heldByMonitor(input, entry.key) ? { monitored: true as const } : {}),
+      },
+      { id: id("task.start", entry.key), kind: "task.start", ...base, cgroupPath: p.cgroupPath, ...monitored(p) },
     );
   }
   return [...out, ...recordSteps(input, entry)].map((s) => emitted(s, entry.key, p.role));
+}
+
+/** A task handed to containerd's restart monitor once started (its container carries a policy label). */
+function monitored(p: ContainerPayload): { monitored?: true } {
+  return p.labels[RESTART_LABELS.policy] !== undefined ? { monitored: true } : {};
 }
 
 /** The container's task runs (or is paused), or nothing is known of it; runc keeps its cgroup only then. */

@@ -10,6 +10,7 @@ import {
   cgroupPath,
   containerdId,
   type DesiredState,
+  monitorRestarts,
   parseAddress,
   type RegistryCredential,
   recordedNamespace,
@@ -64,6 +65,14 @@ export interface Recorded {
   containerdId: string;
   root: boolean;
   hostNetwork: boolean;
+  /** containerd's restart monitor holds its task (status label); stop, kill and delete take it back. */
+  monitored?: true;
+}
+
+/** The container as refresh saw it carries the restart monitor's status label. */
+export function heldByMonitor(input: StepInput, key: string): boolean {
+  const c = input.actual.resources[key]?.container ?? input.actual.labeled[key]?.container;
+  return c != null && monitorRestarts(c.labels);
 }
 
 export function recordedContainer(input: StepInput, key: string): Recorded {
@@ -84,5 +93,6 @@ export function recordedContainer(input: StepInput, key: string): Recorded {
           ? labeled.role === "root"
           : entry?.role === "root",
     hostNetwork: spec?.hostNetwork ?? entry?.container?.hostNetwork ?? false,
+    ...(heldByMonitor(input, key) ? { monitored: true as const } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * Steps of the task operations and run states of an imperative plan (`planTaskOps`), emitted
  * without dependencies: `ordering/` puts a cell's root last and the run states after the tasks.
  */
-import type { Resources } from "../model/index.js";
+import { RESTART_LABELS, type Resources } from "../model/index.js";
 import type { EmittedStep, UnorderedStep } from "./ordering/emitted-step.js";
 import { cgroupOf, id, recordedContainer, type StepInput } from "./steps-input.js";
 
@@ -12,6 +12,12 @@ export function taskSteps(input: StepInput): EmittedStep[] {
   for (const t of input.plan.tasks ?? []) {
     const c = recordedContainer(input, t.address);
     const base = { address: t.address, namespace: c.namespace, containerdId: c.containerdId };
+    // Stop and kill take the task back from the restart monitor; start hands it back when its labels ask.
+    const held = c.monitored ? { monitored: c.monitored } : {};
+    const handBack =
+      input.actual.resources[t.address]?.container?.labels[RESTART_LABELS.policy] !== undefined
+        ? { monitored: true as const }
+        : {};
     const steps: UnorderedStep[] =
       t.op === "start"
         ? [
@@ -23,11 +29,17 @@ export function taskSteps(input: StepInput): EmittedStep[] {
               cgroupPath: cgroupOf(t.address),
               resources: (input.actual.records[t.address]?.view.spec.resources ?? {}) as Resources,
             },
-            { id: id("task.start", t.address), kind: "task.start", ...base, cgroupPath: cgroupOf(t.address) },
+            {
+              id: id("task.start", t.address),
+              kind: "task.start",
+              ...base,
+              cgroupPath: cgroupOf(t.address),
+              ...handBack,
+            },
           ]
         : t.op === "stop"
-          ? [{ id: id("task.stop", t.address), kind: "task.stop", ...base }]
-          : [{ id: id("task.kill", t.address), kind: "task.kill", ...base, signal: t.signal ?? 9 }];
+          ? [{ id: id("task.stop", t.address), kind: "task.stop", ...base, ...held }]
+          : [{ id: id("task.kill", t.address), kind: "task.kill", ...base, ...held, signal: t.signal ?? 9 }];
     const role = c.root ? "root" : "workload";
     out.push(...steps.map((step): EmittedStep => ({ step, phase: "task", resource: t.address, role })));
   }

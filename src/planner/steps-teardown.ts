@@ -89,6 +89,8 @@ const taskStop = (c: Recorded): UnorderedStep => ({
   address: c.key,
   namespace: c.namespace,
   containerdId: c.containerdId,
+  // Held by containerd's restart monitor: taken back first, or it starts the task again.
+  ...(c.monitored ? { monitored: c.monitored } : {}),
 });
 const containerDelete = (c: Recorded): UnorderedStep => ({
   id: id("container.delete", c.key),
@@ -96,6 +98,8 @@ const containerDelete = (c: Recorded): UnorderedStep => ({
   address: c.key,
   namespace: c.namespace,
   containerdId: c.containerdId,
+  // Held by containerd's restart monitor: taken back first, or it starts the task again.
+  ...(c.monitored ? { monitored: c.monitored } : {}),
 });
 
 /** task.stop, container.delete, and when the container leaves: cgroup.remove, record.delete. */

@@ -23,6 +23,7 @@ import {
   isValidName,
   isWithin,
   LABELS,
+  monitorRestarts,
   netnsName,
   networkName,
   parseAddress,
@@ -72,7 +73,13 @@ async function findContainers(scope: Address, namespace: string, deps: Discovery
     const [r, s, t, cell, k] = names as [string, string, string, string, string];
     const a = containerAddress(r, s, t, cell, k);
     if (!isWithin(a, scope)) continue;
-    out.push({ id: c.id, address: formatAddress(a), hasTask: c.hasTask, status: c.status });
+    out.push({
+      id: c.id,
+      address: formatAddress(a),
+      hasTask: c.hasTask,
+      status: c.status,
+      monitored: monitorRestarts(c.labels),
+    });
   }
   return out;
 }

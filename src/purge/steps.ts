@@ -35,7 +35,15 @@ export function purgeSteps(found: Discovery): Step[] {
   const deletes = found.containers.map((c) => {
     const id = uniqueId(`container.delete:${c.address}`, c.id);
     ids.add(id);
-    return add({ id, kind: "container.delete", address: c.address, dependsOn: [], namespace: ns, containerdId: c.id });
+    return add({
+      id,
+      kind: "container.delete",
+      address: c.address,
+      dependsOn: [],
+      namespace: ns,
+      containerdId: c.id,
+      ...(c.monitored ? { monitored: true as const } : {}),
+    });
   });
 
   const detachesBySpace = new Map<string, string[]>();

@@ -30,6 +30,8 @@ export interface FoundContainer {
   address: string;
   hasTask: boolean;
   status: string;
+  /** Held by containerd's restart monitor: its container.delete takes it back before the kill. */
+  monitored: boolean;
 }
 
 /** A cell's network leftovers (its pin, CNI attachment record and masquerade chain). */

@@ -1,6 +1,12 @@
 import type { NetworkExecutor } from "../executors/cni/network-executor.js";
 import type { ContainerdExecutor } from "../executors/containerd/executor.js";
-import type { ActualAttachment, ActualNetwork, BoundPort, SubnetPoolFacts } from "../model/index.js";
+import type {
+  ActualAttachment,
+  ActualNetwork,
+  BoundPort,
+  RestartMonitorFacts,
+  SubnetPoolFacts,
+} from "../model/index.js";
 
 /**
  * The bulk reads of the host refresh needs, one listing each (never a per-resource probe), each
@@ -22,12 +28,14 @@ export interface HostInventory {
   subnetPool?(): Promise<SubnetPoolFacts>;
   /** Listening TCP and bound UDP sockets of the host. */
   boundPorts(): Promise<BoundPort[]>;
+  /** containerd's restart monitor: loaded, and the policies it announces. */
+  restartMonitor(): Promise<RestartMonitorFacts>;
   close(): void;
 }
 
 /** The inventory over the containerd executor (sharing its gRPC channel) and one network executor. */
 export function hostInventory(
-  containerd: Pick<ContainerdExecutor, "listNamespaces">,
+  containerd: Pick<ContainerdExecutor, "listNamespaces" | "restartMonitor">,
   network: Pick<
     NetworkExecutor,
     "listNetworks" | "listPinned" | "listAttachments" | "listEgressChains" | "subnetCapacity" | "listBoundPorts"
@@ -41,6 +49,7 @@ export function hostInventory(
     egressChains: () => network.listEgressChains(),
     subnetPool: () => network.subnetCapacity(),
     boundPorts: () => network.listBoundPorts(),
+    restartMonitor: () => containerd.restartMonitor(),
     // The channel is the executor's; closing the host closes it.
     close: () => undefined,
   };

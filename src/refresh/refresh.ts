@@ -86,15 +86,18 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     (r) => r.kind === "space" && (r.view.spec.network as { egress?: unknown } | undefined)?.egress !== undefined,
   );
 
-  const [existing, cgroups, networks, netnsPinned, attachments, egressChains, boundPorts] = await Promise.all([
-    host.inventory.namespaces(),
-    existingCgroups(host.cgroups, [...paths]),
-    host.inventory.networks(),
-    host.inventory.pinnedNetns(),
-    host.inventory.attachments(),
-    hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
-    scope.ports ? host.inventory.boundPorts() : Promise.resolve(undefined),
-  ]);
+  const [existing, cgroups, networks, netnsPinned, attachments, egressChains, boundPorts, restartMonitor] =
+    await Promise.all([
+      host.inventory.namespaces(),
+      existingCgroups(host.cgroups, [...paths]),
+      host.inventory.networks(),
+      host.inventory.pinnedNetns(),
+      host.inventory.attachments(),
+      hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
+      scope.ports ? host.inventory.boundPorts() : Promise.resolve(undefined),
+      // Unknown (an old or unusual daemon): planned as for containerd 1.6's monitor.
+      host.inventory.restartMonitor().catch(() => undefined),
+    ]);
   const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
   const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
   const namespaces: Record<string, ActualNamespace> = {};
@@ -110,6 +113,7 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     attachments,
     egressChains,
     ...(boundPorts ? { boundPorts } : {}),
+    ...(restartMonitor ? { restartMonitor } : {}),
   });
 }
 

@@ -59,7 +59,7 @@ const COLUMNS: { [K in GetKind]: Columns<StatusReport[K][number]> } = {
     ],
   },
   containers: {
-    headers: ["NAME", "REALM", "SPACE", "STACK", "CELL", "ROLE", "STATE", "IMAGE", "AGE"],
+    headers: ["NAME", "REALM", "SPACE", "STACK", "CELL", "ROLE", "STATE", "RESTARTS", "IMAGE", "AGE"],
     row: (k: ContainerStatus, now) => [
       k.name,
       k.realm,
@@ -68,6 +68,7 @@ const COLUMNS: { [K in GetKind]: Columns<StatusReport[K][number]> } = {
       k.cell,
       k.role ?? "-",
       k.stateText,
+      k.restartsExact ? String(k.restarts) : `${k.restarts}+`,
       k.image ?? "-",
       age(k, now),
     ],

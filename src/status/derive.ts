@@ -10,6 +10,7 @@ import {
   addressPath,
   cellAddress,
   cgroupPath,
+  completed,
   containerdId,
   egressChainName,
   formatAddress,
@@ -20,8 +21,10 @@ import {
   parseAddress,
   type ResourceRecord,
   type ResourceView,
+  type RestartPolicy,
   realmAddress,
   recordedNamespace,
+  restartCount,
 } from "../model/index.js";
 import type {
   CellStatus,
@@ -99,6 +102,11 @@ export function deriveStatus(actual: ActualState, options: StatusOptions = {}): 
         : (actual.namespaces[record?.extra.namespace ?? namespaceOf(a.realm)]?.containers[id] ?? null);
     const c = common(a);
     const role = roleOf(found, record, desired.get(key));
+    const policy = (desired.get(key)?.view.spec.restartPolicy ?? record?.view.spec.restartPolicy) as
+      | RestartPolicy
+      | undefined;
+    const runningPid = found?.task.status === "running" ? found.task.pid : undefined;
+    const restarts = found ? restartCount(found.labels, runningPid) : { count: 0, exact: true };
     const image = found?.image || (typeof c.spec?.image === "string" ? c.spec.image : undefined);
     containers.push({
       ...c,
@@ -106,8 +114,10 @@ export function deriveStatus(actual: ActualState, options: StatusOptions = {}): 
       space: a.space,
       stack: a.stack,
       cell: a.cell,
-      ...containerState(found),
-      ...(found?.task.pid !== undefined && found.task.status === "running" ? { pid: found.task.pid } : {}),
+      ...containerState(found, role === "root" ? undefined : policy),
+      ...(runningPid !== undefined ? { pid: runningPid } : {}),
+      restarts: restarts.count,
+      restartsExact: restarts.exact,
       ...(role ? { role } : {}),
       ...(image ? { image } : {}),
       containerdId: id,
@@ -212,9 +222,12 @@ export function deriveStatus(actual: ActualState, options: StatusOptions = {}): 
 /** A container's state from containerd's view of it (null: containerd does not have it). */
 export function containerState(
   found: ActualContainer | null | undefined,
+  policy?: RestartPolicy,
 ): Pick<ContainerStatus, "state" | "stateText" | "exitCode"> {
   if (found === undefined) return { state: "Unknown", stateText: "Unknown" };
   if (found === null) return { state: "Missing", stateText: "Missing" };
+  if (policy !== undefined && completed(found, policy))
+    return { state: "Completed", stateText: "Completed", exitCode: 0 };
   switch (found.task.status) {
     case "running":
       return { state: "Running", stateText: "Running" };
@@ -251,11 +264,12 @@ export function cellState(
     }
   }
   const running = containers.filter((k) => k.state === "Running").length;
+  const done = running + containers.filter((k) => k.state === "Completed").length;
   if (containers.length === 0) problems.push("no containers");
   const detail = problems.length > 0 ? ` (${problems.join(", ")})` : "";
   // A cell without containers has nothing running and nothing that could be Ready.
   const state =
-    running > 0 && running === containers.length
+    running > 0 && done === containers.length
       ? "Ready"
       : running > 0
         ? "Degraded"

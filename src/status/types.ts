@@ -30,9 +30,11 @@ export interface StatusCommon {
 /**
  * A container's state. `Stopped` covers a task that exited (with its exit code) and a container
  * that has no task at all (stopped by kuke, or never started after a host reboot: no exit code).
+ * `Completed`: a workload whose restart policy does not restart a success (`no`, `on-failure`)
+ * exited 0: its job is done, and apply leaves it so.
  * `Missing`: kuke expects the container but containerd does not have it.
  */
-export type ContainerState = "Running" | "Created" | "Stopped" | "Missing" | "Unknown";
+export type ContainerState = "Running" | "Created" | "Completed" | "Stopped" | "Missing" | "Unknown";
 
 export interface ContainerStatus extends StatusCommon {
   kind: "container";
@@ -44,13 +46,20 @@ export interface ContainerStatus extends StatusCommon {
   stateText: string;
   exitCode?: number;
   pid?: number;
+  /**
+   * Restarts by containerd's restart monitor: its own count where it keeps one (containerd 1.7+,
+   * `restartsExact`), else 1 when the running task is not the one kuke last started (1.6 keeps no
+   * count: at least one restart, `restartsExact: false`), else 0.
+   */
+  restarts: number;
+  restartsExact: boolean;
   role?: "root" | "workload";
   image?: string;
   containerdId: string;
 }
 
 /**
- * A cell's state from its containers: `Ready` when every task runs, `Degraded` when some do,
+ * A cell's state from its containers (a Completed one counts as done, like a running one): `Ready` when every task runs, `Degraded` when some do,
  * `Stopped` when none do and none failed, `Failed` when none run and a task exited non-zero or a
  * container is missing.
  */

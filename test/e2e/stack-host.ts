@@ -155,7 +155,8 @@ export async function removeContainers(address: string, namespace: string): Prom
   const ex = createContainerdExecutor(address);
   try {
     const left = await ex.listContainers(namespace).catch(() => []);
-    for (const c of left) await ex.deleteContainer(namespace, c.id, { graceMs: 0 }).catch(() => undefined);
+    for (const c of left)
+      await ex.deleteContainer(namespace, c.id, { graceMs: 0, monitored: true }).catch(() => undefined);
   } finally {
     ex.close();
   }

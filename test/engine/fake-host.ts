@@ -107,6 +107,13 @@ export function fakeHost(label: string): FakeHost {
       return undefined;
     },
     killTask: unused("killTask"),
+    async containerLabels(_ns, id) {
+      return { ...(created.get(id)?.labels ?? {}) };
+    },
+    // Restart-monitor hand-overs are not host changes the fake's call log tracks.
+    setRestartStatus: async () => false,
+    restartMonitor: async () => ({ loaded: true, capabilities: [] }),
+    exec: unused("exec"),
     async deleteContainer(ns, id) {
       calls.push(`deleteContainer ${ns} ${id}`);
     },
@@ -211,6 +218,7 @@ export function fakeHost(label: string): FakeHost {
       attachments: async () => ({}),
       egressChains: async () => [],
       boundPorts: async () => [],
+      restartMonitor: () => containerd.restartMonitor(),
       close: () => undefined,
     } satisfies HostInventory,
     records: new RecordStore(layout),

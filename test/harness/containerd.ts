@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ContainerdClient } from "../../src/executors/containerd/client.js";
 import { listNamespaces } from "../../src/executors/containerd/namespaces.js";
+import { setRestartStatus } from "../../src/executors/containerd/restart-monitor.js";
 import { listTasks, stopTask } from "../../src/executors/containerd/tasks.js";
 import { onTeardown } from "./teardown.js";
 
@@ -28,7 +29,7 @@ export interface TestContainerd {
   stop(): Promise<void>;
 }
 
-function configToml(dir: string): string {
+function configToml(dir: string, restartInterval: string): string {
   return [
     "version = 2",
     `root = "${dir}/root"`,
@@ -40,6 +41,9 @@ function configToml(dir: string): string {
     `  address = "${dir}/containerd.sock.ttrpc"`,
     `[plugins."io.containerd.internal.v1.opt"]`,
     `  path = "${dir}/opt"`,
+    // The restart monitor checks every second, so restart tests wait about a second, not ten.
+    `[plugins."io.containerd.internal.v1.restart"]`,
+    `  interval = "${restartInterval}"`,
     "",
   ].join("\n");
 }
@@ -116,6 +120,8 @@ async function deleteAllTasks(socketPath: string): Promise<void> {
       for (const ns of await listNamespaces(client)) {
         const call = { namespace: ns.name, timeoutMs: 5000 };
         const tasks = await listTasks(client, call);
+        // Taken back from the restart monitor first, or it starts them again before the daemon stops.
+        await Promise.all(tasks.map((t) => setRestartStatus(client, call, t.id, undefined).catch(() => undefined)));
         await Promise.all(tasks.map((t) => stopTask(client, call, t.id, { graceMs: 0 }).catch(() => undefined)));
       }
     })();
@@ -125,11 +131,17 @@ async function deleteAllTasks(socketPath: string): Promise<void> {
   }
 }
 
-export async function startContainerd(opts: { readyTimeoutMs?: number } = {}): Promise<TestContainerd> {
+export async function startContainerd(
+  opts: {
+    readyTimeoutMs?: number;
+    /** The restart monitor's interval (Go duration). @default "1s" */
+    restartInterval?: string;
+  } = {},
+): Promise<TestContainerd> {
   const dir = await mkdtemp("/tmp/kuke-ctd-");
   const socketPath = join(dir, "containerd.sock");
   const logPath = join(dir, "containerd.log");
-  await writeFile(join(dir, "config.toml"), configToml(dir));
+  await writeFile(join(dir, "config.toml"), configToml(dir, opts.restartInterval ?? "1s"));
   const logFd = openSync(logPath, "a");
   let child: ChildProcess;
   try {

@@ -90,7 +90,10 @@ t("effects follow DESIGN §4", () => {
   assert.is(fieldEffect("container", "labels.team"), "none");
   assert.is(fieldEffect("container", "spec.resources.memoryLimitBytes"), "live");
   assert.is(fieldEffect("space", "spec.network.egress.allow[0].cidr"), "live");
-  for (const f of ["env", "command", "args", "workingDir", "user", "privileged", "restartPolicy", "securityOpts"]) {
+  // DESIGN §4: a restart policy lives in the container's labels for containerd's restart monitor.
+  assert.is(fieldEffect("container", "spec.restartPolicy"), "live");
+  assert.is(fieldEffect("container", "spec.restartPolicy", "root"), "live");
+  for (const f of ["env", "command", "args", "workingDir", "user", "privileged", "securityOpts"]) {
     assert.is(fieldEffect("container", `spec.${f}`), "restart", f);
   }
   assert.is(fieldEffect("container", "spec.volumes[2].source"), "restart");

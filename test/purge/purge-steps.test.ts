@@ -21,8 +21,8 @@ function found(scope: string): Discovery {
     scope,
     namespace: "r.kukeon.io",
     containers: [
-      { id: "s_t_a_root", address: "container/r/s/t/a/root", hasTask: true, status: "running" },
-      { id: "s_t_a_app", address: "container/r/s/t/a/app", hasTask: false, status: "stopped" },
+      { id: "s_t_a_root", address: "container/r/s/t/a/root", hasTask: true, status: "running", monitored: false },
+      { id: "s_t_a_app", address: "container/r/s/t/a/app", hasTask: false, status: "stopped", monitored: true },
     ],
     cells: [{ address: "cell/r/s/t/a", netns: "r_s_t_a", pin: "/run/x/netns/r_s_t_a", attached: true }],
     spaces: scope === "realm/r" ? [{ realm: "r", space: "s", network: "kuke_r_s", bridge: "k-1", ipamFiles: [] }] : [],
@@ -60,6 +60,13 @@ t("a realm's discovery becomes removal steps of existing kinds, each waiting onl
   assert.equal(deps(steps, "files.remove:records:realm/r"), []);
   assert.equal(deps(steps, "namespace.delete:realm/r"), containers);
   assert.equal(JSON.parse(JSON.stringify(steps)), steps, "steps are plain data");
+});
+
+t("a container the restart monitor holds is taken back by its delete step; others are not asked", () => {
+  const steps = purgeSteps(found("realm/r"));
+  const flag = (id: string) => (steps.find((s) => s.id === id) as { monitored?: boolean } | undefined)?.monitored;
+  assert.is(flag("container.delete:container/r/s/t/a/app"), true);
+  assert.is(flag("container.delete:container/r/s/t/a/root"), undefined);
 });
 
 t("only a realm purge touches the namespace; a cell's purge leaves its space's network alone", () => {

@@ -40,6 +40,7 @@ function source(over: {
       listed.push("sockets");
       return [];
     },
+    restartMonitor: async () => ({ loaded: true, capabilities: [] }),
     close() {},
   };
   return {

@@ -60,10 +60,10 @@ t("containers, spaces, stacks and realms tables", () => {
   assert.fixture(
     renderGet(r, { kind: "containers", cell: "api" }, { now: NOW }),
     [
-      "NAME     REALM   SPACE   STACK   CELL   ROLE       STATE              IMAGE              AGE",
-      "app      main    web     app     api    workload   Running            busybox:1          90m",
-      "root     main    web     app     api    root       Running            kuke.dev/pause:1   90m",
-      "worker   main    web     app     api    workload   Stopped (exit 3)   busybox:1          90m",
+      "NAME     REALM   SPACE   STACK   CELL   ROLE       STATE              RESTARTS   IMAGE              AGE",
+      "app      main    web     app     api    workload   Running            0          busybox:1          90m",
+      "root     main    web     app     api    root       Running            0          kuke.dev/pause:1   90m",
+      "worker   main    web     app     api    workload   Stopped (exit 3)   0          busybox:1          90m",
       "",
     ].join("\n"),
   );

@@ -129,6 +129,49 @@ t("declared but never applied resources are listed as missing", () => {
   assert.is(r.containers.find((c) => c.name === "app")!.image, "busybox");
 });
 
+t("a finished one-shot job is Completed and its cell Ready; a failed one is Stopped with its code", () => {
+  const desired = world({
+    cells: [
+      {
+        name: "jobs",
+        containers: [busybox("once", { restartPolicy: "no" }), busybox("svc", { restartPolicy: "always" })],
+      },
+    ],
+  });
+  const facts = appliedFacts(desired);
+  containerOf(facts, "container/main/web/app/jobs/once").task = { status: "stopped", exitCode: 0 };
+  let r = statusOf(desired, facts);
+  const once = () => r.containers.find((c) => c.name === "once")!;
+  assert.is(once().state, "Completed");
+  assert.is(r.cells[0]!.state, "Ready");
+  // Without the desired state, the recorded policy decides.
+  assert.is(deriveStatus(host(facts)).containers.find((c) => c.name === "once")!.state, "Completed");
+  containerOf(facts, "container/main/web/app/jobs/once").task = { status: "stopped", exitCode: 2 };
+  r = statusOf(desired, facts);
+  assert.is(once().stateText, "Stopped (exit 2)");
+  assert.is(r.cells[0]!.state, "Degraded");
+  // An 'always' service that exited 0 is not a finished job.
+  containerOf(facts, "container/main/web/app/jobs/svc").task = { status: "stopped", exitCode: 0 };
+  r = statusOf(desired, facts);
+  assert.is(r.containers.find((c) => c.name === "svc")!.state, "Stopped");
+});
+
+t("restarts: the monitor's count, else a running task kuke did not start", () => {
+  const desired = world({ cells: [{ name: "s", containers: [busybox("svc", { restartPolicy: "always" })] }] });
+  const facts = appliedFacts(desired);
+  const svc = containerOf(facts, "container/main/web/app/s/svc");
+  svc.labels["kuke.dev/started-pid"] = String(svc.task.pid);
+  const restarts = () => {
+    const c = deriveStatus(host(facts)).containers.find((k) => k.name === "svc")!;
+    return [c.restarts, c.restartsExact];
+  };
+  assert.equal(restarts(), [0, true]);
+  svc.task = { status: "running", pid: 4242 };
+  assert.equal(restarts(), [1, false]);
+  svc.labels["containerd.io/restart.count"] = "3";
+  assert.equal(restarts(), [3, true]);
+});
+
 t("host-network cells show no IP", () => {
   const desired = world({ cells: [{ name: "h", containers: [busybox("app", { hostNetwork: true })] }] });
   const r = statusOf(desired, appliedFacts(desired));

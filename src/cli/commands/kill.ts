@@ -10,7 +10,7 @@ export class KillCommand extends TaskVerbCommand {
     details: `
       Sends \`--signal\` (default KILL) to the tasks, a cell's workloads before its root. Like
       \`kuke stop\`, it records that the tasks are meant to be down, so \`kuke apply\` does not
-      restart them; \`kuke start\` does.
+      restart them, and neither does containerd's restart monitor; \`kuke start\` does.
     `,
     examples: [
       ["Kill a cell", "$0 kill cell web --realm shop --space apps --stack front"],

@@ -10,7 +10,8 @@ export class StopCommand extends TaskVerbCommand {
     details: `
       Stops the tasks (SIGTERM, a grace period, then SIGKILL); a cell stops its workloads first,
       then its root. kuke records that they were stopped on purpose: \`kuke plan\` shows them as
-      "stopped by kuke stop" and \`kuke apply\` leaves them stopped until \`kuke start\`.
+      "stopped by kuke stop" and \`kuke apply\` leaves them stopped until \`kuke start\`. A task
+      with a restart policy is first taken back from containerd's restart monitor, so it stays down.
     `,
     examples: [
       ["A cell, as kukeon names it (no kind)", "$0 stop web --realm shop --space apps --stack front"],

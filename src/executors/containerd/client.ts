@@ -31,6 +31,7 @@ const SERVICES = {
   snapshots: "containerd.services.snapshots.v1.Snapshots",
   diff: "containerd.services.diff.v1.Diff",
   leases: "containerd.services.leases.v1.Leases",
+  introspection: "containerd.services.introspection.v1.Introspection",
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 

@@ -83,6 +83,36 @@ export async function updateContainer(
   );
 }
 
+/** The container's labels; `not-found` when it is missing. */
+export async function getContainerLabels(
+  client: ContainerdClient,
+  call: CallOptions,
+  id: string,
+): Promise<Record<string, string>> {
+  const res = await client.unary<{ container: ContainerMsg }>("containers", "Get", { id }, call);
+  return { ...res.container.labels };
+}
+
+/**
+ * Sets (a string) or removes (undefined) single labels, leaving the others alone: the update mask
+ * names each key (`labels.<key>`), and containerd deletes a masked key the request does not carry.
+ */
+export async function setContainerLabels(
+  client: ContainerdClient,
+  call: CallOptions,
+  id: string,
+  labels: Record<string, string | undefined>,
+): Promise<void> {
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (v !== undefined) set[k] = v;
+  await client.unary(
+    "containers",
+    "Update",
+    { container: { id, labels: set }, update_mask: { paths: Object.keys(labels).map((k) => `labels.${k}`) } },
+    call,
+  );
+}
+
 /** Containers matching any of `filters` (containerd filter syntax); no filter lists them all. */
 export async function listContainerRecords(
   client: ContainerdClient,

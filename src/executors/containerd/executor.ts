@@ -1,18 +1,22 @@
 import { LABELS } from "../../model/host-names.js";
+import type { RestartMonitorFacts } from "../../model/restart-policy.js";
 import type { ImageSource } from "../oci/image-source.js";
 import { removeEmptyCgroups } from "./cgroup-cleanup.js";
 import { ContainerdClient } from "./client.js";
 import {
   createContainer,
   deleteContainerRecord,
+  getContainerLabels,
   listContainerRecords,
   MANAGED_FILTER,
   type NewContainer,
   updateContainer,
 } from "./containers.js";
+import { type ExecOptions, type ExecSession, execInTask } from "./exec.js";
 import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
+import { restartMonitorFacts, setRestartStatus } from "./restart-monitor.js";
 import { removeSnapshot } from "./snapshots.js";
 import {
   exitedAt,
@@ -68,16 +72,33 @@ export interface ContainerdExecutor {
   startTask(namespace: string, id: string, logPath: string): Promise<{ pid: number }>;
   /** SIGTERM, grace, SIGKILL, then deletes the task. No task is success (returns undefined). */
   stopTask(namespace: string, id: string, opts?: StopOptions): Promise<{ exitStatus: number } | undefined>;
+  /** The container's current labels; `not-found` when it is missing. */
+  containerLabels(namespace: string, id: string): Promise<Record<string, string>>;
+  /**
+   * Hands the task to containerd's restart monitor (`running`) or takes it back (`undefined`), for
+   * a container that carries a restart policy label; any other container is left as it is. Missing
+   * container: false. Taking it back before stopping a task keeps the monitor from restarting it.
+   */
+  setRestartStatus(namespace: string, id: string, status: "running" | undefined, startedPid?: number): Promise<boolean>;
+  /**
+   * Runs one more process in the container's running task (its OCI process with `opts.args`), stdio
+   * over FIFOs under `opts.fifoDir`. `failed-precondition` when no task runs; the runtime's error
+   * when the command cannot start. The caller must read stdout (and stderr) for `exited` to settle.
+   */
+  exec(namespace: string, id: string, opts: ExecOptions): Promise<ExecSession>;
+  /** Whether containerd's restart monitor is loaded and which policies it announces. */
+  restartMonitor(): Promise<RestartMonitorFacts>;
   /** Signals the task; false when there is no live task. */
   killTask(namespace: string, id: string, signal: number): Promise<boolean>;
   /**
-   * Kill → wait → delete task → remove snapshot → delete record (missing is success at each step),
+   * Takes the task back from the restart monitor (`monitored`: the container may carry its status
+   * label), then kill → wait → delete task → remove snapshot → delete record (missing is success at each step),
    * then removes the container's empty cgroup directories below `cgroupKeep` in every hierarchy.
    */
   deleteContainer(
     namespace: string,
     id: string,
-    opts: { cgroupPath?: string; cgroupKeep?: string; graceMs?: number },
+    opts: { cgroupPath?: string; cgroupKeep?: string; graceMs?: number; monitored?: boolean | undefined },
   ): Promise<void>;
   /**
    * kuke-managed containers with their task state: one Containers.List and one Tasks.List. With
@@ -113,8 +134,25 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     startTask: (ns, id, logPath) => startTask(client, { namespace: ns }, id, logPath),
     stopTask: (ns, id, opts) => stopTask(client, { namespace: ns }, id, opts),
     killTask: (ns, id, signal) => killTask(client, { namespace: ns }, id, signal),
+    containerLabels: (ns, id) => getContainerLabels(client, { namespace: ns }, id),
+    async setRestartStatus(ns, id, status, startedPid) {
+      try {
+        return await setRestartStatus(client, { namespace: ns }, id, status, startedPid);
+      } catch (e) {
+        if ((e as { code?: string }).code === "not-found") return false;
+        throw e;
+      }
+    },
+    restartMonitor: () => restartMonitorFacts(client),
+    exec: (ns, id, opts) => execInTask(client, { namespace: ns }, id, opts),
     async deleteContainer(ns, id, opts) {
       const call = { namespace: ns };
+      // The monitor would otherwise re-create the task between the kill and the record's deletion.
+      if (opts.monitored === true) {
+        await setRestartStatus(client, call, id, undefined).catch((e: unknown) => {
+          if ((e as { code?: string }).code !== "not-found") throw e;
+        });
+      }
       await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0 });
       await removeSnapshot(client, call, id);
       await deleteContainerRecord(client, call, id);
