@@ -133,7 +133,8 @@ export function renderTopHelp(
     lines.push(`${group}:`);
     for (const c of members) lines.push(`  ${c.path.join(" ").padEnd(width)}${sentence(c.description)}`);
   }
-  lines.push("", "Global options (before or after the command):");
+  // Unindented headers mark the sections: no blank line before this one either (under 40 lines).
+  lines.push("Global options (before or after the command):");
   lines.push(...optionTable(globals.filter((o) => !o.hidden)));
   return `${lines.join("\n")}\n`;
 }

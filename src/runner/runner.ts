@@ -8,8 +8,10 @@
  * described by `ResourceInput`s. Errors are `KukeError`s with stable codes; a step that fails is
  * not thrown but reported in the returned `ChangeResult.result` (check `result.status`).
  */
+
 import { detectCgroupDriver } from "../executors/cgroup/index.js";
 import { type CniBootstrapReport, NetworkExecutor } from "../executors/cni/index.js";
+import type { ExecSession } from "../executors/containerd/exec.js";
 import {
   type Address,
   addressPath,
@@ -36,6 +38,7 @@ import type {
   StackStatus,
   StatusReport,
 } from "../status/index.js";
+import { type ExecRequest, execInContainer } from "./imperative/exec.js";
 import {
   containerLogs,
   type ExistenceReport,
@@ -230,5 +233,17 @@ export class Runner {
   /** Writes the container's captured output to `l.write` (following until `l.signal` aborts). */
   logs(container: ContainerAddress, l: LogsOptions): Promise<void> {
     return containerLogs(this.options, container, l);
+  }
+
+  /**
+   * Runs a command in the container's running task (`kuke exec`); `attach` wires its streams.
+   * Resolves to the command's exit status.
+   */
+  exec(
+    container: ContainerAddress,
+    req: ExecRequest,
+    attach: (session: ExecSession) => (() => void) | undefined,
+  ): Promise<number> {
+    return execInContainer(this.options, container, req, attach);
   }
 }

@@ -84,3 +84,8 @@ export function cellFilesOf(runPath: string, cell: CellAddress): { hosts: string
   const dir = cellFilesDirOf(runPath, cell);
   return { hosts: join(dir, "hosts"), resolvConf: join(dir, "resolv.conf") };
 }
+
+/** Where `kuke exec` makes each exec's FIFOs (a private directory per exec, removed after it): `<runtimeDir>/exec`. */
+export function execFifoRoot(runtimeDir: string): string {
+  return join(runtimeDir, "exec");
+}

@@ -5,6 +5,7 @@ import { CompletionCommand } from "./completion.js";
 import { CreateCommand } from "./create.js";
 import { DeleteCommand } from "./delete.js";
 import { DestroyCommand } from "./destroy.js";
+import { ExecCommand } from "./exec.js";
 import { ExportCommand } from "./export.js";
 import { GetCommand } from "./get.js";
 import { GraphCommand } from "./graph.js";
@@ -46,6 +47,7 @@ export const COMMANDS: CommandClass[] = [
   KillCommand,
   RefreshCommand,
   LogsCommand,
+  ExecCommand,
   ImageLoadCommand,
   ImagePullCommand,
   ImageListCommand,
