@@ -11,7 +11,6 @@
  * `on-failure`, `unless-stopped`), read by refresh. A policy the monitor cannot honour is not given
  * to it: such a container carries no status label, and `kuke apply` restarts it when it failed.
  */
-import type { ActualContainer } from "./actual-state.js";
 import type { RestartPolicy } from "./types.js";
 
 export const RESTART_LABELS = {
@@ -89,7 +88,7 @@ export function restartCount(
  * A workload whose policy does not restart a success (`no`, `on-failure`) and that exited 0 has
  * done its job: `Completed`, not drift, so a one-shot job is not run again by every apply.
  */
-export function completed(c: ActualContainer, policy: RestartPolicy | undefined): boolean {
+export function completed(task: { status: string; exitCode?: number }, policy: RestartPolicy | undefined): boolean {
   const p = policy ?? "no";
-  return (p === "no" || p === "on-failure") && c.task.status === "stopped" && c.task.exitCode === 0;
+  return (p === "no" || p === "on-failure") && task.status === "stopped" && task.exitCode === 0;
 }

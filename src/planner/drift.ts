@@ -118,7 +118,7 @@ function containerDrift(entry: DesiredEntry, actual: ActualResource, monitor?: R
     out.push(finding(item, root ? "replace-cell" : "replace", "none"));
   }
   const task = c.task;
-  if (!root && (completed(c, entry.container?.restartPolicy) || restartedByMonitor(c, monitor))) return out;
+  if (!root && (completed(c.task, entry.container?.restartPolicy) || restartedByMonitor(c, monitor))) return out;
   if (actual.record?.extra.runState === "stopped" && task.status !== "running") {
     out.push(finding({ address, kind: "stopped-by-kuke", text: "stopped by kuke stop" }, "none", "none"));
   } else if (task.status === "stopped" || task.status === "missing" || task.status === "created") {

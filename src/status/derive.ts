@@ -226,7 +226,7 @@ export function containerState(
 ): Pick<ContainerStatus, "state" | "stateText" | "exitCode"> {
   if (found === undefined) return { state: "Unknown", stateText: "Unknown" };
   if (found === null) return { state: "Missing", stateText: "Missing" };
-  if (policy !== undefined && completed(found, policy))
+  if (policy !== undefined && completed(found.task, policy))
     return { state: "Completed", stateText: "Completed", exitCode: 0 };
   switch (found.task.status) {
     case "running":
