@@ -127,9 +127,19 @@ t("a saved plan applied after the host changed is refused with exit 4", async ()
   const shown = await h.kuke(["show", planFile]);
   assert.is(shown.code, 0);
   assert.match(shown.stdout, "1 to change");
-  // The plan restarts httpd; kill it behind kuke's back so what the plan touches has moved.
-  process.kill(await pidOf("web", "httpd"), "SIGKILL");
-  await waitFor("httpd to stop", async () => (await h.containers()).get(h.idOf("web", "httpd"))?.status !== "running");
+  // The plan restarts httpd; kill it behind kuke's back so what the plan touches has moved. Its
+  // restartPolicy is always: containerd's restart monitor brings it back with a new pid, and the
+  // test waits for that so the fresh plan below does not race the monitor.
+  const killed = await pidOf("web", "httpd");
+  process.kill(killed, "SIGKILL");
+  await waitFor(
+    "httpd to run again",
+    async () => {
+      const c = (await h.containers()).get(h.idOf("web", "httpd"));
+      return c?.status === "running" && c.pid !== killed;
+    },
+    20_000,
+  );
   const before = await recordsSnapshot();
   const r = await h.kuke(["apply", planFile]);
   assert.is(r.code, 4, r.stdout + r.stderr);
