@@ -6,7 +6,6 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
@@ -16,6 +15,7 @@ import { cellAddress, cgroupPath, containerAddress, containerdId } from "../../s
 import { type KukeRun, runKuke } from "../cli/capture.js";
 import { buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd, type TestContainerd } from "../harness/containerd.js";
+import { freeLoopbackPort } from "../harness/loopback.js";
 import { runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
 
@@ -106,36 +106,6 @@ export async function stackHost(): Promise<StackHost> {
   return host;
 }
 
-/** A TCP port free on 127.0.0.1 right now (bound to port 0, then closed). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-/** Connects to 127.0.0.1:`port` from the host: what the server sent, or "refused" / "timeout". */
-export function fetchLoopback(port: number, request = "GET / HTTP/1.0\r\n\r\n"): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    let d = "";
-    s.setTimeout(2000, () => {
-      s.destroy();
-      resolve("timeout");
-    });
-    s.on("connect", () => s.write(request));
-    s.on("data", (b) => {
-      d += b;
-    });
-    s.on("end", () => resolve(d));
-    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED" ? "refused" : String(e.code)));
-  });
-}
-
 /** Waits until `check` is true (polling every 50 ms), failing after `ms`. */
 export async function waitFor(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
   const until = Date.now() + ms;
@@ -161,3 +131,5 @@ export async function removeContainers(address: string, namespace: string): Prom
     ex.close();
   }
 }
+
+export { fetchLoopback, freeLoopbackPort } from "../harness/loopback.js";

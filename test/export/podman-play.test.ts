@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runKuke } from "../cli/capture.js";
+import { freeLoopbackPort } from "../harness/loopback.js";
 import { type PodmanSandbox, podmanAvailable, podmanSandbox } from "../harness/podman.js";
 import { onTeardown } from "../harness/teardown.js";
 
@@ -23,18 +23,6 @@ const t = suite("export/podman-play");
 let sandbox: PodmanSandbox;
 let work: string;
 let port: number;
-
-/** A port nothing listens on at 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 /** GET / on 127.0.0.1:port; the body, or the error code (ECONNREFUSED) when nothing answers. */
 function get(p: number): Promise<string> {
@@ -120,7 +108,7 @@ t.before(async () => {
   work = await mkdtemp("/tmp/kuke-export-play-");
   onTeardown("export play dir", () => rm(work, { recursive: true, force: true }));
   await writeFile(join(work, "page.txt"), "hello-from-host");
-  port = await freePort();
+  port = await freeLoopbackPort();
   await writeFile(join(work, "stack.yaml"), manifest(work));
 });
 

@@ -8,11 +8,11 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { buildBusyboxArchive } from "./busybox-image.js";
+import { freeLoopbackPort } from "./loopback.js";
 import { onTeardown } from "./teardown.js";
 
 const run = promisify(execFile);
@@ -26,22 +26,11 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startRegistry(opts: { readyTimeoutMs?: number } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "kuke-registry-"));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const host = `127.0.0.1:${port}`;
   const config = join(dir, "config.yml");
   await writeFile(

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -9,6 +8,7 @@ import { NetworkExecutor, portmapChainName } from "../../../src/executors/cni/ne
 import { cellAddress } from "../../../src/model/address.js";
 import { netnsName, networkName } from "../../../src/model/host-names.js";
 import { type PortMapping, parsePortMapping } from "../../../src/model/ports.js";
+import { fetchLoopback, freeLoopbackPort } from "../../harness/loopback.js";
 import { leakCheck, runId, serveTcp, startNetnsHolder } from "../../harness/netns.js";
 import { onTeardown } from "../../harness/teardown.js";
 
@@ -26,35 +26,6 @@ const cell = cellAddress(realm, "s", "t", "web");
 let net: NetworkExecutor;
 
 const port = (text: string): PortMapping => parsePortMapping(text) as PortMapping;
-
-/** A free TCP port on 127.0.0.1, found by binding port 0 and closing again. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-/** Connects from the host to 127.0.0.1:port: the reply, or "refused" / "timeout". */
-function fromHost(p: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(p, "127.0.0.1");
-    let d = "";
-    s.setTimeout(1500, () => {
-      s.destroy();
-      resolve("timeout");
-    });
-    s.on("data", (b) => {
-      d += b;
-    });
-    s.on("end", () => resolve(d));
-    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED" ? "refused" : String(e.code)));
-  });
-}
 
 async function natChains(): Promise<string> {
   return (await runCommand("iptables-save", ["-t", "nat"])).stdout;
@@ -77,28 +48,32 @@ t("a published port answers on 127.0.0.1, moves without a new address, and DEL r
   await net.ensureSpaceNetwork(realm, "s");
   const holder = await startNetnsHolder();
   await net.pin(cell, holder.pid);
-  const first = await freePort();
-  const second = await freePort();
+  const first = await freeLoopbackPort();
+  const second = await freeLoopbackPort();
   const attached = await net.attach(cell, [port(`127.0.0.1:${first}:8080`)]);
   assert.equal(attached.ports, [`127.0.0.1:${first}:8080/tcp`]);
   await serveTcp(net.pinner.pathOf(cell), 8080, "hello through portmap");
-  assert.is(await fromHost(first), "hello through portmap");
+  assert.is(await fetchLoopback(first, ""), "hello through portmap");
   const chain = portmapChainName(networkName(realm, "s"), netnsName(cell));
   assert.ok((await natChains()).includes(`:${chain} `), `portmap's chain is named ${chain}`);
 
   assert.equal(await net.attach(cell, [port(`127.0.0.1:${first}:8080`)]), attached, "same ports: nothing to do");
   const moved = await net.setPorts(cell, [port(`127.0.0.1:${second}:8080`)]);
   assert.is(moved.ip, attached.ip, "the cell keeps its address");
-  assert.is(await fromHost(second), "hello through portmap");
-  assert.is(await fromHost(first), "refused", "the old port is no longer published");
+  assert.is(await fetchLoopback(second, ""), "hello through portmap");
+  assert.is(await fetchLoopback(first, ""), "refused", "the old port is no longer published");
 
   const none = await net.attach(cell, []);
   assert.equal(none.ports, []);
-  assert.is(await fromHost(second), "refused");
+  assert.is(await fetchLoopback(second, ""), "refused");
   assert.not.ok((await natChains()).includes(`:${chain} `), "no DNAT chain while nothing is published");
 
   await net.setPorts(cell, [port(`${second}:8080`)]);
-  assert.is(await fromHost(second), "hello through portmap", "a port on every host address answers on 127.0.0.1 too");
+  assert.is(
+    await fetchLoopback(second, ""),
+    "hello through portmap",
+    "a port on every host address answers on 127.0.0.1 too",
+  );
   await net.detach(cell);
   await net.unpin(cell);
   await holder.kill();
