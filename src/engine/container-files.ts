@@ -1,17 +1,22 @@
 /**
  * Files a container has on the host besides containerd's objects: its task log under the log dir.
- * (Secret files live in `secrets.ts`.) A container that is deleted takes its log with it, so a
- * container created again under the same address starts with an empty log.
+ * (Secret files live in `secrets.ts`.) A container that is deleted takes its logs with it, so a
+ * container created again under the same address starts with an empty log; a replaced one keeps
+ * its log as the previous one (`src/logs/log-files.ts`).
  */
-import { rm, rmdir } from "node:fs/promises";
+import { rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { removeLogFiles } from "../logs/log-files.js";
 import type { Address, ContainerAddress } from "../model/index.js";
 import { containerLogPath, logPathOf } from "../state/run-path.js";
 
-/** Removes the container's log file (absent is fine) and the folders that become empty, up to `logDir`. */
+/**
+ * Removes the container's log and its previous log (absent is fine) and the folders that become
+ * empty, up to `logDir`.
+ */
 export async function removeContainerLog(logDir: string, a: ContainerAddress): Promise<void> {
   const file = containerLogPath(logDir, a);
-  await rm(file, { force: true });
+  await removeLogFiles(file);
   await removeEmptyParents(file, logDir);
 }
 

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { keepAsPrevious } from "../logs/log-files.js";
 import {
   addressPath,
   type CellAddress,
@@ -167,7 +168,8 @@ export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) =
     monitored: s.monitored,
   });
   await removeSecrets(ctx.host.runtimeDir, a);
-  await removeContainerLog(ctx.host.logDir, a);
+  if (s.keepLog === true) await keepAsPrevious(containerLogPath(ctx.host.logDir, a));
+  else await removeContainerLog(ctx.host.logDir, a);
 };
 
 export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {

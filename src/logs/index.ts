@@ -1,1 +1,9 @@
+export {
+  capLog,
+  cellLogFiles,
+  DEFAULT_LOG_MAX_BYTES,
+  keepAsPrevious,
+  removeLogFiles,
+} from "./log-files.js";
+export { type LogSource, type LogSourcesOptions, readLogSources, tailOffset } from "./log-sources.js";
 export { type ReadLogsOptions, readLogs } from "./read-logs.js";

@@ -21,6 +21,8 @@ export interface ReadLogsOptions {
   pollMs?: number;
   /** The container, for the error message and remedy when there is no log. */
   address?: ContainerAddress;
+  /** Where to start reading (e.g. the start of the last N lines). @default 0 */
+  from?: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -39,7 +41,7 @@ export async function readLogs(logPath: string, options: ReadLogsOptions): Promi
     throw classify(e, logPath, options.address);
   }
   try {
-    let offset = await drain(handle, 0, options);
+    let offset = await drain(handle, options.from ?? 0, options);
     if (!options.follow) return;
     const signal = options.signal;
     if (signal?.aborted) return;

@@ -77,6 +77,7 @@ const defaultableFields: Record<string, Shape> = {
   securityOpts,
   tmpfs,
   resources,
+  logMaxBytes: size,
 };
 
 const containerFields: Record<string, Shape> = {

@@ -67,6 +67,7 @@ function normalizeDefaults(d: ContainerDefaults): ContainerDefaults {
   if (d.securityOpts !== undefined) out.securityOpts = [...d.securityOpts];
   if (d.tmpfs !== undefined) out.tmpfs = d.tmpfs.map((t) => ({ ...t, options: [...(t.options ?? [])] }));
   if (d.resources !== undefined) out.resources = normalizeResources(d.resources);
+  if (d.logMaxBytes !== undefined) out.logMaxBytes = d.logMaxBytes;
   return out;
 }
 
@@ -136,6 +137,8 @@ export function normalizeContainer(
   if (c.command !== undefined && c.command !== "") out.command = c.command;
   if (c.ports !== undefined && c.ports.length > 0) out.ports = c.ports.map(canonicalPort);
   if (c.workingDir !== undefined && c.workingDir !== "") out.workingDir = c.workingDir;
+  const logMaxBytes = c.logMaxBytes ?? d.logMaxBytes;
+  if (logMaxBytes !== undefined) out.logMaxBytes = logMaxBytes;
   // An empty string means "not set" (kukeon writes it that way), so the default applies.
   const user = c.user || d.user;
   if (user !== undefined && user !== "") out.user = user;

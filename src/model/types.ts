@@ -85,6 +85,8 @@ export interface ContainerDefaults {
   securityOpts?: string[];
   tmpfs?: TmpfsMount[];
   resources?: Resources;
+  /** Size at which the container's log is rotated (one previous file kept). @default 10 MiB */
+  logMaxBytes?: number;
 }
 
 export interface SpaceSpec {
@@ -113,6 +115,8 @@ export interface ContainerInput {
   resources?: Resources;
   secrets?: SecretRef[];
   restartPolicy?: RestartPolicy;
+  /** Size at which the container's log is rotated (one previous file kept). @default 10 MiB */
+  logMaxBytes?: number;
   /** Published ports, docker's short syntax `[ip:]hostPort:containerPort[/tcp|udp]` (see ports.ts). */
   ports?: string[];
 }
@@ -147,6 +151,11 @@ export interface ContainerSpec {
    * containers without ports keep the spec hash they had before the field existed).
    */
   ports?: string[];
+  /**
+   * Size at which the container's log is rotated, only when set (here or on the space's defaults),
+   * so containers without it keep the spec hash they had before the field existed.
+   */
+  logMaxBytes?: number;
 }
 
 export interface CellInput {

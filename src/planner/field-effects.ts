@@ -45,6 +45,7 @@ const DEFAULT_FIELDS = [
   "resources.memoryLimitBytes",
   "resources.cpuShares",
   "resources.pidsLimit",
+  "logMaxBytes",
 ];
 
 function spaceRows(): FieldRow[] {
@@ -104,6 +105,8 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
   // Published by the cell's portmap (the cell's `spec.ports`, moved by `cni.ports`): the task is
   // untouched; the container's spec and spec-hash label are updated live so they match its record.
   ["spec.ports", "live"],
+  // Read by kuke when it rotates logs (each locked run), never by containerd: records only.
+  ["spec.logMaxBytes", RECORD],
 ];
 
 function containerRows(): FieldRow[] {

@@ -96,6 +96,11 @@ export interface ContainerDeleteStep extends StepBase {
   containerdId: string;
   /** The container's task is held by containerd's restart monitor: taken back before the kill. */
   monitored?: true;
+  /**
+   * The container is replaced, not deleted: its log is kept as the previous one, so
+   * `kuke logs --previous` shows what the old container wrote. @default false (the log goes)
+   */
+  keepLog?: boolean;
 }
 export interface TaskStartStep extends StepBase {
   kind: "task.start";

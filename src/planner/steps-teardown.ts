@@ -92,7 +92,8 @@ const taskStop = (c: Recorded): UnorderedStep => ({
   // Held by containerd's restart monitor: taken back first, or it starts the task again.
   ...(c.monitored ? { monitored: c.monitored } : {}),
 });
-const containerDelete = (c: Recorded): UnorderedStep => ({
+/** `leaving`: the container goes for good; otherwise it is replaced and keeps its log as the previous one. */
+const containerDelete = (c: Recorded, leaving: boolean): UnorderedStep => ({
   id: id("container.delete", c.key),
   kind: "container.delete",
   address: c.key,
@@ -100,11 +101,12 @@ const containerDelete = (c: Recorded): UnorderedStep => ({
   containerdId: c.containerdId,
   // Held by containerd's restart monitor: taken back first, or it starts the task again.
   ...(c.monitored ? { monitored: c.monitored } : {}),
+  ...(leaving ? {} : { keepLog: true }),
 });
 
 /** task.stop, container.delete, and when the container leaves: cgroup.remove, record.delete. */
 function containerSteps(c: Recorded, leaving: boolean): UnorderedStep[] {
-  return [taskStop(c), containerDelete(c), ...(leaving ? [removeCgroup(c.key), deleteRecord(c.key)] : [])];
+  return [taskStop(c), containerDelete(c, leaving), ...(leaving ? [removeCgroup(c.key), deleteRecord(c.key)] : [])];
 }
 
 /**
@@ -134,7 +136,7 @@ function teardownCell(input: StepInput, a: CellAddress, deleting: boolean): Emit
   }
   if (root) out.push(at(root, taskStop(root)));
   out.push(
-    ...recorded.map((c) => at(c, containerDelete(c))),
+    ...recorded.map((c) => at(c, containerDelete(c, leaving.includes(c)))),
     ...leaving.map((c) => at(c, removeCgroup(c.key))),
     ...leaving.map((c) => at(c, deleteRecord(c.key))),
   );

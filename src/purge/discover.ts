@@ -28,7 +28,7 @@ import {
   networkName,
   parseAddress,
 } from "../model/index.js";
-import { logPathOf, runPathLayout, secretDirOf } from "../state/run-path.js";
+import { logPathOf, previousLogPath, runPathLayout, secretDirOf } from "../state/run-path.js";
 import type { Discovery, DiscoverySource, FoundCell, FoundContainer, FoundSpace } from "./types.js";
 
 type Networks = Awaited<ReturnType<DiscoverySource["network"]["listNetworks"]>>;
@@ -167,9 +167,14 @@ async function findCells(
   return out;
 }
 
-/** Log files of the scope: one file for a container, the directory for anything larger. */
+/** Log files of the scope: a container's current and previous log, the directory for anything larger. */
 async function findLogs(scope: Address, runPath: string): Promise<string[]> {
   const target = logPathOf(runPathLayout(runPath).logs, scope);
+  if (scope.kind === "container") {
+    const found: string[] = [];
+    for (const f of [target, previousLogPath(target)]) if (await exists(f)) found.push(f);
+    return found;
+  }
   return (await exists(target)) ? [target] : [];
 }
 

@@ -13,6 +13,7 @@ import { type Plan, planToSteps, type Step, type StepKind } from "../planner/ind
 import { refresh, refreshScopeOf } from "../refresh/index.js";
 import type { LockHolder } from "../state/index.js";
 import type { HostPaths } from "./host-paths.js";
+import { capContainerLogs } from "./log-caps.js";
 import { openHostAt } from "./open-host.js";
 
 /** How the pipeline reaches the host and runs its steps. Everything but the paths is optional. */
@@ -185,6 +186,8 @@ function session(host: Host, o: PipelineOptions, command: string): Session {
     host,
     refresh: (extra) => readHost(host, o, extra),
     async pass<S>(work: Work, guards: readonly Guard<S>[]): Promise<PassOutcome<S>> {
+      // Under the lock, before anything else: logs over their cap are rotated on every locked run.
+      await capContainerLogs(o.runPath, work.desired, work.actual, o.onWarning);
       for (const guard of guards) {
         const stop = await guard(work);
         if (stop !== undefined) return { ran: false, stop, work };

@@ -40,13 +40,13 @@ import type {
 } from "../status/index.js";
 import { type ExecRequest, execInContainer } from "./imperative/exec.js";
 import {
-  containerLogs,
   type ExistenceReport,
   existence,
   hostStatus,
   type LogsOptions,
   type RefreshResult,
   refreshDrift,
+  resourceLogs,
 } from "./imperative/inspect.js";
 import { type PurgeResult, purgeResource } from "./imperative/purge.js";
 import { deleteResource } from "./imperative/remove.js";
@@ -230,9 +230,12 @@ export class Runner {
     return recreateCell(this.options, cell);
   }
 
-  /** Writes the container's captured output to `l.write` (following until `l.signal` aborts). */
-  logs(container: ContainerAddress, l: LogsOptions): Promise<void> {
-    return containerLogs(this.options, container, l);
+  /**
+   * Writes a container's captured output to `l.write`, or every container's of a cell with each
+   * line prefixed by the container's name (following until `l.signal` aborts).
+   */
+  logs(address: ContainerAddress | CellAddress, l: LogsOptions): Promise<void> {
+    return resourceLogs(this.options, address, l);
   }
 
   /**

@@ -52,6 +52,14 @@ export function containerLogPath(logDir: string, a: ContainerAddress): string {
   return logPathOf(logDir, a);
 }
 
+/**
+ * A container's previous log, beside its current one (`<log>.1`): what a replaced container wrote,
+ * or what the last rotation moved aside (src/logs/log-files.ts).
+ */
+export function previousLogPath(logPath: string): string {
+  return `${logPath}.1`;
+}
+
 /** The root of every container's secret files: `<runtimeDir>/secrets`. */
 export function secretsRoot(runtimeDir: string): string {
   return join(runtimeDir, "secrets");

@@ -32,6 +32,7 @@ const container: Full<ContainerSpec> = {
   ],
   restartPolicy: "always",
   ports: ["127.0.0.1:8080:80/tcp"],
+  logMaxBytes: 4096,
 };
 
 const realm: Full<RealmSpec> = {
@@ -49,6 +50,7 @@ const space: Full<SpaceSpec> = {
       securityOpts: ["no-new-privileges"],
       tmpfs: [{ path: "/tmp", sizeBytes: 1, options: ["noexec"] }],
       resources: { memoryLimitBytes: 1, cpuShares: 2, pidsLimit: 3 },
+      logMaxBytes: 4096,
     },
   },
 };

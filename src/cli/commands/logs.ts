@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
-import { KukeError, tryParseAddress } from "../../model/index.js";
-import { containerLogs } from "../../runner/imperative/inspect.js";
+import { type CellAddress, type ContainerAddress, KukeError, tryParseAddress } from "../../model/index.js";
+import { resourceLogs } from "../../runner/imperative/inspect.js";
 import { interruptsOf } from "../interrupts.js";
 import { KukeCommand } from "../kuke-command.js";
 
@@ -8,33 +8,49 @@ export class LogsCommand extends KukeCommand {
   static override paths = [["logs"]];
   static override usage = Command.Usage({
     category: "Resource commands",
-    description: "print a container's output",
+    description: "print a container's output, or a cell's",
     details: `
-      Prints what the container wrote to stdout and stderr (kept under the run path). With
-      \`--follow\`, keeps printing what it writes until Ctrl-C.
+      Prints what the container wrote to stdout and stderr (kept under the run path). For a cell,
+      every container's log, each line prefixed with the container's name. \`--tail N\` prints only
+      the last N lines of each; \`--follow\` keeps printing what they write until Ctrl-C.
+
+      Each log is capped (\`logMaxBytes\` on the container or its space's container defaults,
+      default 10 MiB): kuke rotates it on each run that takes the lock, keeping one previous file,
+      which a replaced container's log also becomes. \`--previous\` prints that file.
     `,
     examples: [
       ["Print a container's log", "$0 logs container/shop/apps/front/web/app"],
-      ["Follow it", "$0 logs container/shop/apps/front/web/app --follow"],
+      ["Follow every container of a cell, from the last 20 lines", "$0 logs cell/shop/apps/front/web --tail 20 -f"],
+      ["What the container before a replace wrote", "$0 logs container/shop/apps/front/web/app --previous"],
     ],
   });
 
   address = Option.String({ name: "ADDR" });
   follow = Option.Boolean("-f,--follow", false, { description: "Keep printing new output until Ctrl-C" });
+  tail = Option.String("--tail", { description: "Only the last N lines of each log" });
+  previous = Option.Boolean("--previous", false, {
+    description: "The previous log (a replaced container's, or the last rotation's)",
+  });
 
   async run(): Promise<number> {
     const parsed = tryParseAddress(this.address);
-    if (!parsed.ok || parsed.address.kind !== "container") {
-      throw new KukeError("usage", `'${this.address}' is not a container address`, {
-        remedy: "pass container/<realm>/<space>/<stack>/<cell>/<container>",
+    if (!parsed.ok || (parsed.address.kind !== "container" && parsed.address.kind !== "cell")) {
+      throw new KukeError("usage", `'${this.address}' is not a container or cell address`, {
+        remedy: "pass container/<realm>/<space>/<stack>/<cell>/<container> or cell/<realm>/<space>/<stack>/<cell>",
       });
     }
+    if (this.previous && this.follow) {
+      throw new KukeError("usage", "--previous cannot be followed: nothing writes that file any more", {
+        remedy: "drop --follow (or --previous)",
+      });
+    }
+    const tail = this.tail === undefined ? undefined : parseTail(this.tail);
     const controller = new AbortController();
     const interrupts = interruptsOf(this.context);
     const stop = () => controller.abort();
     interrupts.on(stop);
     try {
-      await containerLogs({ runPath: this.hostPaths().runPath }, parsed.address, {
+      await resourceLogs({ runPath: this.hostPaths().runPath }, parsed.address as ContainerAddress | CellAddress, {
         write: (chunk) =>
           new Promise<void>((resolve) => {
             if (this.context.stdout.write(chunk)) resolve();
@@ -42,10 +58,23 @@ export class LogsCommand extends KukeCommand {
           }),
         follow: this.follow,
         signal: controller.signal,
+        previous: this.previous,
+        ...(tail !== undefined ? { tail } : {}),
       });
     } finally {
       interrupts.off(stop);
     }
     return 0;
   }
+}
+
+/** `--tail N`: a whole number. @throws KukeError `usage` otherwise. */
+export function parseTail(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new KukeError("usage", `--tail must be a whole number of lines, got '${text}'`, {
+      remedy: "pass e.g. --tail 100",
+    });
+  }
+  return n;
 }

@@ -3,7 +3,7 @@
  * the Runner's existence checks and `kuke logs`. None takes the lock: records are atomic files.
  */
 
-import { readLogs } from "../../logs/index.js";
+import { cellLogFiles, readLogSources } from "../../logs/index.js";
 import {
   type ActualState,
   type Address,
@@ -12,6 +12,7 @@ import {
   type ContainerAddress,
   cgroupPath,
   formatAddress,
+  KukeError,
   networkName,
   recordedNamespace,
 } from "../../model/index.js";
@@ -110,18 +111,37 @@ export interface LogsOptions {
   /** Keep printing what is appended until `signal` aborts. @default false */
   follow?: boolean;
   signal?: AbortSignal;
+  /** Only the last N lines of each log. */
+  tail?: number;
+  /** The previous log (a replaced container's, or the last rotation's) instead of the current one. @default false */
+  previous?: boolean;
 }
 
-/** `kuke logs ADDR`: the container's captured stdout and stderr. `not-found` with a remedy when there is none. */
-export function containerLogs(
+/**
+ * `kuke logs ADDR`: a container's captured stdout and stderr, or every container's of a cell with
+ * each line prefixed by the container's name. `not-found` with a remedy when there is none.
+ */
+export async function resourceLogs(
   o: Pick<PipelineOptions, "runPath">,
-  container: ContainerAddress,
+  address: ContainerAddress | CellAddress,
   l: LogsOptions,
 ): Promise<void> {
-  return readLogs(containerLogPath(runPathLayout(o.runPath).logs, container), {
+  const sources =
+    address.kind === "container"
+      ? [{ container: address, path: containerLogPath(runPathLayout(o.runPath).logs, address) }]
+      : await cellLogFiles(o.runPath, address);
+  if (sources.length === 0) {
+    throw new KukeError("not-found", `no logs for ${formatAddress(address)}`, {
+      address,
+      detail: "none of its containers has been started, or the cell was deleted",
+      remedy: "kuke get cells, to see which cells exist and run",
+    });
+  }
+  await readLogSources(sources, {
     write: l.write,
     follow: l.follow ?? false,
-    address: container,
+    previous: l.previous ?? false,
+    ...(l.tail !== undefined ? { tail: l.tail } : {}),
     ...(l.signal ? { signal: l.signal } : {}),
   });
 }

@@ -1,0 +1,115 @@
+/**
+ * A container's current and previous log: tail offsets, prefixed lines of several containers,
+ * the previous log, the size cap (copy + truncate in place) and the keep/remove of a replace or a
+ * destroy.
+ */
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { capLog, cellLogFiles, keepAsPrevious, removeLogFiles } from "../../src/logs/log-files.js";
+import { readLogSources, tailOffset } from "../../src/logs/log-sources.js";
+import { cellAddress, containerAddress } from "../../src/model/index.js";
+import { containerLogPath, previousLogPath, runPathLayout } from "../../src/state/run-path.js";
+import { onTeardown } from "../harness/teardown.js";
+
+const t = suite("logs/log-files");
+let dir = "";
+t.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "kuke-logfiles-"));
+  onTeardown(`logs test dir ${dir}`, () => rm(dir, { recursive: true, force: true }));
+});
+t.after(() => rm(dir, { recursive: true, force: true }));
+
+const sink = () => {
+  const chunks: Buffer[] = [];
+  return { write: (c: Buffer) => void chunks.push(c), text: () => Buffer.concat(chunks).toString("utf8") };
+};
+
+t("tailOffset: the start of the last N lines, with or without a final newline", async () => {
+  const f = join(dir, "tail.log");
+  await writeFile(f, "one\ntwo\nthree\n");
+  const from = async (n: number) => (await readFile(f)).subarray(await tailOffset(f, n)).toString();
+  assert.is(await from(1), "three\n");
+  assert.is(await from(2), "two\nthree\n");
+  assert.is(await from(9), "one\ntwo\nthree\n");
+  assert.is(await from(0), "");
+  await writeFile(f, "one\ntwo\npartial");
+  assert.is(await from(1), "partial");
+  assert.is(await from(2), "two\npartial");
+  // Lines longer than the backwards read chunk.
+  const long = "x".repeat(100_000);
+  await writeFile(f, `${long}\n${long}\nend\n`);
+  assert.is(await from(2), `${long}\nend\n`);
+  assert.is(await tailOffset(join(dir, "missing.log"), 3), 0);
+});
+
+t("a cell's logs: every container, each line whole and prefixed; tail applies per container", async () => {
+  const runPath = join(dir, "run");
+  const cell = cellAddress("r", "s", "t", "web");
+  const app = containerLogPath(runPathLayout(runPath).logs, containerAddress("r", "s", "t", "web", "app"));
+  const sidecar = containerLogPath(runPathLayout(runPath).logs, containerAddress("r", "s", "t", "web", "sidecar"));
+  await mkdir(dirname(app), { recursive: true });
+  await writeFile(app, "a1\na2\na3");
+  await writeFile(sidecar, "s1\ns2\n");
+  const sources = await cellLogFiles(runPath, cell);
+  assert.equal(
+    sources.map((s) => s.container.container),
+    ["app", "sidecar"],
+  );
+  const all = sink();
+  await readLogSources(sources, { write: all.write });
+  assert.is(all.text(), "app     | a1\napp     | a2\napp     | a3\nsidecar | s1\nsidecar | s2\n");
+  const last = sink();
+  await readLogSources(sources, { write: last.write, tail: 1 });
+  assert.is(last.text(), "app     | a3\nsidecar | s2\n");
+  const one = sink();
+  await readLogSources(sources.slice(0, 1), { write: one.write, tail: 2 });
+  assert.is(one.text(), "a2\na3", "one container: no prefix, bytes as written");
+  assert.equal(await cellLogFiles(runPath, cellAddress("r", "s", "t", "none")), []);
+});
+
+t("the size cap: over it, the log is copied to the previous one and emptied in place", async () => {
+  const f = join(dir, "cap", "app.log");
+  await mkdir(dirname(f), { recursive: true });
+  await writeFile(f, "0123456789");
+  assert.is(await capLog(f, 10), false, "at the cap: kept");
+  await appendFile(f, "abc\n");
+  // A writer that keeps the file open in append mode, as containerd's shim does.
+  const { open } = await import("node:fs/promises");
+  const writer = await open(f, "a");
+  try {
+    assert.is(await capLog(f, 10), true);
+    assert.is(await readFile(previousLogPath(f), "utf8"), "0123456789abc\n");
+    assert.is((await stat(f)).size, 0);
+    await writer.write("after\n");
+    assert.is(await readFile(f, "utf8"), "after\n", "the open writer goes on at the new end");
+  } finally {
+    await writer.close();
+  }
+  assert.is(await capLog(join(dir, "cap", "none.log"), 1), false);
+});
+
+t("a replace keeps the log as the previous one; a delete removes both", async () => {
+  const f = join(dir, "keep", "app.log");
+  await mkdir(dirname(f), { recursive: true });
+  await writeFile(previousLogPath(f), "older\n");
+  await writeFile(f, "old container\n");
+  await keepAsPrevious(f);
+  assert.is(await readFile(previousLogPath(f), "utf8"), "old container\n");
+  await assert.not.ok(await stat(f).catch(() => undefined));
+  await keepAsPrevious(f); // nothing to keep: fine
+  const prev = sink();
+  await readLogSources([{ container: containerAddress("r", "s", "t", "c", "app"), path: f }], {
+    write: prev.write,
+    previous: true,
+  });
+  assert.is(prev.text(), "old container\n");
+  await writeFile(f, "new\n");
+  await removeLogFiles(f);
+  assert.not.ok(await stat(f).catch(() => undefined));
+  assert.not.ok(await stat(previousLogPath(f)).catch(() => undefined));
+});
+
+t.run();
