@@ -75,13 +75,18 @@ t("kill --signal takes names and numbers", async () => {
   );
 });
 
-t("logs: the argument must be a container address; a container that never ran has no log", async () => {
-  await usage(["logs", "cell/r/s/t/c"], "is not a container address");
+t("logs: a container or cell address, --tail N, no --follow of --previous; nothing run, no log", async () => {
+  await usage(["logs", "stack/r/s/t"], "is not a container or cell address");
+  await usage(["logs", "cell/r/s/t/c", "--tail", "ten"], "--tail must be a whole number");
+  await usage(["logs", "container/r/s/t/c/k", "--previous", "-f"], "--previous cannot be followed");
   const dir = await mkdtemp("/tmp/kuke-logs-");
   try {
     const r = await runKuke(["logs", "container/r/s/t/c/k"], { env: { ...env, KUKE_RUN_PATH: join(dir, "run") } });
     assert.is(r.code, 1, r.stderr);
     assert.match(r.stderr, "container/r/s/t/c/k");
+    const cell = await runKuke(["logs", "cell/r/s/t/c"], { env: { ...env, KUKE_RUN_PATH: join(dir, "run") } });
+    assert.is(cell.code, 1, cell.stderr);
+    assert.match(cell.stderr, "no logs for cell/r/s/t/c");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
