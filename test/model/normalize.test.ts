@@ -24,6 +24,19 @@ t("space defaults fill unset fields; the container wins one level deep", () => {
   assert.equal(c.resources, { memoryLimitBytes: 64 << 20 });
 });
 
+t("logMaxBytes: from the space's defaults, the container's wins, absent when neither sets it", () => {
+  assert.is(normalizeContainer({ id: "a", image: "busybox" }, { logMaxBytes: 4096 }).logMaxBytes, 4096);
+  assert.is(
+    normalizeContainer({ id: "a", image: "busybox", logMaxBytes: 1024 }, { logMaxBytes: 4096 }).logMaxBytes,
+    1024,
+  );
+  const plain = normalizeContainer({ id: "a", image: "busybox" }, defaults);
+  assert.not.ok("logMaxBytes" in plain, "unset: not in the spec, so existing spec hashes do not move");
+  assert.equal(normalizeSpaceSpec({ defaults: { container: { logMaxBytes: 4096 } } }).defaults.container, {
+    logMaxBytes: 4096,
+  });
+});
+
 t("a cell without a root gets a synthesized pause root first", () => {
   const cell = normalizeCell({ containers: [{ id: "a", image: "busybox" }] }, undefined);
   assert.is(cell.rootContainerId, "root");
