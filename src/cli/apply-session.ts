@@ -8,12 +8,14 @@ import type { Plan } from "../planner/index.js";
 import type { HostPaths } from "../runner/host-paths.js";
 import type { Impact } from "../runner/impact.js";
 import { type ApplyInput, type ApplyOutcome, applyPlan } from "../runner/operations/apply.js";
+import type { RunEvent } from "../runner/pipeline.js";
 import type { PlanRequest } from "../runner/planning.js";
-import { progressPrinter, writeApplyResult } from "./apply-output.js";
+import { writeApplyResult } from "./apply-output.js";
 import { askApproval, canPrompt } from "./approval.js";
 import type { InterruptSource } from "./interrupts.js";
 import { diagnosticStyle, type OutputStream } from "./output-style.js";
 import { type PlanStreams, warningWriter, writePlan } from "./plan-output.js";
+import { type ProgressMode, progressFor } from "./progress.js";
 import { writeValidation } from "./validation-output.js";
 
 export interface ApplySessionOptions {
@@ -25,6 +27,8 @@ export interface ApplySessionOptions {
   env: Record<string, string | undefined>;
   autoApprove: boolean;
   json: boolean;
+  /** How steps are shown while they run (`--progress`). @default "auto" */
+  progress?: ProgressMode;
   /** How a `json` result is written: JSON, or the same document as YAML (kukeon's `-o yaml`). @default "json" */
   format?: StructuredFormat;
   destroy: boolean;
@@ -81,6 +85,9 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
     }
   };
   o.interrupts.on(onSigint);
+  const mode = o.progress ?? "auto";
+  // With --json the steps are silent, unless --progress json asks for them as JSON lines.
+  const progress = mode === "json" || !o.json ? progressFor(mode, s.stdout, s.colorOut) : undefined;
   let outcome: ApplyOutcome;
   try {
     outcome = await applyPlan({
@@ -99,13 +106,16 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
         if (!o.json) writePlan(plan, s, false);
       },
       ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan, controller.signal) }),
-      ...(o.json ? {} : { onEvent: progressPrinter(s.stdout, s.colorOut) }),
+      ...(progress
+        ? { onEvent: (e: RunEvent) => progress.onEvent(e), onSteps: (n: number) => progress.onSteps(n) }
+        : {}),
       signal: controller.signal,
       env: o.env,
       onWarning: warningWriter(s),
     });
   } finally {
     o.interrupts.off(onSigint);
+    progress?.end();
   }
   return finish(o, outcome, controller.signal.aborted);
 }
@@ -135,11 +145,11 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
         style: diagnosticStyle(s.colorErr),
       });
     case "plan-errors":
-      if (o.json) writeDocument(s.stdout, o.format ?? "json", { status: "plan-errors", plan: outcome.plan });
+      if (o.json) writeDocument(s.stdout, documentFormat(o), { status: "plan-errors", plan: outcome.plan });
       else s.stderr.write("\nThe plan has errors; nothing was changed.\n");
       return 1;
     case "no-changes":
-      if (o.json) writeDocument(s.stdout, o.format ?? "json", { status: "no-changes", plan: outcome.plan });
+      if (o.json) writeDocument(s.stdout, documentFormat(o), { status: "no-changes", plan: outcome.plan });
       return 0;
     case "declined":
       s.stderr.write(`${o.destroy ? "Destroy" : "Apply"} cancelled.\n`);
@@ -148,7 +158,7 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
     case "applied": {
       const r = outcome.result;
       if (o.json) {
-        writeDocument(s.stdout, o.format ?? "json", {
+        writeDocument(s.stdout, documentFormat(o), {
           status: r.status,
           applyId: r.applyId,
           plan: outcome.plan,
@@ -174,7 +184,20 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
 /** `-o json|yaml`: the versioned result document, as JSON or as YAML. */
 export type StructuredFormat = "json" | "yaml";
 
-function writeDocument(out: OutputStream, format: StructuredFormat, value: Record<string, unknown>): void {
+/** `json-line`: after `--progress json` events, the result is the last line, `"type": "result"`. */
+function documentFormat(o: ApplySessionOptions): StructuredFormat | "json-line" {
+  return o.progress === "json" ? "json-line" : (o.format ?? "json");
+}
+
+function writeDocument(
+  out: OutputStream,
+  format: StructuredFormat | "json-line",
+  value: Record<string, unknown>,
+): void {
+  if (format === "json-line") {
+    out.write(`${JSON.stringify({ format_version: "1", type: "result", ...value })}\n`);
+    return;
+  }
   const doc = { format_version: "1", ...value };
   // The JSON round trip drops undefined members so both formats hold the same document.
   out.write(format === "yaml" ? toYaml(JSON.parse(JSON.stringify(doc))) : `${JSON.stringify(doc, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * container created again under the same address starts with an empty log; a replaced one keeps
  * its log as the previous one (`src/logs/log-files.ts`).
  */
-import { rmdir } from "node:fs/promises";
+import { rm, rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { removeLogFiles } from "../logs/log-files.js";
 import type { Address, ContainerAddress } from "../model/index.js";
@@ -21,12 +21,13 @@ export async function removeContainerLog(logDir: string, a: ContainerAddress): P
 }
 
 /**
- * Removes the logs of the address: a container's log file, or the folder of every log inside a
+ * Removes the logs of the address: a container's log and previous log, or the folder of every log inside a
  * larger address; then the folders that become empty, up to `logDir`.
  */
 export async function removeLogs(logDir: string, a: Address): Promise<void> {
   const path = logPathOf(logDir, a);
-  await rm(path, { recursive: true, force: true });
+  if (a.kind === "container") await removeLogFiles(path);
+  else await rm(path, { recursive: true, force: true });
   await removeEmptyParents(path, logDir);
 }
 

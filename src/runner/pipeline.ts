@@ -26,6 +26,8 @@ export interface PipelineOptions extends HostPaths {
   stopGraceMs?: number;
   /** Step progress. Must not throw. */
   onEvent?: (e: RunEvent) => void;
+  /** How many steps the engine is about to run (before its first event). Must not throw. */
+  onSteps?: (total: number) => void;
   /** Called while waiting for another kuke's lock. */
   onLockWait?: (holder: LockHolder | undefined) => void;
   /** Problems that do not stop the operation (a corrupt record file). */
@@ -170,6 +172,7 @@ export const skipEmptyPlan: Guard<"nothing"> = (work) => (planDoesSomething(work
 
 function session(host: Host, o: PipelineOptions, command: string): Session {
   const run: Session["run"] = async (steps, meta) => {
+    o.onSteps?.(steps.length);
     const result = await executeSteps(host, steps, {
       parallelism: o.parallelism ?? 10,
       ...(o.signal ? { signal: o.signal } : {}),

@@ -13,6 +13,7 @@ import { SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.j
 const t = suite("e2e/logs");
 let h: StackHost;
 const CAP = 4096;
+let applyLines: { code: number; stdout: string; stderr: string };
 
 t.before(async () => {
   h = await stackHost();
@@ -28,8 +29,9 @@ t.before(async () => {
         `      securityOpts: [no-new-privileges]\n      logMaxBytes: ${CAP}\n`,
       ),
   );
-  const r = await h.kuke(["apply", "--auto-approve", "-f", h.manifest]);
-  if (r.code !== 0) throw new Error(`apply failed: ${r.stdout}${r.stderr}`);
+  // For CI: --progress json, one JSON object per line (checked in the first test).
+  applyLines = await h.kuke(["apply", "--auto-approve", "--progress", "json", "-f", h.manifest]);
+  if (applyLines.code !== 0) throw new Error(`apply failed: ${applyLines.stdout}${applyLines.stderr}`);
 });
 t.after(async () => {
   await h?.cleanup();
@@ -40,6 +42,24 @@ const tickerAddr = () => `container/${h.realm}/${SPACE}/${STACK}/web/ticker`;
 const tickerLog = () =>
   containerLogPath(runPathLayout(h.env.KUKE_RUN_PATH).logs, containerAddress(h.realm, SPACE, STACK, "web", "ticker"));
 const size = async (f: string) => (await stat(f).catch(() => undefined))?.size ?? -1;
+
+t("apply --progress json: the step count, every step's events, the result last, a JSON object a line", () => {
+  const lines = applyLines.stdout
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const first = lines[0]!;
+  const last = lines.at(-1)!;
+  assert.is(first.type, "steps");
+  const total = first.total as number;
+  assert.ok(total > 10, String(total));
+  assert.is(last.type, "result");
+  assert.is(last.status, "succeeded");
+  const starts = lines.filter((l) => l.type === "start").length;
+  const ends = lines.filter((l) => l.type === "succeed").length;
+  assert.is(starts, total);
+  assert.is(ends, total);
+});
 
 t("kuke logs cell/…: every container's lines, prefixed; --tail per container", async () => {
   await waitFor(

@@ -10,6 +10,7 @@ import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
 import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
+import { parseProgress } from "../progress.js";
 
 export class ApplyCommand extends PlanFlagsCommand {
   static override paths = [["apply"]];
@@ -53,6 +54,9 @@ export class ApplyCommand extends PlanFlagsCommand {
   });
   maxImpact = Option.String("--max-impact", { description: "Refuse plans beyond: live, restart, recreate or delete" });
   lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
+  progress = Option.String("--progress", "auto", {
+    description: "auto (a live count of steps on a terminal), plain, or json (a JSON object per line; implies --json)",
+  });
 
   async run(): Promise<number> {
     const paths = this.hostPaths();
@@ -78,7 +82,8 @@ export class ApplyCommand extends PlanFlagsCommand {
     // A saved plan was reviewed when it was saved (as with terraform apply PLANFILE): no question.
     // kukeon's `apply -o json|yaml` never asks either; kuke keeps that meaning for its users' scripts.
     const approved = this.autoApprove || this.planFile !== undefined || format !== undefined;
-    const json = this.json || format !== undefined;
+    const progress = parseProgress(this.progress);
+    const json = this.json || format !== undefined || progress === "json";
     refuseNoRefresh(this.refreshEnabled(), "apply");
     checkApprovalPossible({ autoApprove: approved, stdin: this.context.stdin, verb: "apply", json });
     const streams: PlanStreams = {
@@ -110,6 +115,7 @@ export class ApplyCommand extends PlanFlagsCommand {
       env: this.context.env,
       autoApprove: approved,
       json,
+      progress,
       ...(format !== undefined ? { format } : {}),
       destroy: false,
       parallelism,

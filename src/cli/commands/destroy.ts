@@ -6,6 +6,7 @@ import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
 import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
+import { parseProgress } from "../progress.js";
 
 export class DestroyCommand extends PlanFlagsCommand {
   static override paths = [["destroy"]];
@@ -32,6 +33,9 @@ export class DestroyCommand extends PlanFlagsCommand {
   parallelism = Option.String("--parallelism", "10", { description: "Steps run at once (default 10)" });
   json = Option.Boolean("--json", false, { description: "Print the plan and result as one JSON document" });
   lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
+  progress = Option.String("--progress", "auto", {
+    description: "auto (a live count of steps on a terminal), plain, or json (a JSON object per line; implies --json)",
+  });
 
   async run(): Promise<number> {
     const paths = this.hostPaths();
@@ -39,12 +43,14 @@ export class DestroyCommand extends PlanFlagsCommand {
     const parallelism = parseParallelism(this.parallelism);
     const lockTimeoutMs = parseDuration("--lock-timeout", this.lockTimeout);
     const request = this.planRequest({ destroy: true });
+    const progress = parseProgress(this.progress);
+    const json = this.json || progress === "json";
     refuseNoRefresh(this.refreshEnabled(), "destroy");
     checkApprovalPossible({
       autoApprove: this.autoApprove,
       stdin: this.context.stdin,
       verb: "destroy",
-      json: this.json,
+      json,
     });
     const streams: PlanStreams = {
       stdout: this.context.stdout,
@@ -62,7 +68,8 @@ export class DestroyCommand extends PlanFlagsCommand {
       stdin: this.context.stdin,
       env: this.context.env,
       autoApprove: this.autoApprove,
-      json: this.json,
+      json,
+      progress,
       destroy: true,
       parallelism,
       lockTimeoutMs,

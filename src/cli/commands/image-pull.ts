@@ -5,6 +5,7 @@ import { pullImage } from "../../runner/operations/images.js";
 import { realmCredentialsFromManifests } from "../../runner/operations/manifest-credentials.js";
 import { KukeCommand } from "../kuke-command.js";
 import type { OutputStream } from "../output-style.js";
+import { PullProgressLine } from "../pull-progress.js";
 
 export class ImagePullCommand extends KukeCommand {
   static override paths = [["image", "pull"]];
@@ -14,7 +15,8 @@ export class ImagePullCommand extends KukeCommand {
     details: `
       Resolves REF on its registry to the manifest for this host's platform, streams and verifies
       every blob, and stores and unpacks the image in the realm's namespace (the recorded one when
-      the realm is applied, else \`<realm>.kukeon.io\`). On a terminal, progress is shown on stderr.
+      the realm is applied, else \`<realm>.kukeon.io\`). On a terminal, one line on stderr shows the
+      progress in place: the image's bytes and total, and each layer's.
 
       kuke's records keep only a hash of registry passwords, so an applied realm cannot lend its
       login to a pull: pass the manifest that declares the realm with \`-f\` to use its
@@ -36,7 +38,7 @@ export class ImagePullCommand extends KukeCommand {
       ? realmCredentialsFromManifests(await readManifestSources(this.files, this.context.stdin), this.realm)
       : [];
     const progress = (this.context.stderr as OutputStream).isTTY
-      ? new PullProgressLine(this.context.stderr)
+      ? new PullProgressLine(this.context.stderr, this.ref)
       : undefined;
     const r = await pullImage({
       ...paths,
@@ -48,37 +50,4 @@ export class ImagePullCommand extends KukeCommand {
     this.context.stdout.write(`Pulled ${r.name} (${r.digest}) into ${r.namespace}\n`);
     return 0;
   }
-}
-
-/** One status line on a terminal, rewritten in place (at most every 100 ms) as blobs arrive. */
-class PullProgressLine {
-  private readonly blobs = new Map<string, PullProgress>();
-  private last = 0;
-  private shown = false;
-
-  constructor(private readonly out: OutputStream) {}
-
-  update(p: PullProgress): void {
-    this.blobs.set(p.digest, p);
-    const now = Date.now();
-    if (now - this.last < 100 && p.bytes < p.total) return;
-    this.last = now;
-    let bytes = 0;
-    let total = 0;
-    for (const b of this.blobs.values()) {
-      bytes += b.bytes;
-      total += b.total;
-    }
-    const done = [...this.blobs.values()].filter((b) => b.bytes >= b.total).length;
-    this.out.write(`\r\x1b[KPulling: ${mb(bytes)}/${mb(total)} MB, ${done}/${this.blobs.size} blobs`);
-    this.shown = true;
-  }
-
-  end(): void {
-    if (this.shown) this.out.write("\n");
-  }
-}
-
-function mb(n: number): string {
-  return (n / 1_000_000).toFixed(1);
 }

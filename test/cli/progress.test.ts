@@ -1,0 +1,115 @@
+/**
+ * apply/destroy progress: the live count (done / running / left) redrawn in place on a terminal,
+ * plain lines without one, and JSON lines for CI.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { parseProgress, progressFor, StepCounts } from "../../src/cli/progress.js";
+import { isKukeError } from "../../src/model/index.js";
+import type { RunEvent } from "../../src/runner/pipeline.js";
+import { CaptureStream } from "./capture.js";
+
+const t = suite("cli/progress");
+
+const events: RunEvent[] = [
+  { type: "start", id: "container.create:a", kind: "container.create", address: "container/r/s/t/c/a", elapsedMs: 1 },
+  { type: "start", id: "container.create:b", kind: "container.create", address: "container/r/s/t/c/b", elapsedMs: 2 },
+  {
+    type: "succeed",
+    id: "container.create:a",
+    kind: "container.create",
+    address: "container/r/s/t/c/a",
+    elapsedMs: 5,
+    durationMs: 4,
+  },
+  {
+    type: "fail",
+    id: "container.create:b",
+    kind: "container.create",
+    address: "container/r/s/t/c/b",
+    elapsedMs: 6,
+    durationMs: 4,
+    error: new Error("boom"),
+  },
+  {
+    type: "skip",
+    id: "task.start:b",
+    kind: "task.start",
+    address: "container/r/s/t/c/b",
+    elapsedMs: 6,
+    because: "container.create:b",
+  },
+];
+
+t("the counts: done, running and left of the total", () => {
+  const c = new StepCounts();
+  c.total = 4;
+  assert.is(c.line(), "Steps: 0/4 done, 0 running, 4 left");
+  c.apply(events[0]!);
+  c.apply(events[1]!);
+  assert.is(c.line(), "Steps: 0/4 done, 2 running, 2 left");
+  c.apply(events[2]!);
+  c.apply(events[3]!);
+  c.apply(events[4]!);
+  assert.is(c.line(), "Steps: 3/4 done, 0 running, 1 left, 1 failed");
+});
+
+t("on a terminal: step lines scroll, one status line is redrawn in place and ends the output", () => {
+  const out = new CaptureStream(true);
+  const p = progressFor("auto", out, false);
+  p.onSteps(3);
+  for (const e of events.slice(0, 3)) p.onEvent(e);
+  p.end();
+  assert.ok(out.text.startsWith("Steps: 0/3 done, 0 running, 3 left"), out.text);
+  assert.match(out.text, "\r\x1b[2Kcontainer/r/s/t/c/a: Creating… [container.create]\n");
+  assert.ok(out.text.endsWith("\r\x1b[2KSteps: 1/3 done, 1 running, 1 left\n"), JSON.stringify(out.text.slice(-60)));
+});
+
+t("without a terminal, or with --progress plain: the plain lines only", () => {
+  for (const [mode, tty] of [
+    ["auto", false],
+    ["plain", true],
+  ] as const) {
+    const out = new CaptureStream(tty);
+    const p = progressFor(mode, out, false);
+    p.onSteps(3);
+    p.onEvent(events[0]!);
+    p.end();
+    assert.is(out.text, "container/r/s/t/c/a: Creating… [container.create]\n", `${mode} ${tty}`);
+  }
+});
+
+t("--progress json: one JSON object per line", () => {
+  const out = new CaptureStream(true);
+  const p = progressFor("json", out, false);
+  p.onSteps(3);
+  for (const e of events) p.onEvent(e);
+  p.end();
+  const lines = out.text
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(lines[0], { format_version: "1", type: "steps", total: 3 });
+  assert.equal(
+    lines.slice(1).map((l) => l.type),
+    ["start", "start", "succeed", "fail", "skip"],
+  );
+  assert.is(lines[3].duration_ms, 4);
+  assert.equal(lines[4].error, { code: "bug", message: "Error: boom" });
+  assert.is(lines[5].because, "container.create:b");
+  assert.is(lines[1].address, "container/r/s/t/c/a");
+});
+
+t("--progress takes auto, plain or json", () => {
+  assert.is(parseProgress("json"), "json");
+  const e = (() => {
+    try {
+      parseProgress("fancy");
+    } catch (x) {
+      return x;
+    }
+  })();
+  assert.ok(isKukeError(e, "usage"));
+});
+
+t.run();
