@@ -4,11 +4,11 @@
  * container created again under the same address starts with an empty log; a replaced one keeps
  * its log as the previous one (`src/logs/log-files.ts`).
  */
-import { rm, rmdir } from "node:fs/promises";
+import { rename, rm, rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { removeLogFiles } from "../logs/log-files.js";
+import { errnoOf } from "../fs/fs-errors.js";
 import type { Address, ContainerAddress } from "../model/index.js";
-import { containerLogPath, logPathOf } from "../state/run-path.js";
+import { containerLogPath, logPathOf, previousLogPath } from "../state/run-path.js";
 
 /**
  * Removes the container's log and its previous log (absent is fine) and the folders that become
@@ -16,7 +16,7 @@ import { containerLogPath, logPathOf } from "../state/run-path.js";
  */
 export async function removeContainerLog(logDir: string, a: ContainerAddress): Promise<void> {
   const file = containerLogPath(logDir, a);
-  await removeLogFiles(file);
+  await removeBoth(file);
   await removeEmptyParents(file, logDir);
 }
 
@@ -26,7 +26,7 @@ export async function removeContainerLog(logDir: string, a: ContainerAddress): P
  */
 export async function removeLogs(logDir: string, a: Address): Promise<void> {
   const path = logPathOf(logDir, a);
-  if (a.kind === "container") await removeLogFiles(path);
+  if (a.kind === "container") await removeBoth(path);
   else await rm(path, { recursive: true, force: true });
   await removeEmptyParents(path, logDir);
 }
@@ -39,5 +39,25 @@ export async function removeEmptyParents(path: string, stop: string): Promise<vo
     } catch {
       return; // not empty (another container's files) or already gone: its parents are not empty either
     }
+  }
+}
+
+/** A container's current and previous log. */
+async function removeBoth(file: string): Promise<void> {
+  await rm(file, { force: true });
+  await rm(previousLogPath(file), { force: true });
+}
+
+/**
+ * Keeps a replaced container's log as its previous one (replacing an older previous one): its task
+ * is gone, so nothing writes the file any more and a rename is safe; the new container starts an
+ * empty log. No log is fine.
+ */
+export async function keepLogAsPrevious(logDir: string, a: ContainerAddress): Promise<void> {
+  const file = containerLogPath(logDir, a);
+  try {
+    await rename(file, previousLogPath(file));
+  } catch (e) {
+    if (errnoOf(e) !== "ENOENT") throw e;
   }
 }

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { keepAsPrevious } from "../logs/log-files.js";
 import {
   addressPath,
   type CellAddress,
@@ -17,7 +16,7 @@ import {
 import { purgeRemedy } from "../planner/remedies.js";
 import type { ContainerPayload } from "../planner/step-types.js";
 import { containerLogPath } from "../state/run-path.js";
-import { removeContainerLog } from "./container-files.js";
+import { keepLogAsPrevious, removeContainerLog } from "./container-files.js";
 import { containerSpecFor, imageRef } from "./container-spec.js";
 import type { RunContext } from "./run-context.js";
 import { removeSecrets } from "./secrets.js";
@@ -168,7 +167,7 @@ export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) =
     monitored: s.monitored,
   });
   await removeSecrets(ctx.host.runtimeDir, a);
-  if (s.keepLog === true) await keepAsPrevious(containerLogPath(ctx.host.logDir, a));
+  if (s.keepLog === true) await keepLogAsPrevious(ctx.host.logDir, a);
   else await removeContainerLog(ctx.host.logDir, a);
 };
 

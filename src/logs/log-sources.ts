@@ -5,13 +5,14 @@
  */
 import { type FileHandle, open } from "node:fs/promises";
 import type { ContainerAddress } from "../model/index.js";
-import { previousLogPath } from "../state/run-path.js";
 import { type ReadLogsOptions, readLogs } from "./read-logs.js";
 
 export interface LogSource {
   container: ContainerAddress;
   /** The container's current log file. */
   path: string;
+  /** Its previous log (`src/state/run-path.ts`'s `previousLogPath`). */
+  previousPath: string;
 }
 
 export interface LogSourcesOptions {
@@ -37,7 +38,7 @@ export async function readLogSources(sources: readonly LogSource[], o: LogSource
   const prefix = o.prefix ?? sources.length > 1;
   const width = Math.max(0, ...sources.map((s) => s.container.container.length));
   const one = async (s: LogSource) => {
-    const path = o.previous ? previousLogPath(s.path) : s.path;
+    const path = o.previous ? s.previousPath : s.path;
     const lines = prefix ? new LinePrefixer(`${s.container.container.padEnd(width)} | `, o.write) : undefined;
     const read: ReadLogsOptions = {
       write: lines ? (chunk) => lines.push(chunk) : o.write,

@@ -15,7 +15,7 @@ import {
   KukeError,
   tryParseAddress,
 } from "../model/index.js";
-import { containerLogPath, runPathLayout } from "../state/run-path.js";
+import { containerLogPath, previousLogPath, runPathLayout } from "../state/run-path.js";
 
 /** Each known container's log cap: its desired spec's, else its record's, else the default. */
 export function logCaps(
@@ -48,7 +48,11 @@ export async function capContainerLogs(
 ): Promise<void> {
   await Promise.all(
     [...logCaps(desired, actual).values()].map(({ address, max }) =>
-      capLog(containerLogPath(runPathLayout(runPath).logs, address), max).catch((e: unknown) =>
+      capLog(
+        containerLogPath(runPathLayout(runPath).logs, address),
+        previousLogPath(containerLogPath(runPathLayout(runPath).logs, address)),
+        max,
+      ).catch((e: unknown) =>
         onWarning?.(
           new KukeError("runtime", `could not rotate the log of ${formatAddress(address)}`, {
             address,

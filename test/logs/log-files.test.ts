@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { capLog, cellLogFiles, keepAsPrevious, removeLogFiles } from "../../src/logs/log-files.js";
+import { capLog, logFilesIn } from "../../src/logs/log-files.js";
 import { readLogSources, tailOffset } from "../../src/logs/log-sources.js";
 import { cellAddress, containerAddress } from "../../src/model/index.js";
-import { containerLogPath, previousLogPath, runPathLayout } from "../../src/state/run-path.js";
+import { containerLogPath, logPathOf, previousLogPath, runPathLayout } from "../../src/state/run-path.js";
 import { onTeardown } from "../harness/teardown.js";
 
 const t = suite("logs/log-files");
@@ -53,7 +53,12 @@ t("a cell's logs: every container, each line whole and prefixed; tail applies pe
   await mkdir(dirname(app), { recursive: true });
   await writeFile(app, "a1\na2\na3");
   await writeFile(sidecar, "s1\ns2\n");
-  const sources = await cellLogFiles(runPath, cell);
+  const dirOf = (c: typeof cell) => logPathOf(runPathLayout(runPath).logs, c);
+  const sources = (await logFilesIn(dirOf(cell))).map((f) => ({
+    container: containerAddress("r", "s", "t", "web", f.container),
+    path: f.path,
+    previousPath: previousLogPath(f.path),
+  }));
   assert.equal(
     sources.map((s) => s.container.container),
     ["app", "sidecar"],
@@ -67,20 +72,20 @@ t("a cell's logs: every container, each line whole and prefixed; tail applies pe
   const one = sink();
   await readLogSources(sources.slice(0, 1), { write: one.write, tail: 2 });
   assert.is(one.text(), "a2\na3", "one container: no prefix, bytes as written");
-  assert.equal(await cellLogFiles(runPath, cellAddress("r", "s", "t", "none")), []);
+  assert.equal(await logFilesIn(dirOf(cellAddress("r", "s", "t", "none"))), []);
 });
 
 t("the size cap: over it, the log is copied to the previous one and emptied in place", async () => {
   const f = join(dir, "cap", "app.log");
   await mkdir(dirname(f), { recursive: true });
   await writeFile(f, "0123456789");
-  assert.is(await capLog(f, 10), false, "at the cap: kept");
+  assert.is(await capLog(f, previousLogPath(f), 10), false, "at the cap: kept");
   await appendFile(f, "abc\n");
   // A writer that keeps the file open in append mode, as containerd's shim does.
   const { open } = await import("node:fs/promises");
   const writer = await open(f, "a");
   try {
-    assert.is(await capLog(f, 10), true);
+    assert.is(await capLog(f, previousLogPath(f), 10), true);
     assert.is(await readFile(previousLogPath(f), "utf8"), "0123456789abc\n");
     assert.is((await stat(f)).size, 0);
     await writer.write("after\n");
@@ -88,28 +93,18 @@ t("the size cap: over it, the log is copied to the previous one and emptied in p
   } finally {
     await writer.close();
   }
-  assert.is(await capLog(join(dir, "cap", "none.log"), 1), false);
+  assert.is(await capLog(join(dir, "cap", "none.log"), join(dir, "cap", "none.log.1"), 1), false);
 });
 
-t("a replace keeps the log as the previous one; a delete removes both", async () => {
-  const f = join(dir, "keep", "app.log");
+t("--previous reads the previous log", async () => {
+  const f = join(dir, "prev", "app.log");
   await mkdir(dirname(f), { recursive: true });
-  await writeFile(previousLogPath(f), "older\n");
-  await writeFile(f, "old container\n");
-  await keepAsPrevious(f);
-  assert.is(await readFile(previousLogPath(f), "utf8"), "old container\n");
-  await assert.not.ok(await stat(f).catch(() => undefined));
-  await keepAsPrevious(f); // nothing to keep: fine
-  const prev = sink();
-  await readLogSources([{ container: containerAddress("r", "s", "t", "c", "app"), path: f }], {
-    write: prev.write,
-    previous: true,
-  });
-  assert.is(prev.text(), "old container\n");
+  await writeFile(previousLogPath(f), "old container\n");
   await writeFile(f, "new\n");
-  await removeLogFiles(f);
-  assert.not.ok(await stat(f).catch(() => undefined));
-  assert.not.ok(await stat(previousLogPath(f)).catch(() => undefined));
+  const prev = sink();
+  const source = { container: containerAddress("r", "s", "t", "c", "app"), path: f, previousPath: previousLogPath(f) };
+  await readLogSources([source], { write: prev.write, previous: true });
+  assert.is(prev.text(), "old container\n");
 });
 
 t.run();

@@ -3,7 +3,7 @@
  * the Runner's existence checks and `kuke logs`. None takes the lock: records are atomic files.
  */
 
-import { cellLogFiles, readLogSources } from "../../logs/index.js";
+import { type LogSource, logFilesIn, readLogSources } from "../../logs/index.js";
 import {
   type ActualState,
   type Address,
@@ -11,13 +11,14 @@ import {
   type CellAddress,
   type ContainerAddress,
   cgroupPath,
+  containerAddress,
   formatAddress,
   KukeError,
   networkName,
   recordedNamespace,
 } from "../../model/index.js";
 import { type DriftItem, desiredFromRecords, plan } from "../../planner/index.js";
-import { containerLogPath, runPathLayout } from "../../state/index.js";
+import { containerLogPath, logPathOf, previousLogPath, runPathLayout } from "../../state/index.js";
 import { deriveStatus, type StatusReport } from "../../status/index.js";
 import { nowIso, type PipelineOptions, readHost, withHost } from "../pipeline.js";
 
@@ -126,10 +127,17 @@ export async function resourceLogs(
   address: ContainerAddress | CellAddress,
   l: LogsOptions,
 ): Promise<void> {
+  const logs = runPathLayout(o.runPath).logs;
+  const source = (container: ContainerAddress): LogSource => {
+    const path = containerLogPath(logs, container);
+    return { container, path, previousPath: previousLogPath(path) };
+  };
   const sources =
     address.kind === "container"
-      ? [{ container: address, path: containerLogPath(runPathLayout(o.runPath).logs, address) }]
-      : await cellLogFiles(o.runPath, address);
+      ? [source(address)]
+      : (await logFilesIn(logPathOf(logs, address))).map((f) =>
+          source(containerAddress(address.realm, address.space, address.stack, address.cell, f.container)),
+        );
   if (sources.length === 0) {
     throw new KukeError("not-found", `no logs for ${formatAddress(address)}`, {
       address,
