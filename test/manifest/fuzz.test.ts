@@ -20,29 +20,14 @@ import { formatDiagnostics, type LoadResult, loadManifests, validationReport } f
 import { planToSteps } from "../../src/planner/index.js";
 import { renderPlanHuman, renderPlanJson } from "../../src/render/index.js";
 import { emptyActual, planFor } from "../../src/runner/planning.js";
+import { seededRandom } from "../harness/seeded-random.js";
 import { onTeardown } from "../harness/teardown.js";
 
 const t = suite("manifest/fuzz");
 const CASES = 1000;
 /** A case taking longer than this is a hang, whatever the machine's load. */
 const HANG_MS = 10_000;
-const seed = process.env.KUKE_FUZZ_SEED !== undefined ? Number(process.env.KUKE_FUZZ_SEED) : Date.now() % 2 ** 31;
-process.stdout.write(`manifest/fuzz: seed ${seed} (KUKE_FUZZ_SEED=${seed} to replay)\n`);
-
-/** mulberry32: the same sequence for the same seed everywhere. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(seed);
-const int = (n: number) => Math.floor(random() * n);
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+const { seed, random, int, pick } = seededRandom("manifest/fuzz", "KUKE_FUZZ_SEED");
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const examplesDir = join(repo, "fixtures", "examples");

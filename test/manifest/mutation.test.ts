@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { parseAllDocuments, stringify } from "yaml";
 import { formatDiagnostics, loadManifests, validationReport } from "../../src/manifest/index.js";
+import { seededRandom } from "../harness/seeded-random.js";
 
 /**
  * Feeds mutated manifests to the loader: it must never throw, and every diagnostic must say where
@@ -12,24 +13,7 @@ import { formatDiagnostics, loadManifests, validationReport } from "../../src/ma
  */
 const t = suite("manifest/mutation");
 const RUNS = 1200;
-const seed =
-  process.env.KUKE_MUTATION_SEED !== undefined ? Number(process.env.KUKE_MUTATION_SEED) : Date.now() % 2 ** 31;
-process.stdout.write(`manifest/mutation: seed ${seed} (KUKE_MUTATION_SEED=${seed} to replay)\n`);
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(seed);
-const int = (n: number) => Math.floor(random() * n);
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+const { seed, random, int, pick } = seededRandom("manifest/mutation", "KUKE_MUTATION_SEED");
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const corpus: string[] = ["examples", "invalid"].flatMap((d) =>
