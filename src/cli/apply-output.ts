@@ -9,10 +9,13 @@ import type { Plan, StepKind } from "../planner/index.js";
 import type { RunEvent, RunReport } from "../runner/pipeline.js";
 import type { OutputStream } from "./output-style.js";
 
-/** [while running, when done] per step kind; records are bookkeeping and print nothing. */
-const VERBS: Record<StepKind, [string, string] | undefined> = {
+/**
+ * [while running, when done, when done after the step made a note] per step kind; records are
+ * bookkeeping and print nothing. A namespace.delete that notes "kept" did not delete it.
+ */
+const VERBS: Record<StepKind, [string, string, string?] | undefined> = {
   "namespace.ensure": ["Creating namespace", "Namespace ready"],
-  "namespace.delete": ["Deleting namespace", "Namespace deleted"],
+  "namespace.delete": ["Deleting namespace", "Namespace deleted", "Namespace kept"],
   "cgroup.ensure": ["Creating cgroup", "Cgroup ready"],
   "cgroup.update": ["Updating limits", "Limits updated"],
   "cgroup.remove": ["Removing cgroup", "Cgroup removed"],
@@ -45,9 +48,12 @@ function seconds(ms: number): string {
 /** Turns the runner's progress events into lines on `out`. */
 export function progressPrinter(out: OutputStream, color: boolean): (e: RunEvent) => void {
   const c = new Chalk({ level: color ? 1 : 0 });
+  // Steps that made a note: their "done" line must not contradict it.
+  const noted = new Set<string>();
   return (e) => {
     // Notes are things a user should know that are not failures (a namespace kept for its images).
     if (e.type === "note") {
+      noted.add(e.id);
       out.write(`${c.bold(`${e.address}:`)} ${c.yellow(e.text)}\n`);
       return;
     }
@@ -56,7 +62,10 @@ export function progressPrinter(out: OutputStream, color: boolean): (e: RunEvent
     const tag = c.dim(`[${e.kind}]`);
     const who = c.bold(`${e.address}:`);
     if (e.type === "start") out.write(`${who} ${verbs[0]}… ${tag}\n`);
-    else if (e.type === "succeed") out.write(`${who} ${verbs[1]} after ${seconds(e.durationMs)} ${tag}\n`);
+    else if (e.type === "succeed")
+      out.write(
+        `${who} ${(noted.has(e.id) ? verbs[2] : undefined) ?? verbs[1]} after ${seconds(e.durationMs)} ${tag}\n`,
+      );
     else if (e.type === "fail")
       out.write(`${who} ${c.red(`${verbs[0]} failed after ${seconds(e.durationMs)}`)} ${tag}\n`);
   };

@@ -37,6 +37,7 @@ type Networks = Awaited<ReturnType<DiscoverySource["network"]["listNetworks"]>>;
 export async function discover(scope: Address, deps: DiscoverySource): Promise<Discovery> {
   const namespace = deps.namespace ?? defaultNamespace(scope.realm);
   const containers = await findContainers(scope, namespace, deps);
+  const namespaceFound = scope.kind === "realm" && (await deps.containerd.listNamespaces()).includes(namespace);
   const mounts = deps.cgroupMounts ?? cgroupMounts();
   const path = cgroupPath(...addressPath(scope));
   const dirs = (await Promise.all(mounts.map((m) => subtree(join(m, path))))).flat();
@@ -52,6 +53,7 @@ export async function discover(scope: Address, deps: DiscoverySource): Promise<D
   return {
     scope: formatAddress(scope),
     namespace,
+    namespaceFound,
     containers,
     cells,
     spaces,

@@ -109,9 +109,10 @@ export function purgeSteps(found: Discovery): Step[] {
   if (found.records.length > 0) {
     add({ id: `files.remove:records:${at}`, kind: "files.remove", address: at, dependsOn: [], area: "records" });
   }
-  // A realm's namespace is tried on every realm purge: it cannot be listed through the port, and
-  // the step keeps it (with a note) while it holds images or containers kuke did not make.
-  if (scope.kind === "realm") {
+  // A realm's namespace that exists is tried on every realm purge; the step keeps it (with a note)
+  // while it holds images or containers kuke did not make. One that is not there is not an object
+  // purge removed.
+  if (scope.kind === "realm" && found.namespaceFound) {
     add({ id: `namespace.delete:${at}`, kind: "namespace.delete", address: at, dependsOn: deletes, namespace: ns });
   }
   return steps;

@@ -8,7 +8,7 @@ import type { RecordStore } from "../state/record-store.js";
 
 /** What discovery reads the host through: listings only, nothing here changes anything. */
 export interface DiscoverySource {
-  containerd: Pick<ContainerdExecutor, "listContainers">;
+  containerd: Pick<ContainerdExecutor, "listContainers" | "listNamespaces">;
   /** Configured with the run path and runtime dir to look in (its CNI state and netns pins live there). */
   network: Pick<NetworkExecutor, "isPinned" | "leaks" | "pinner" | "listNetworks" | "listAttachments">;
   /** kuke's records, to count the files purge will forget (good or corrupt). Without it none are. */
@@ -63,6 +63,8 @@ export interface Discovery {
   /** Address string of the scope. */
   scope: string;
   namespace: string;
+  /** The realm's namespace exists in containerd (read for a realm's purge only; false otherwise). */
+  namespaceFound: boolean;
   containers: FoundContainer[];
   cells: FoundCell[];
   spaces: FoundSpace[];
@@ -77,7 +79,7 @@ export interface Discovery {
 }
 
 /**
- * `removed`: not on the host any more (for the namespace also when it was not there); `kept`:
+ * `removed`: not on the host any more; `kept`:
  * deliberately left (a namespace still holding images); `failed`: still there, see `detail`;
  * `skipped`: not tried because something it needs gone first failed; `not-started`: cancelled.
  */

@@ -71,12 +71,25 @@ t("purge deletes through the records, then runs discovery's removal steps throug
   host.calls.length = 0;
   const r = await kuke("purge", "realm", "shop");
   assert.is(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, "removed namespace shop.kukeon.io");
-  assert.match(r.stdout, "Purged realm/shop: 1 object(s) removed, 0 failed, 1 record(s) forgotten.");
+  assert.match(
+    r.stdout,
+    "Purged realm/shop: 2 resource(s) deleted through records, 0 object(s) removed, 0 failed, 1 record(s) forgotten.",
+  );
+  assert.not.match(r.stdout, "removed namespace", "the records' deletion removed it; discovery found none left");
   assert.ok(changes().includes("removeSpaceNetwork shop web"), "the records' removal plan ran first");
   assert.not.ok(existsSync(corrupt));
   const journals = await readdir(join(host.runPath, "journal"));
   assert.is(journals.length, 4, "create ×2, then the records' deletion and discovery's steps: each an engine run");
+});
+
+t("purge of a realm that does not exist: nothing to purge, nothing counted as removed", async () => {
+  const r = await kuke("purge", "realm", "ghost");
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.is(r.stdout, "Nothing to purge: kuke found nothing of realm/ghost on this host.\n");
+  assert.not.ok(
+    changes().some((c) => c.startsWith("deleteNamespace")),
+    changes().join(" "),
+  );
 });
 
 t.run();

@@ -100,6 +100,21 @@ t("--progress json: one JSON object per line", () => {
   assert.is(lines[1].address, "container/r/s/t/c/a");
 });
 
+t("a namespace kept on destroy is reported kept, never deleted; one deleted says deleted", () => {
+  const out = new CaptureStream(false);
+  const p = progressFor("plain", out, false);
+  const step = (id: string) => ({ id, kind: "namespace.delete" as const, address: `realm/${id}` });
+  for (const id of ["kept", "gone"]) p.onEvent({ type: "start", ...step(id), elapsedMs: 1 });
+  p.onEvent({ type: "note", ...step("kept"), text: "namespace kept.kukeon.io kept: it holds 1 image" });
+  for (const id of ["kept", "gone"]) p.onEvent({ type: "succeed", ...step(id), elapsedMs: 2, durationMs: 1 });
+  const lines = out.text.trimEnd().split("\n");
+  assert.equal(lines.slice(2), [
+    "realm/kept: namespace kept.kukeon.io kept: it holds 1 image",
+    "realm/kept: Namespace kept after 0.0s [namespace.delete]",
+    "realm/gone: Namespace deleted after 0.0s [namespace.delete]",
+  ]);
+});
+
 t("--progress takes auto, plain or json", () => {
   assert.is(parseProgress("json"), "json");
   const e = (() => {

@@ -220,6 +220,9 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
   await ctd.removeImage(ns, BUSYBOX_IMAGE);
   const last = await purge(await discover(realmAddress(realm), deps));
   assert.equal(last.items.at(-1)?.outcome, "removed", JSON.stringify(last.items));
+  // Now nothing of the realm is left: a purge finds nothing and counts nothing removed.
+  const none = await purge(await discover(realmAddress(realm), deps));
+  assert.equal([none.items, none.removed], [[], 0]);
 });
 
 t.run();

@@ -20,6 +20,7 @@ function found(scope: string): Discovery {
   return {
     scope,
     namespace: "r.kukeon.io",
+    namespaceFound: scope === "realm/r",
     containers: [
       { id: "s_t_a_root", address: "container/r/s/t/a/root", hasTask: true, status: "running", monitored: false },
       { id: "s_t_a_app", address: "container/r/s/t/a/app", hasTask: false, status: "stopped", monitored: true },
@@ -67,6 +68,12 @@ t("a container the restart monitor holds is taken back by its delete step; other
   const flag = (id: string) => (steps.find((s) => s.id === id) as { monitored?: boolean } | undefined)?.monitored;
   assert.is(flag("container.delete:container/r/s/t/a/app"), true);
   assert.is(flag("container.delete:container/r/s/t/a/root"), undefined);
+});
+
+t("a realm whose namespace containerd does not list gets no namespace step (nothing to count as removed)", () => {
+  const ids = purgeSteps({ ...found("realm/r"), namespaceFound: false }).map((s) => s.id);
+  assert.not.ok(ids.includes("namespace.delete:realm/r"), ids.join(" "));
+  assert.ok(ids.includes("cgroup.remove:realm/r"));
 });
 
 t("only a realm purge touches the namespace; a cell's purge leaves its space's network alone", () => {

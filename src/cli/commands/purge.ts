@@ -47,8 +47,14 @@ export class PurgeCommand extends ResourceCommand {
       out.write(`${item.outcome.padEnd(7)} ${item.kind} ${item.name}${item.detail ? ` (${item.detail})` : ""}\n`);
     }
     const notDone = r.report.notDone > 0 ? `, ${r.report.notDone} not done` : "";
+    if (r.report.items.length === 0 && r.recordsRemoved === 0 && r.deleted === undefined) {
+      out.write(`Nothing to purge: kuke found nothing of ${formatAddress(address)} on this host.\n`);
+      return 0;
+    }
+    const deleted = r.deleted?.result?.status === "succeeded" ? r.deleted.plan.summary.destroy : 0;
+    const viaRecords = deleted > 0 ? `${deleted} resource(s) deleted through records, ` : "";
     out.write(
-      `Purged ${formatAddress(address)}: ${r.report.removed} object(s) removed, ${r.report.failed} failed${notDone}, ${r.recordsRemoved} record(s) forgotten.\n`,
+      `Purged ${formatAddress(address)}: ${viaRecords}${r.report.removed} object(s) removed, ${r.report.failed} failed${notDone}, ${r.recordsRemoved} record(s) forgotten.\n`,
     );
     if (r.result?.cancelled) return 8;
     return r.report.failed > 0 || r.report.notDone > 0 ? 1 : 0;
