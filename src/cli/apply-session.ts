@@ -103,7 +103,7 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
           `Waiting for the run-path lock${h ? ` held by pid ${h.pid} on ${h.host} (${h.command}) since ${h.acquiredAt}` : ""}…\n`,
         ),
       onPlan: (plan) => {
-        if (!o.json) writePlan(plan, s, false);
+        if (!o.json) writePlan(plan, s, "human");
       },
       ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan, controller.signal) }),
       ...(progress

@@ -1,8 +1,8 @@
 import { Chalk } from "chalk";
 import { formatDiagnostics, type LoadResult } from "../manifest/index.js";
-import type { KukeError } from "../model/index.js";
+import { KukeError } from "../model/index.js";
 import type { Diagnostic, Plan } from "../planner/index.js";
-import { renderPlanHuman, renderPlanJson } from "../render/index.js";
+import { renderPlanHuman, renderPlanJson, renderPlanMarkdown } from "../render/index.js";
 import { diagnosticStyle, type OutputStream } from "./output-style.js";
 
 export interface PlanStreams {
@@ -27,20 +27,45 @@ export function writeLoadWarnings(load: LoadResult, s: PlanStreams): void {
   if (listing !== "") s.stderr.write(listing);
 }
 
+/** How `plan` and `show` print a plan (`-o`). */
+export const PLAN_FORMATS = ["human", "json", "markdown"] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
 /**
- * The plan: the versioned JSON on stdout with `json` (errors included); otherwise Terraform-style
- * text on stdout and the plan's errors on stderr, as diagnostics go to stderr (DESIGN §5). A plan
- * made with `--refresh=false` says first that the host was not read.
+ * The format asked for by `-o FORMAT` and the older `--json`, which means `-o json`.
+ * @throws KukeError `usage` for an unknown format, or `--json` with another `-o`.
  */
-export function writePlan(plan: Plan, s: PlanStreams, json: boolean): void {
-  if (json) {
+export function planFormat(output: string | undefined, json: boolean): PlanFormat {
+  if (output !== undefined && !(PLAN_FORMATS as readonly string[]).includes(output)) {
+    throw new KukeError("usage", `-o must be one of ${PLAN_FORMATS.join(", ")}, got '${output}'`, {
+      remedy: "pass -o human, -o json or -o markdown",
+    });
+  }
+  if (json && output !== undefined && output !== "json") {
+    throw new KukeError("usage", `--json contradicts -o ${output}`, { remedy: "pass only one of them" });
+  }
+  return json ? "json" : ((output as PlanFormat | undefined) ?? "human");
+}
+
+/**
+ * The plan on stdout: the versioned JSON (errors included), Markdown for a pull-request comment
+ * (errors included, and on stderr too), or Terraform-style text with the plan's errors on stderr,
+ * as diagnostics go to stderr (DESIGN §5). A human plan made with `--refresh=false` says first that
+ * the host was not read (the Markdown view says so itself).
+ */
+export function writePlan(plan: Plan, s: PlanStreams, format: PlanFormat): void {
+  if (format === "json") {
     s.stdout.write(renderPlanJson(plan));
     return;
   }
-  if (!plan.options.refresh) {
-    s.stdout.write("Note: --refresh=false: the host was not read; this plan assumes nothing exists on it.\n\n");
+  if (format === "markdown") {
+    s.stdout.write(renderPlanMarkdown(plan));
+  } else {
+    if (!plan.options.refresh) {
+      s.stdout.write("Note: --refresh=false: the host was not read; this plan assumes nothing exists on it.\n\n");
+    }
+    s.stdout.write(renderPlanHuman({ ...plan, errors: [] }, { color: s.colorOut }));
   }
-  s.stdout.write(renderPlanHuman({ ...plan, errors: [] }, { color: s.colorOut }));
   if (plan.errors.length > 0) s.stderr.write(formatPlanDiagnostics(plan.errors, s.colorErr));
 }
 

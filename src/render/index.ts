@@ -1,2 +1,3 @@
 export { type HumanRenderOptions, renderPlanHuman } from "./plan-human.js";
 export { parsePlanJson, renderPlanJson } from "./plan-json.js";
+export { renderPlanMarkdown } from "./plan-markdown.js";

@@ -4,24 +4,13 @@
  */
 
 import { Chalk, type ChalkInstance } from "chalk";
-import type { JsonValue, ResourceView } from "../model/index.js";
 import type { Diagnostic, Plan, ResourceChange } from "../planner/types.js";
+import { changeBody, GUTTERS, HEADERS, hiddenNote, resourceName } from "./plan-lines.js";
 
 export interface HumanRenderOptions {
   /** Use ANSI colours. The caller decides (terminal, `--no-color`, `NO_COLOR`). */
   color: boolean;
 }
-
-/** What a plan holds instead of a sensitive value (see `src/planner/resource-view.ts`). */
-const SENSITIVE = "(sensitive value)";
-
-const HEADERS: Record<string, string> = {
-  create: "will be created",
-  update: "will be updated in-place",
-  replace: "must be replaced",
-  delete: "will be destroyed",
-};
-const GUTTERS: Record<string, string> = { create: "  +", update: "  ~", replace: "-/+", delete: "  -" };
 
 export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
@@ -83,98 +72,20 @@ function renderChange(ch: ResourceChange, c: ChalkInstance): string[] {
   const lines = [`  # ${c.bold(ch.address)} ${HEADERS[ch.action]}`];
   if (ch.reason !== undefined) lines.push(`  # (because ${ch.reason.text})`);
   if (ch.restarts) lines.push("  # (task restarts)");
-  const name = ch.address.slice(ch.address.indexOf("/") + 1);
-  lines.push(`${paint(GUTTERS[ch.action] ?? "  ~")} ${ch.kind} "${name}" {`);
+  lines.push(`${paint(GUTTERS[ch.action] ?? "  ~")} ${ch.kind} "${resourceName(ch.address)}" {`);
   lines.push(...renderBody(ch, c).map((l) => `      ${l}`));
   lines.push("    }");
   return lines;
 }
 
-/** Flat leaves of a view: `labels.k`, spec fields without the `spec.` prefix, computed values. */
-function leaves(view: ResourceView | null): Map<string, JsonValue> {
-  const out = new Map<string, JsonValue>();
-  if (view === null) return out;
-  const visit = (v: JsonValue, path: string) => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) {
-      for (const [k, x] of Object.entries(v)) visit(x, path === "" ? k : `${path}.${k}`);
-    } else if (Array.isArray(v) && v.length > 0 && v.every((x) => x !== null && typeof x === "object")) {
-      for (const [i, x] of v.entries()) visit(x, `${path}[${i}]`);
-    } else if (path !== "") {
-      out.set(path, v);
-    }
-  };
-  for (const [k, v] of Object.entries(view.labels)) out.set(`labels.${k}`, v);
-  visit(view.spec, "");
-  for (const [k, v] of Object.entries(view.computed ?? {})) out.set(k, v);
-  // Sorted, so a plan read back from key-sorted JSON renders byte for byte the same.
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function display(path: string): string {
-  return path.replace(/^spec\./, "").replace(/^computed\./, "");
-}
-
-function value(v: JsonValue | undefined): string {
-  if (v === SENSITIVE) return SENSITIVE;
-  return JSON.stringify(v ?? null);
-}
-
-interface Line {
-  gutter: string;
-  name: string;
-  text: string;
-  note?: string;
-}
-
 function renderBody(ch: ResourceChange, c: ChalkInstance): string[] {
-  const before = leaves(ch.before);
-  const after = leaves(ch.after);
-  const lines: Line[] = [];
-  if (ch.action === "create" || (ch.action === "replace" && ch.changedPaths.length === 0 && ch.before === null)) {
-    for (const [p, v] of after) lines.push({ gutter: "+", name: p, text: value(v) });
-  } else if (ch.action === "delete") {
-    for (const [p, v] of before) lines.push({ gutter: "-", name: p, text: value(v) });
-  } else {
-    for (const fc of ch.fieldEffects) {
-      const prefix = display(fc.path);
-      const note = fc.forcesReplacement
-        ? "# forces replacement"
-        : fc.effect === "immutable"
-          ? "# immutable: needs --replace"
-          : undefined;
-      const under = (p: string) => p === prefix || p.startsWith(`${prefix}.`) || p.startsWith(`${prefix}[`);
-      const keys = [...new Set([...before.keys(), ...after.keys()].filter(under))].sort();
-      if (keys.length === 0) keys.push(prefix);
-      for (const k of keys) {
-        const b = before.get(k);
-        const a = after.get(k);
-        const line: Line =
-          b === undefined
-            ? { gutter: "+", name: k, text: value(a) }
-            : a === undefined
-              ? { gutter: "-", name: k, text: value(b) }
-              : { gutter: "~", name: k, text: `${value(b)} -> ${value(a)}` };
-        if (note !== undefined) line.note = note;
-        lines.push(line);
-      }
-    }
-  }
-  for (const p of ch.knownAfterApply) {
-    const old = before.get(display(p));
-    lines.push(
-      old === undefined
-        ? { gutter: "+", name: display(p), text: "(known after apply)" }
-        : { gutter: "~", name: display(p), text: `${value(old)} -> (known after apply)` },
-    );
-  }
-  const shown = new Set(lines.map((l) => l.name));
-  const hidden = new Set([...before.keys(), ...after.keys()].filter((k) => !shown.has(k))).size;
+  const { lines, hidden } = changeBody(ch);
   const width = Math.max(0, ...lines.map((l) => l.name.length));
   const paint = (g: string) => (g === "+" ? c.green(g) : g === "-" ? c.red(g) : c.yellow(g));
   const out = lines.map((l) => {
     const note = l.note !== undefined ? ` ${c.dim(l.note)}` : "";
     return `${paint(l.gutter)} ${l.name.padEnd(width)} = ${l.text}${note}`;
   });
-  if (hidden > 0) out.push(c.dim(`  # (${hidden} unchanged attribute${hidden === 1 ? "" : "s"} hidden)`));
+  if (hidden > 0) out.push(c.dim(`  ${hiddenNote(hidden)}`));
   return out;
 }

@@ -136,6 +136,11 @@ t("flags, option values, addresses and files", async () => {
       ["json", "yaml"],
     ],
     [
+      ["plan", "-f", "stack.yaml", "-o", ""],
+      ["human", "json", "markdown"],
+    ],
+    [["show", "stack.plan", "--output", "m"], ["markdown"]],
+    [
       ["logs", "cell/shop/apps/front/w"],
       ["cell/shop/apps/front/web", "cell/shop/apps/front/worker"],
     ],

@@ -104,6 +104,36 @@ t("plan --out writes a 0600 plan file without passwords; show renders it as plan
   assert.equal(JSON.parse(json.stdout), saved.plan);
 });
 
+t("plan -o markdown prints the review view; show -o markdown prints the same from a saved plan", async () => {
+  const file = join(cli.dir, "review.plan");
+  const args = ["plan", "--refresh=false", "-f", fixture("examples/multi-space.yaml")];
+  const md = await kuke([...args, "-o", "markdown", "--out", file]);
+  assert.is(md.code, 0, md.stderr);
+  assert.ok(md.stdout.startsWith("**kuke plan:** "), md.stdout.slice(0, 80));
+  assert.match(md.stdout, "<details><summary>");
+  assert.match(md.stdout, "```diff\n");
+  assert.not.match(md.stdout, "s3cret-registry-pass");
+  // The saved-plan note goes to stderr, so stdout can be posted as it is.
+  assert.not.match(md.stdout, "Saved the plan");
+  assert.match(md.stderr, `Saved the plan to ${file}`);
+  const shown = await kuke(["show", file, "-o", "markdown"]);
+  assert.is(shown.code, 0, shown.stderr);
+  assert.is(shown.stdout, md.stdout);
+  const json = JSON.parse((await kuke([...args, "-o", "json"])).stdout);
+  const legacy = JSON.parse((await kuke([...args, "--json"])).stdout);
+  assert.equal({ ...json, created: "" }, { ...legacy, created: "" });
+});
+
+t("plan -o: an unknown format, or --json with another -o, is a usage error", async () => {
+  const args = ["plan", "--refresh=false", "-f", fixture("examples/stack.yaml")];
+  const bad = await kuke([...args, "-o", "html"]);
+  assert.is(bad.code, 64);
+  assert.match(bad.stderr, "-o must be one of human, json, markdown");
+  const both = await kuke([...args, "-o", "markdown", "--json"]);
+  assert.is(both.code, 64);
+  assert.is(both.stdout, "");
+});
+
 t("show refuses a file that is not a kuke plan", async () => {
   const r = await kuke(["show", fixture("examples/stack.yaml")]);
   assert.is(r.code, 64);

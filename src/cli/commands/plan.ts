@@ -4,7 +4,7 @@ import { hasChanges, hasErrors, planManifests } from "../../runner/operations/pl
 import { writeSavedPlan } from "../../runner/saved-plan.js";
 import { diagnosticStyle, type OutputStream } from "../output-style.js";
 import { PlanFlagsCommand } from "../plan-flags.js";
-import { type PlanStreams, warningWriter, writeLoadWarnings, writePlan } from "../plan-output.js";
+import { type PlanStreams, planFormat, warningWriter, writeLoadWarnings, writePlan } from "../plan-output.js";
 import { writeValidation } from "../validation-output.js";
 
 export class PlanCommand extends PlanFlagsCommand {
@@ -21,6 +21,10 @@ export class PlanCommand extends PlanFlagsCommand {
       Nothing is changed. Plan takes no lock: apply always re-plans under the lock, and a saved plan
       is checked against the host before it runs.
 
+      \`-o markdown\` prints the plan for a pull-request comment (GitHub, GitLab): a summary line and
+      one collapsible block per resource, replacements and deletions first, secrets masked. \`-o json\`
+      (or \`--json\`) prints the versioned JSON plan; \`kuke schema plan\` prints its JSON Schema.
+
       \`--out FILE\` saves the plan (mode 0600, without any password or secret value) for
       \`kuke apply FILE\`, which refuses it (exit 4) if the host changed meanwhile.
 
@@ -31,18 +35,23 @@ export class PlanCommand extends PlanFlagsCommand {
     examples: [
       ["Plan a stack", "$0 plan -f stack.yaml"],
       ["Save the plan to apply it later", "$0 plan -f stack.yaml --out stack.plan"],
-      ["In CI: exit 2 when the host differs", "$0 plan -f stack.yaml --detailed-exitcode"],
+      [
+        "In CI: a plan to post on the pull request, exit 2 when the host differs",
+        "$0 plan -f stack.yaml -o markdown --detailed-exitcode > plan.md",
+      ],
     ],
   });
 
   out = Option.String("--out", { description: "Save the plan to this file for kuke apply FILE" });
-  json = Option.Boolean("--json", false, { description: "Print the plan as versioned JSON" });
+  output = Option.String("-o,--output", { description: "human (default), json or markdown" });
+  json = Option.Boolean("--json", false, { description: "Print the plan as versioned JSON (-o json)" });
   detailedExitcode = Option.Boolean("--detailed-exitcode", false, { description: "Exit 2 when there are changes" });
   destroy = Option.Boolean("--destroy", false, { description: "Plan the deletion of everything the files declare" });
 
   async run(): Promise<number> {
     const paths = this.hostPaths();
     const request = this.planRequest({ destroy: this.destroy });
+    const format = planFormat(this.output, this.json);
     const { load, sources } = await readManifests(this.requireFiles(), this.context.stdin);
     const s: PlanStreams = {
       stdout: this.context.stdout,
@@ -54,19 +63,21 @@ export class PlanCommand extends PlanFlagsCommand {
       return writeValidation(load, {
         stdout: s.stdout,
         stderr: s.stderr,
-        json: this.json,
+        json: format === "json",
         style: diagnosticStyle(s.colorErr),
       });
     }
     writeLoadWarnings(load, s);
     const outcome = await planManifests({ ...paths, ...request, load, sources, onWarning: warningWriter(s) });
     if (outcome.kind === "invalid") return 65;
-    writePlan(outcome.plan, s, this.json);
+    writePlan(outcome.plan, s, format);
     if (hasErrors(outcome.plan)) return 1;
     if (this.out !== undefined) {
       await writeSavedPlan(this.out, outcome.saved);
-      if (!this.json)
-        this.context.stdout.write(`\nSaved the plan to ${this.out}; apply it with: kuke apply ${this.out}\n`);
+      // Markdown and JSON on stdout are meant to be posted or parsed as they are.
+      const note = `Saved the plan to ${this.out}; apply it with: kuke apply ${this.out}\n`;
+      if (format === "human") this.context.stdout.write(`\n${note}`);
+      else if (format === "markdown") this.context.stderr.write(note);
     }
     return this.detailedExitcode && hasChanges(outcome.plan) ? 2 : 0;
   }

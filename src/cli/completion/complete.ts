@@ -43,6 +43,8 @@ const OPTION_VALUES: Readonly<Record<string, readonly string[]>> = {
 const OUTPUT_VALUES: Readonly<Record<string, readonly string[]>> = {
   get: ["table", "yaml", "json"],
   "image ls": ["table", "json"],
+  plan: ["human", "json", "markdown"],
+  show: ["human", "json", "markdown"],
 };
 const SHELLS = ["bash", "zsh", "fish"];
 
