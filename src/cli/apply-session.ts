@@ -8,6 +8,7 @@ import type { Plan } from "../planner/index.js";
 import type { HostPaths } from "../runner/host-paths.js";
 import type { Impact } from "../runner/impact.js";
 import { type ApplyInput, type ApplyOutcome, applyPlan } from "../runner/operations/apply.js";
+import { planErrorExitCode } from "../runner/operations/plan.js";
 import type { RunEvent } from "../runner/pipeline.js";
 import type { PlanRequest } from "../runner/planning.js";
 import { writeApplyResult } from "./apply-output.js";
@@ -147,7 +148,7 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
     case "plan-errors":
       if (o.json) writeDocument(s.stdout, documentFormat(o), { status: "plan-errors", plan: outcome.plan });
       else s.stderr.write("\nThe plan has errors; nothing was changed.\n");
-      return 1;
+      return planErrorExitCode(outcome.plan);
     case "no-changes":
       if (o.json) writeDocument(s.stdout, documentFormat(o), { status: "no-changes", plan: outcome.plan });
       return 0;

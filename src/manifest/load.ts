@@ -9,8 +9,10 @@ import {
   type DesiredState,
   formatAddress,
   isValidName,
+  type Lifecycle,
   type LooseContainer,
   normalizeCell,
+  normalizeLifecycle,
   normalizeRealmSpec,
   normalizeSpaceSpec,
   parseAddress,
@@ -118,6 +120,9 @@ class Loader {
     const name = value.metadata?.name;
     const labels = value.metadata?.labels ?? {};
     const spec = value.spec ?? {};
+    // kuke's lifecycle block sits in the spec as written, but beside it in the model (never hashed).
+    const lifecycle = normalizeLifecycle(spec.lifecycle as Lifecycle | undefined);
+    const own = lifecycle !== undefined ? { lifecycle } : {};
     switch (kind) {
       case "Realm":
         if (address?.kind === "realm" && this.register(address, ctx, "")) {
@@ -125,6 +130,7 @@ class Loader {
             kind: "realm",
             name: address.realm,
             labels,
+            ...own,
             spec: normalizeRealmSpec(address.realm, spec as Partial<RealmSpec>),
           });
         }
@@ -134,7 +140,7 @@ class Loader {
         if (address?.kind === "space" && this.register(address, ctx, "")) {
           const s = normalizeSpaceSpec(spec as Partial<SpaceSpec>);
           this.spaceDefaults.set(formatAddress(address), s.defaults.container);
-          this.state.spaces.push({ kind: "space", name: address.space, realm: address.realm, labels, spec: s });
+          this.state.spaces.push({ kind: "space", name: address.space, realm: address.realm, labels, ...own, spec: s });
         }
         return;
       }
@@ -142,11 +148,11 @@ class Loader {
         checkIdMatchesName(ctx, spec.id as string | undefined, name);
         if (address?.kind === "stack" && this.register(address, ctx, "")) {
           const { realm, space, stack } = address;
-          this.state.stacks.push({ kind: "stack", name: stack, realm, space, labels, spec: {} });
+          this.state.stacks.push({ kind: "stack", name: stack, realm, space, labels, ...own, spec: {} });
         }
         return;
       case "Cell":
-        this.cell(ctx, address, spec, name, labels);
+        this.cell(ctx, address, spec, name, labels, lifecycle);
         return;
       case "Container":
         this.containerDocument(ctx, address, spec as unknown as ContainerDocSpec, name, labels);
@@ -189,6 +195,7 @@ class Loader {
     spec: Record<string, unknown>,
     name: string | undefined,
     labels: Record<string, string>,
+    lifecycle: Lifecycle | undefined,
   ): void {
     checkIdMatchesName(ctx, spec.id as string | undefined, name);
     const registered = address?.kind === "cell" && this.register(address, ctx, "");
@@ -255,7 +262,7 @@ class Loader {
     const written =
       list?.kind === "seq" ? list.items.length : ctx.has("spec.containers") || list?.kind === "broken" ? 1 : 0;
     if (address?.kind === "cell" && registered) {
-      this.cells.push({ address, labels, rootContainerId, containers, written, ctx });
+      this.cells.push({ address, labels, rootContainerId, containers, written, ctx, lifecycle });
     } else if (ctx.has("spec")) {
       // Nothing folds into a cell that has no identity (or repeats one), so its rules can run now.
       checkCell({ rootContainerId, containers, written, ctx });
@@ -345,6 +352,7 @@ class Loader {
         defaults,
       );
       const out: Cell = { kind: "cell", name, realm, space, stack, labels: cell.labels, spec };
+      if (cell.lifecycle !== undefined) out.lifecycle = cell.lifecycle;
       this.state.cells.push(out);
     }
 

@@ -1,4 +1,4 @@
-import type { CellAddress, ContainerInput } from "../model/index.js";
+import type { CellAddress, ContainerInput, Lifecycle } from "../model/index.js";
 import { type PortMapping, parsePortMapping, SYNTHESIZED_ROOT_ID } from "../model/index.js";
 import type { SourcePosition } from "./diagnostic.js";
 import type { DocumentContext } from "./document-context.js";
@@ -30,6 +30,8 @@ export interface CellEntry {
   /** Items written in `spec.containers`, readable or not: a cell whose items all failed is not "empty". */
   written: number;
   ctx: DocumentContext;
+  /** The cell's own effective `lifecycle` block. */
+  lifecycle?: Lifecycle | undefined;
 }
 
 /** Each egress allow rule names exactly one target. Value checks (CIDR, DNS name, ports) ran in the schema. */

@@ -1,4 +1,6 @@
-import { RESTART_POLICIES } from "../model/index.js";
+import { RESTART_POLICIES, type ResourceKind } from "../model/index.js";
+import { ignorablePaths, isIgnorablePath } from "../planner/field-effects.js";
+import { didYouMean } from "./did-you-mean.js";
 import type { Shape, StringCheck } from "./schema.js";
 import {
   checkAbsolutePath,
@@ -69,6 +71,33 @@ const resources: Shape = {
 
 const securityOpts = listOf(checked(checkSecurityOpt));
 
+/**
+ * An `ignoreChanges` path must name a field of the planner's table for this kind (see
+ * `ignorablePaths`), so a typo cannot silently ignore nothing.
+ */
+const ignorePath =
+  (kind: ResourceKind): StringCheck =>
+  (v) => {
+    if (isIgnorablePath(kind, v)) return undefined;
+    const known = ignorablePaths(kind);
+    const whole = v.split("[")[0]!;
+    const near = [whole, `spec.${v}`].find((p) => p !== v && isIgnorablePath(kind, p)) ?? didYouMean(v, known);
+    return {
+      code: "unknown-field",
+      message: `'${v.slice(0, 80)}' is not a field a ${kind} can ignore${near !== undefined ? ` (did you mean '${near}'?)` : ""}`,
+      remedy:
+        near !== undefined
+          ? `write '${near}'`
+          : `name a field as plans show it (whole lists, no [index]): ${known.length <= 8 ? known.join(", ") : `${known.slice(0, 4).join(", ")}, …`}, or labels.<key>`,
+    };
+  };
+
+/** kuke's `lifecycle` block, allowed on every kind (Terraform's meaning). */
+const lifecycle = (kind: ResourceKind): Shape => ({
+  type: "object",
+  fields: { preventDestroy: bool, ignoreChanges: listOf(checked(ignorePath(kind))) },
+});
+
 /** Fields a space may default for its containers (`spec.defaults.container`). */
 const defaultableFields: Record<string, Shape> = {
   user: checked(checkNonEmpty),
@@ -104,6 +133,7 @@ const containerFields: Record<string, Shape> = {
   }),
   restartPolicy: { type: "string", oneOf: RESTART_POLICIES },
   ports: listOf(checked(checkPort)),
+  lifecycle: lifecycle("container"),
 };
 
 const IMAGE_REMEDY = "add image: docker.io/library/busybox:latest (or the image to run)";
@@ -132,6 +162,7 @@ const SPECS: Record<string, Extract<Shape, { type: "object" }>> = {
         },
         required: { username: "add username", password: "add password (or remove the credential)" },
       }),
+      lifecycle: lifecycle("realm"),
     },
     ignored: KUKEON_IGNORED,
   },
@@ -163,13 +194,14 @@ const SPECS: Record<string, Extract<Shape, { type: "object" }>> = {
         type: "object",
         fields: { container: { type: "object", fields: defaultableFields } },
       },
+      lifecycle: lifecycle("space"),
     },
     required: { realmId: parent("realm") },
     ignored: KUKEON_IGNORED,
   },
   Stack: {
     type: "object",
-    fields: { id: name, realmId: name, spaceId: name },
+    fields: { id: name, realmId: name, spaceId: name, lifecycle: lifecycle("stack") },
     required: { realmId: parent("realm"), spaceId: parent("space") },
     ignored: KUKEON_IGNORED,
   },
@@ -183,6 +215,7 @@ const SPECS: Record<string, Extract<Shape, { type: "object" }>> = {
       rootContainerId: name,
       // Containers are converted one by one by the cell rule, each under its own address.
       containers: { type: "deferred" },
+      lifecycle: lifecycle("cell"),
     },
     required: { realmId: parent("realm"), spaceId: parent("space"), stackId: parent("stack") },
     ignored: KUKEON_IGNORED,

@@ -6,6 +6,7 @@ import type {
   ContainerDefaults,
   ContainerInput,
   ContainerSpec,
+  Lifecycle,
   RealmSpec,
   Resources,
   SpaceSpec,
@@ -26,6 +27,15 @@ export const SYNTHESIZED_ROOT_ID = "root";
 
 export function defaultNamespace(realm: string): string {
   return `${realm}.kukeon.io`;
+}
+
+/** The effective `lifecycle` block (see `Lifecycle`): undefined when it asks for nothing. */
+export function normalizeLifecycle(l: Lifecycle | undefined): Lifecycle | undefined {
+  const out: Lifecycle = {};
+  if (l?.preventDestroy === true) out.preventDestroy = true;
+  const ignored = [...new Set(l?.ignoreChanges ?? [])].sort();
+  if (ignored.length > 0) out.ignoreChanges = ignored;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function normalizeRealmSpec(realm: string, spec: Partial<RealmSpec> | undefined): RealmSpec {
@@ -142,6 +152,8 @@ export function normalizeContainer(
   // An empty string means "not set" (kukeon writes it that way), so the default applies.
   const user = c.user || d.user;
   if (user !== undefined && user !== "") out.user = user;
+  const lifecycle = normalizeLifecycle(c.lifecycle);
+  if (lifecycle !== undefined) out.lifecycle = lifecycle;
   return out;
 }
 

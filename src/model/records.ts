@@ -4,6 +4,7 @@
  * JSON data only.
  */
 import type { ResourceKind } from "./address.js";
+import type { Lifecycle } from "./types.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -16,6 +17,8 @@ export interface ResourceView {
   labels: Record<string, string>;
   spec: { [key: string]: JsonValue };
   computed?: Record<string, string>;
+  /** The resource's effective `lifecycle` block, only when it has one (outside `spec`: not hashed). */
+  lifecycle?: Lifecycle;
 }
 
 /** Host facts kuke keeps beside a record; all optional because each kind uses a few. */

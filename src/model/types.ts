@@ -7,6 +7,22 @@
  * synthesized, defaults filled. The planner only ever sees effective shapes, on both sides of a diff.
  */
 
+/**
+ * kuke's own `lifecycle` block (Terraform's meaning), allowed on every resource: in the spec of a
+ * document, and in each container of a cell. Records keep it, so a resource the files no longer
+ * declare is still protected. Effective form (`normalizeLifecycle`): `preventDestroy` only when
+ * true, `ignoreChanges` only when non-empty (sorted, each once), the whole block absent when empty.
+ */
+export interface Lifecycle {
+  /** A plan that would delete or replace the resource is refused (exit 5). @default false */
+  preventDestroy?: boolean;
+  /**
+   * Field paths of the resource's view (`spec.image`, `labels`, `spec.resources.memoryLimitBytes`),
+   * as the planner's field table names them: neither diffed nor applied once the resource exists.
+   */
+  ignoreChanges?: string[];
+}
+
 /** Registry login for image pulls. `password` is sensitive: never printed, recorded only hashed. */
 export interface RegistryCredential {
   username: string;
@@ -119,6 +135,7 @@ export interface ContainerInput {
   logMaxBytes?: number;
   /** Published ports, docker's short syntax `[ip:]hostPort:containerPort[/tcp|udp]` (see ports.ts). */
   ports?: string[];
+  lifecycle?: Lifecycle;
 }
 
 /** A container after normalization: every field present (optional ones only when meaningful). */
@@ -156,6 +173,8 @@ export interface ContainerSpec {
    * so containers without it keep the spec hash they had before the field existed.
    */
   logMaxBytes?: number;
+  /** Not part of the container's spec view (nor its spec hash): plans and records keep it beside it. */
+  lifecycle?: Lifecycle;
 }
 
 export interface CellInput {
@@ -173,6 +192,8 @@ export interface CellSpec {
 interface Named {
   name: string;
   labels: Record<string, string>;
+  /** Written as `spec.lifecycle` in a manifest; kept out of the spec (and its hash). */
+  lifecycle?: Lifecycle;
 }
 
 export interface Realm extends Named {

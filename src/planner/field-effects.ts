@@ -134,7 +134,22 @@ function containerRows(): FieldRow[] {
   ];
 }
 
-export const FIELD_TABLE: readonly FieldRow[] = [...realmRows(), ...spaceRows(), ...cellRows(), ...containerRows()];
+/** `lifecycle` is kuke's own instruction to the planner, on every kind: a change rewrites the record only. */
+function lifecycleRows(): FieldRow[] {
+  const kinds: ResourceKind[] = ["realm", "space", "stack", "cell", "container"];
+  return kinds.flatMap((kind): FieldRow[] => [
+    { kind, path: "lifecycle.preventDestroy", effect: RECORD, rootEffect: RECORD },
+    { kind, path: "lifecycle.ignoreChanges", effect: RECORD, rootEffect: RECORD },
+  ]);
+}
+
+export const FIELD_TABLE: readonly FieldRow[] = [
+  ...realmRows(),
+  ...spaceRows(),
+  ...cellRows(),
+  ...containerRows(),
+  ...lifecycleRows(),
+];
 
 const rowsByKind = new Map<ResourceKind, Map<string, FieldRow>>();
 for (const row of FIELD_TABLE) {
@@ -212,4 +227,37 @@ export function isSensitive(kind: ResourceKind, path: string): boolean {
 /** True when changing a field with this effect needs a new container or cell. */
 export function forcesReplacement(effect: FieldEffect): boolean {
   return effect === "recreate" || effect === "recreate-cell";
+}
+
+/**
+ * Fields `lifecycle.ignoreChanges` may name: those the table knows of, the objects that enclose
+ * them (`spec.resources`), a list as a whole (`spec.volumes`, never one element), and any label
+ * (`labels.team`; the rest of the path is the key, dots included). Not `lifecycle` itself, nor what only kuke sets or what decides identity
+ * (a container's `id`, `root`, `synthesized`; a cell's member list, planned per container).
+ */
+export function ignorablePaths(kind: ResourceKind): string[] {
+  const memo = ignorableMemo.get(kind);
+  if (memo !== undefined) return memo;
+  const out = new Set<string>();
+  for (const row of FIELD_TABLE) {
+    if (row.kind !== kind) continue;
+    const path = row.path.split("[")[0]!;
+    if (path.startsWith("lifecycle") || NOT_IGNORABLE[kind]?.includes(path)) continue;
+    const parts = path.split(".");
+    for (let i = parts[0] === "spec" ? 2 : 1; i <= parts.length; i++) out.add(parts.slice(0, i).join("."));
+  }
+  const list = [...out].sort();
+  ignorableMemo.set(kind, list);
+  return list;
+}
+
+const NOT_IGNORABLE: Partial<Record<ResourceKind, string[]>> = {
+  container: ["spec.id", "spec.root", "spec.synthesized"],
+  cell: ["spec.containers"],
+};
+const ignorableMemo = new Map<ResourceKind, string[]>();
+
+/** True when `ignoreChanges` may list `path` for `kind` (see `ignorablePaths`). */
+export function isIgnorablePath(kind: ResourceKind, path: string): boolean {
+  return ignorablePaths(kind).includes(path) || (path.startsWith("labels.") && path.length > "labels.".length);
 }

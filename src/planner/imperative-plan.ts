@@ -5,6 +5,7 @@
  */
 import { type ActualState, type Address, formatAddress, KukeError, specHash } from "../model/index.js";
 import { sortAddressKeys } from "./address-keys.js";
+import { preventDestroyErrors } from "./lifecycle-guard.js";
 import { finishChange, newDraft } from "./plan-draft.js";
 import { createRemedy } from "./remedies.js";
 import type { Diagnostic, Plan, ResourceChange, RunStateChange, TaskChange, TaskOp } from "./types.js";
@@ -184,5 +185,7 @@ export function planRemoval(actual: ActualState, req: RemovalRequest): Plan {
   }
   plan.changes = changes;
   plan.summary.destroy = changes.length;
+  // Nothing here is declared: each record's own lifecycle decides.
+  plan.errors.push(...preventDestroyErrors(changes, () => undefined));
   return plan;
 }

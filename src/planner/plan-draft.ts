@@ -95,5 +95,7 @@ export function finishChange(draft: Draft, _actual: ActualState): ResourceChange
     restarts: draft.action === "update" && draft.restarts,
   };
   if (draft.reason !== undefined) change.reason = draft.reason;
+  const ignored = draft.desired?.ignored ?? [];
+  if (ignored.length > 0 && draft.action !== "delete") change.ignoredPaths = ignored;
   return change;
 }

@@ -15,6 +15,7 @@ import {
 import { ancestorKeys, compareAddressKeys, parentKey, sortAddressKeys } from "./address-keys.js";
 import { detectDrift } from "./drift.js";
 import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
+import { preventDestroyErrors } from "./lifecycle-guard.js";
 import {
   checkCellsPerSpace,
   checkHostPorts,
@@ -99,6 +100,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
   );
   const keys = sortAddressKeys([...scoped.drafts.keys()]);
   const changes = keys.map((k) => finishChange(scoped.drafts.get(k)!, actual));
+  scoped.errors.push(...preventDestroyErrors(changes, (k) => ctx.desired.get(k)?.view));
   const fingerprints: Record<string, string> = {};
   for (const c of changes) {
     if (c.action !== "noop") fingerprints[c.address] = specHash(actual.resources[c.address] ?? null);
@@ -163,8 +165,9 @@ function planDesired(ctx: Context, entry: DesiredEntry): void {
     return;
   }
   const role = entry.role ?? "workload";
-  const before = { labels: record.view.labels, spec: record.view.spec };
-  const after = { labels: entry.view.labels, spec: entry.view.spec };
+  // `lifecycle` is diffed too (its rows are records-only): the record must keep what guards read.
+  const before = { labels: record.view.labels, spec: record.view.spec, lifecycle: record.view.lifecycle ?? {} };
+  const after = { labels: entry.view.labels, spec: entry.view.spec, lifecycle: entry.view.lifecycle ?? {} };
   draft.changedPaths = diffPaths(before, after);
   draft.fieldEffects = draft.changedPaths.map((path) => {
     const effect = fieldEffect(entry.kind, path, role);

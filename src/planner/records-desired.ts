@@ -9,6 +9,7 @@ import {
   type ContainerSpec,
   type DesiredState,
   defaultNamespace,
+  type Lifecycle,
   parseAddress,
   type Realm,
   type ResourceRecord,
@@ -43,6 +44,8 @@ export function desiredFromRecords(actual: Pick<ActualState, "records">): Desire
     const r = actual.records[key]!;
     const a = parseAddress(key);
     const labels = { ...r.view.labels };
+    // The lifecycle applied stays: an imperative verb neither drops nor bypasses it.
+    const lifecycle = r.view.lifecycle !== undefined ? { lifecycle: clone(r.view.lifecycle) as Lifecycle } : {};
     switch (a.kind) {
       case "realm": {
         const ns = r.view.spec.namespace;
@@ -50,6 +53,7 @@ export function desiredFromRecords(actual: Pick<ActualState, "records">): Desire
           kind: "realm",
           name: a.realm,
           labels,
+          ...lifecycle,
           spec: {
             namespace: typeof ns === "string" && ns !== "" ? ns : defaultNamespace(a.realm),
             registryCredentials: [],
@@ -64,20 +68,37 @@ export function desiredFromRecords(actual: Pick<ActualState, "records">): Desire
           realm: a.realm,
           name: a.space,
           labels,
+          ...lifecycle,
           spec: clone(r.view.spec) as unknown as SpaceSpec,
         };
         out.spaces.push(space);
         break;
       }
       case "stack": {
-        const stack: Stack = { kind: "stack", realm: a.realm, space: a.space, name: a.stack, labels, spec: {} };
+        const stack: Stack = {
+          kind: "stack",
+          realm: a.realm,
+          space: a.space,
+          name: a.stack,
+          labels,
+          ...lifecycle,
+          spec: {},
+        };
         out.stacks.push(stack);
         break;
       }
       case "cell": {
         const cell = cellFromRecords(r, containersOf.get(key) ?? []);
         if (cell !== undefined)
-          out.cells.push({ ...cell, realm: a.realm, space: a.space, stack: a.stack, name: a.cell, labels });
+          out.cells.push({
+            ...cell,
+            realm: a.realm,
+            space: a.space,
+            stack: a.stack,
+            name: a.cell,
+            labels,
+            ...lifecycle,
+          });
         break;
       }
       case "container":
@@ -90,7 +111,11 @@ export function desiredFromRecords(actual: Pick<ActualState, "records">): Desire
 function cellFromRecords(cell: ResourceRecord, records: ResourceRecord[]): Pick<Cell, "kind" | "spec"> | undefined {
   const rootId = cell.view.spec.rootContainerId;
   const listed = Array.isArray(cell.view.spec.containers) ? (cell.view.spec.containers as string[]) : [];
-  const specs = records.map((r) => clone(r.view.spec) as unknown as ContainerSpec);
+  const specs = records.map((r) => {
+    const spec = clone(r.view.spec) as unknown as ContainerSpec;
+    if (r.view.lifecycle !== undefined) spec.lifecycle = clone(r.view.lifecycle) as Lifecycle;
+    return spec;
+  });
   const root = specs.find((s) => s.id === rootId && s.root);
   if (typeof rootId !== "string" || root === undefined) return undefined;
   const rank = (s: ContainerSpec) => {

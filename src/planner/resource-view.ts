@@ -13,6 +13,7 @@ import {
   type DesiredState,
   formatAddress,
   type JsonValue,
+  type Lifecycle,
   normalizeContainer,
   type ResourceKind,
   type ResourceView,
@@ -23,6 +24,7 @@ import {
   stackAddress,
 } from "../model/index.js";
 import { hasSensitiveFields, isSensitive } from "./field-effects.js";
+import { applyIgnoreChanges } from "./ignore-changes.js";
 import { mapLeaves } from "./value-diff.js";
 
 /** What plans show instead of a sensitive value. */
@@ -55,14 +57,20 @@ export function maskView(
   return { view: { ...view, spec }, paths };
 }
 
+/** `view` with the resource's lifecycle block beside its spec (never inside: it is not hashed). */
+function withLifecycle(view: ResourceView, lifecycle: Lifecycle | undefined): ResourceView {
+  return lifecycle !== undefined ? { ...view, lifecycle: json(lifecycle) as Lifecycle } : view;
+}
+
 export function containerView(spec: ContainerSpec, labels: Record<string, string> = {}): ResourceView {
-  return { labels: { ...labels }, spec: json(spec) };
+  const { lifecycle, ...rest } = spec;
+  return withLifecycle({ labels: { ...labels }, spec: json(rest) }, lifecycle);
 }
 
 /** A cell's own view lists its containers by id; each container is a resource of its own. */
 export function cellView(cell: Cell): ResourceView {
   const ports = cellPorts(cell);
-  return {
+  const view: ResourceView = {
     labels: { ...cell.labels },
     spec: {
       rootContainerId: cell.spec.rootContainerId,
@@ -71,6 +79,7 @@ export function cellView(cell: Cell): ResourceView {
       ...(ports.length > 0 ? { ports } : {}),
     },
   };
+  return withLifecycle(view, cell.lifecycle);
 }
 
 /** The ports a cell's containers publish, canonical, in declaration order, each once. */
@@ -106,6 +115,8 @@ export interface DesiredEntry {
   ports?: string[];
   /** Container: declared as a top-level document joining a cell that exists on the host. */
   loose?: boolean;
+  /** Paths `lifecycle.ignoreChanges` kept at their recorded value although the files changed them. */
+  ignored?: string[];
 }
 
 /**
@@ -116,26 +127,26 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
   const out = new Map<string, DesiredEntry>();
   const put = (e: Omit<DesiredEntry, "key">) => {
     const key = formatAddress(e.address);
-    out.set(key, { ...e, key });
+    out.set(key, applyIgnoreChanges({ ...e, key }, actual.records[key]));
   };
   for (const r of desired.realms) {
     put({
       address: realmAddress(r.name),
       kind: "realm",
-      view: { labels: { ...r.labels }, spec: digestSensitive("realm", json(r.spec)) },
+      view: withLifecycle({ labels: { ...r.labels }, spec: digestSensitive("realm", json(r.spec)) }, r.lifecycle),
     });
   }
   const spaceDefaults = new Map<string, DesiredState["spaces"][number]["spec"]["defaults"]["container"]>();
   for (const s of desired.spaces) {
     const address = spaceAddress(s.realm, s.name);
     spaceDefaults.set(formatAddress(address), s.spec.defaults.container);
-    put({ address, kind: "space", view: { labels: { ...s.labels }, spec: json(s.spec) } });
+    put({ address, kind: "space", view: withLifecycle({ labels: { ...s.labels }, spec: json(s.spec) }, s.lifecycle) });
   }
   for (const t of desired.stacks) {
     put({
       address: stackAddress(t.realm, t.space, t.name),
       kind: "stack",
-      view: { labels: { ...t.labels }, spec: {} },
+      view: withLifecycle({ labels: { ...t.labels }, spec: {} }, t.lifecycle),
     });
   }
   for (const c of desired.cells) {

@@ -55,6 +55,11 @@ export interface ResourceChange {
   knownAfterApply: string[];
   /** True when the container's task restarts (restart-class fields or a dead task). */
   restarts: boolean;
+  /**
+   * Paths the files change but `lifecycle.ignoreChanges` keeps at their recorded value (neither
+   * diffed nor applied); absent when none.
+   */
+  ignoredPaths?: string[];
 }
 
 export type DriftKind =

@@ -33,6 +33,13 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
     out.push("kuke will perform the following actions:", "");
     for (const ch of changes) out.push(...renderChange(ch, c), "");
   }
+  // A resource whose only differences are ignored makes no change, but the reader should know.
+  const quiet = plan.changes.filter((ch) => ch.action === "noop" && (ch.ignoredPaths?.length ?? 0) > 0);
+  if (quiet.length > 0) {
+    out.push("Ignored by lifecycle.ignoreChanges (the files differ, the host keeps the applied values):", "");
+    for (const ch of quiet) out.push(`  # ${c.bold(ch.address)}: ${ch.ignoredPaths!.join(", ")}`);
+    out.push("");
+  }
   if (plan.notInConfiguration.length > 0) {
     out.push("Not in configuration:", "");
     for (const a of plan.notInConfiguration) {
@@ -72,6 +79,9 @@ function renderChange(ch: ResourceChange, c: ChalkInstance): string[] {
   const lines = [`  # ${c.bold(ch.address)} ${HEADERS[ch.action]}`];
   if (ch.reason !== undefined) lines.push(`  # (because ${ch.reason.text})`);
   if (ch.restarts) lines.push("  # (task restarts)");
+  if (ch.ignoredPaths !== undefined && ch.ignoredPaths.length > 0) {
+    lines.push(`  # (ignored by lifecycle.ignoreChanges: ${ch.ignoredPaths.join(", ")})`);
+  }
   lines.push(`${paint(GUTTERS[ch.action] ?? "  ~")} ${ch.kind} "${resourceName(ch.address)}" {`);
   lines.push(...renderBody(ch, c).map((l) => `      ${l}`));
   lines.push("    }");

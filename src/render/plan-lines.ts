@@ -122,6 +122,7 @@ function leaves(view: ResourceView | null, masked: ReadonlySet<string>): Map<str
   };
   for (const [k, v] of Object.entries(view.labels)) out.set(`labels.${k}`, v);
   visit(view.spec, "");
+  if (view.lifecycle !== undefined) visit(view.lifecycle as { [key: string]: JsonValue }, "lifecycle");
   for (const [k, v] of Object.entries(view.computed ?? {})) out.set(k, v);
   for (const p of out.keys()) {
     if ([...masked].some((m) => under(p, m))) out.set(p, SENSITIVE);

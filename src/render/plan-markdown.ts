@@ -69,6 +69,17 @@ export function renderPlanMarkdown(plan: Plan): string {
     );
   }
   for (const ch of changes) out.push(...renderChange(ch), "");
+  const quiet = plan.changes.filter((ch) => ch.action === "noop" && (ch.ignoredPaths?.length ?? 0) > 0);
+  if (quiet.length > 0) {
+    out.push("**Ignored by `lifecycle.ignoreChanges`** (the files differ, the host keeps the applied values):", "");
+    out.push(
+      ...fence(
+        "text",
+        quiet.map((ch) => `# ${ch.address}: ${ch.ignoredPaths!.join(", ")}`),
+      ),
+      "",
+    );
+  }
   if (plan.notInConfiguration.length > 0) {
     out.push("**Not in configuration** (kept; run with `--prune` to delete):", "");
     out.push(
@@ -87,6 +98,8 @@ function renderChange(ch: ResourceChange): string[] {
   const gutter = (GUTTERS[ch.action] ?? "~").trim();
   const reason = ch.reason !== undefined ? [`because ${ch.reason.text}`] : [];
   const restarts = ch.restarts ? ["task restarts"] : [];
+  const ignored =
+    (ch.ignoredPaths?.length ?? 0) > 0 ? [`ignored by lifecycle.ignoreChanges: ${ch.ignoredPaths!.join(", ")}`] : [];
   const notes = [...(ch.reason !== undefined ? [`because <code>${html(ch.reason.text)}</code>`] : []), ...restarts];
   const summary =
     `<code>${gutter}</code> <b>${html(ch.address)}</b> ${HEADERS[ch.action] ?? ch.action}` +
@@ -95,7 +108,7 @@ function renderChange(ch: ResourceChange): string[] {
   const width = Math.max(0, ...lines.map((l) => l.name.length));
   const body = [
     `# ${ch.address} ${HEADERS[ch.action] ?? ch.action}`,
-    ...[...reason, ...restarts].map((n) => `# (${n})`),
+    ...[...reason, ...restarts, ...ignored].map((n) => `# (${n})`),
     `${gutter} ${ch.kind} "${resourceName(ch.address)}" {`,
     ...lines.map(
       (l) => `${l.gutter}     ${l.name.padEnd(width)} = ${l.text}${l.note !== undefined ? ` ${l.note}` : ""}`,

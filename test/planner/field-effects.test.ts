@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Cell, ContainerSpec, RealmSpec, ResourceKind, SpaceSpec } from "../../src/model/index.js";
-import { fieldEffect, findRow, isSensitive } from "../../src/planner/field-effects.js";
+import { fieldEffect, findRow, ignorablePaths, isIgnorablePath, isSensitive } from "../../src/planner/field-effects.js";
 import { cellView, containerView } from "../../src/planner/resource-view.js";
 import { leafPaths } from "../../src/planner/value-diff.js";
 
@@ -33,7 +33,10 @@ const container: Full<ContainerSpec> = {
   restartPolicy: "always",
   ports: ["127.0.0.1:8080:80/tcp"],
   logMaxBytes: 4096,
+  lifecycle: { preventDestroy: true, ignoreChanges: ["spec.image"] },
 };
+
+const lifecycle = { preventDestroy: true, ignoreChanges: ["labels"] };
 
 const realm: Full<RealmSpec> = {
   namespace: "r.kukeon.io",
@@ -62,13 +65,14 @@ const cell: Cell = {
   space: "s",
   stack: "t",
   labels: { team: "x" },
+  lifecycle,
   spec: { rootContainerId: "app", containers: [{ ...container, root: true }] },
 };
 
 const views: [ResourceKind, unknown][] = [
-  ["realm", { labels: { a: "b" }, spec: realm }],
-  ["space", { labels: { a: "b" }, spec: space }],
-  ["stack", { labels: { a: "b" }, spec: {} }],
+  ["realm", { labels: { a: "b" }, spec: realm, lifecycle }],
+  ["space", { labels: { a: "b" }, spec: space, lifecycle }],
+  ["stack", { labels: { a: "b" }, spec: {}, lifecycle }],
   ["cell", cellView(cell)],
   ["container", containerView(container as ContainerSpec, { a: "b" })],
 ];
@@ -121,6 +125,43 @@ t("registry passwords are sensitive, nothing else of the realm is", () => {
   assert.not.ok(isSensitive("container", "spec.env"));
   assert.ok(isSensitive("container", "spec.secrets[0].valueHash"));
   assert.is(fieldEffect("container", "spec.secrets[0].valueHash"), "restart");
+});
+
+t("lifecycle changes are records-only on every kind, a root container's too", () => {
+  for (const kind of ["realm", "space", "stack", "cell", "container"] as const) {
+    assert.is(fieldEffect(kind, "lifecycle.preventDestroy"), "none", kind);
+    assert.is(fieldEffect(kind, "lifecycle.ignoreChanges", "root"), "none", kind);
+    assert.is(fieldEffect(kind, "lifecycle"), "none", kind);
+  }
+});
+
+t("ignoreChanges may name table fields, enclosing objects, whole lists and labels, nothing else", () => {
+  for (const ok of [
+    "spec.image",
+    "spec.resources",
+    "spec.resources.pidsLimit",
+    "spec.volumes",
+    "labels",
+    "labels.a.b/c",
+  ]) {
+    assert.ok(isIgnorablePath("container", ok), ok);
+  }
+  for (const bad of [
+    "image",
+    "spec",
+    "spec.volumes[].source",
+    "spec.id",
+    "spec.root",
+    "lifecycle.preventDestroy",
+    "spec.nope",
+  ]) {
+    assert.not.ok(isIgnorablePath("container", bad), bad);
+  }
+  assert.equal(ignorablePaths("stack"), ["labels"]);
+  assert.equal(ignorablePaths("cell"), ["labels", "spec.ports", "spec.rootContainerId"]);
+  assert.ok(ignorablePaths("realm").includes("spec.registryCredentials"));
+  assert.ok(ignorablePaths("space").includes("spec.network.egress"));
+  assert.not.ok(ignorablePaths("space").includes("spec.network.egress.allow[]"));
 });
 
 t.run();

@@ -161,4 +161,25 @@ export const SCENARIOS: Record<string, () => Scenario> = {
       base({ credentials: [{ username: "ci", password: "new-secret", serverAddress: "127.0.0.1:5000" }] }),
       base({ credentials: [{ username: "ci", password: "old-secret", serverAddress: "127.0.0.1:5000" }] }),
     ),
+  // lifecycle.preventDestroy on a root container whose image change replaces its cell: a guard error.
+  "lifecycle-prevent-destroy": () => {
+    const keep = { lifecycle: { preventDestroy: true } };
+    return scenario(
+      base({ cells: cells({ db: [pg({ image: "postgres:17", ...keep })] }) }),
+      base({ cells: cells({ db: [pg(keep)] }) }),
+    );
+  },
+  // lifecycle.ignoreChanges: the image change is ignored, the env change goes through; db only differs where ignored.
+  "lifecycle-ignore-changes": () => {
+    const ignore = (paths: string[]) => ({ lifecycle: { ignoreChanges: paths } });
+    return scenario(
+      base({
+        cells: cells({
+          api: [app({ image: "busybox:2", env: ["MODE=debug"], ...ignore(["spec.image"]) }), sidecar()],
+          db: [pg({ image: "postgres:17", ...ignore(["spec.image"]) })],
+        }),
+      }),
+      base({ cells: cells({ api: [app(ignore(["spec.image"])), sidecar()], db: [pg(ignore(["spec.image"]))] }) }),
+    );
+  },
 };

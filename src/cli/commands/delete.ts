@@ -23,7 +23,9 @@ export class DeleteCommand extends ResourceCommand {
       realm, space or stack that still has resources inside is refused unless \`--cascade\`
       (exit 1, nothing changes). A cell takes its containers with it; a cell's root container
       cannot be deleted alone. For what kuke has no record of, use \`kuke purge\`, or
-      \`--force\`, which then purges what the host still holds of it.
+      \`--force\`, which then purges what the host still holds of it. A resource (or one inside
+      it) whose record sets \`lifecycle.preventDestroy\` is refused with exit 5, as a plan would
+      be; \`kuke purge\` removes it regardless.
 
       With \`-f FILE\` (as kukeon and kubectl do) kuke deletes everything the files declare that
       this project applied, children first, without asking: \`kuke destroy -f FILE --auto-approve\`.

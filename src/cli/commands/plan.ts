@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { readManifests } from "../../runner/manifests.js";
-import { hasChanges, hasErrors, planManifests } from "../../runner/operations/plan.js";
+import { hasChanges, hasErrors, planErrorExitCode, planManifests } from "../../runner/operations/plan.js";
 import { writeSavedPlan } from "../../runner/saved-plan.js";
 import { diagnosticStyle, type OutputStream } from "../output-style.js";
 import { PlanFlagsCommand } from "../plan-flags.js";
@@ -71,7 +71,7 @@ export class PlanCommand extends PlanFlagsCommand {
     const outcome = await planManifests({ ...paths, ...request, load, sources, onWarning: warningWriter(s) });
     if (outcome.kind === "invalid") return 65;
     writePlan(outcome.plan, s, format);
-    if (hasErrors(outcome.plan)) return 1;
+    if (hasErrors(outcome.plan)) return planErrorExitCode(outcome.plan);
     if (this.out !== undefined) {
       await writeSavedPlan(this.out, outcome.saved);
       // Markdown and JSON on stdout are meant to be posted or parsed as they are.

@@ -15,7 +15,8 @@ export class PurgeCommand extends ResourceCommand {
       resource and everything inside it. A realm's containerd namespace is kept while it still
       holds images.
 
-      A purge always covers everything inside the resource and never stops at a failed check,
+      A purge always covers everything inside the resource and never stops at a failed check
+      (lifecycle.preventDestroy included: purge is the emergency tool; it warns and goes on),
       so kukeon's \`--cascade\` and \`--force\` are accepted and change nothing.
 
       Exits 1 when something could not be removed (each object is listed; what depended on it
@@ -38,6 +39,9 @@ export class PurgeCommand extends ResourceCommand {
     const address = this.addressFor(parseKind(this.kind), this.name);
     const r = await this.withRunner((runner) => runner.purge(address));
     const out = this.context.stdout;
+    for (const a of r.overriddenGuards ?? []) {
+      this.context.stderr.write(`Warning: ${a} has lifecycle.preventDestroy; purge removes it regardless.\n`);
+    }
     if (r.deleteProblem !== undefined) {
       this.context.stderr.write(
         `Deleting through records did not finish (${r.deleteProblem}); purging what is left.\n`,

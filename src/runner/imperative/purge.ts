@@ -25,6 +25,11 @@ export interface PurgeResult {
   deleted?: ChangeResult;
   /** Why the deletion through records could not run or failed (purge went on regardless). */
   deleteProblem?: string;
+  /**
+   * Resources purged although their record sets `lifecycle.preventDestroy`: purge is the
+   * emergency tool and does not stop at it, but says so. Absent when none.
+   */
+  overriddenGuards?: string[];
   /** What discovery found left on the host and what became of it. */
   report: PurgeReport;
   /** Record files removed (those of the address and everything inside it, good or corrupt). */
@@ -51,7 +56,13 @@ export function purgeResource(o: PipelineOptions, target: Address): Promise<Purg
       namespace = recordedNamespace(actual, target.realm);
       const record = actual.records[key];
       if (record !== undefined && !(target.kind === "container" && record.view.spec.root === true)) {
-        const r = await s.pass({ ...removalPlan(actual, target, true, nowIso(o)), actual }, [
+        const removal = removalPlan(actual, target, true, nowIso(o));
+        const guards = removal.plan.errors.filter((e) => e.code === "guard");
+        if (guards.length > 0) {
+          out.overriddenGuards = guards.map((e) => e.address ?? key);
+          removal.plan.errors = removal.plan.errors.filter((e) => e.code !== "guard");
+        }
+        const r = await s.pass({ ...removal, actual }, [
           refusePlanErrors,
           skipEmptyPlan,
         ]);

@@ -56,3 +56,11 @@ export function hasChanges(plan: Plan): boolean {
 export function hasErrors(plan: Plan): boolean {
   return plan.errors.some((e) => e.severity === "error");
 }
+
+/**
+ * The exit code of a plan with errors: 5 when a guard refused it (`lifecycle.preventDestroy`),
+ * as `--max-impact` does; 1 for any other plan error.
+ */
+export function planErrorExitCode(plan: Plan): number {
+  return plan.errors.some((e) => e.severity === "error" && e.code === "guard") ? 5 : 1;
+}
