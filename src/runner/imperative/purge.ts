@@ -62,10 +62,7 @@ export function purgeResource(o: PipelineOptions, target: Address): Promise<Purg
           out.overriddenGuards = guards.map((e) => e.address ?? key);
           removal.plan.errors = removal.plan.errors.filter((e) => e.code !== "guard");
         }
-        const r = await s.pass({ ...removal, actual }, [
-          refusePlanErrors,
-          skipEmptyPlan,
-        ]);
+        const r = await s.pass({ ...removal, actual }, [refusePlanErrors, skipEmptyPlan]);
         out.deleted = r.ran
           ? { plan: r.work.plan, result: r.result, steps: r.steps }
           : { plan: r.work.plan, steps: {} };
