@@ -13,7 +13,8 @@ import type { RunEvent } from "../runner/pipeline.js";
 import type { PlanRequest } from "../runner/planning.js";
 import { writeApplyResult } from "./apply-output.js";
 import { askApproval, canPrompt } from "./approval.js";
-import type { InterruptSource } from "./interrupts.js";
+import { type InterruptSource, listenForInterrupts } from "./interrupts.js";
+import { lockTakeoverWriter } from "./lock-messages.js";
 import { diagnosticStyle, type OutputStream } from "./output-style.js";
 import { type PlanStreams, warningWriter, writePlan } from "./plan-output.js";
 import { type ProgressMode, progressFor } from "./progress.js";
@@ -76,16 +77,7 @@ export function checkApprovalPossible(o: {
 
 export async function runApplySession(o: ApplySessionOptions): Promise<number> {
   const s = o.streams;
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      s.stderr.write("\nInterrupt received: no new steps start; running steps finish.\n");
-      controller.abort();
-    }
-  };
-  o.interrupts.on(onSigint);
+  const cancel = listenForInterrupts(o.interrupts, s.stderr);
   const mode = o.progress ?? "auto";
   // With --json the steps are silent, unless --progress json asks for them as JSON lines.
   const progress = mode === "json" || !o.json ? progressFor(mode, s.stdout, s.colorOut) : undefined;
@@ -103,22 +95,24 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
         s.stderr.write(
           `Waiting for the run-path lock${h ? ` held by pid ${h.pid} on ${h.host} (${h.command}) since ${h.acquiredAt}` : ""}…\n`,
         ),
+      onLockTakeover: lockTakeoverWriter(s.stderr),
       onPlan: (plan) => {
         if (!o.json) writePlan(plan, s, "human");
       },
-      ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan, controller.signal) }),
+      ...(o.autoApprove ? {} : { confirm: (plan: Plan) => confirm(o, plan, cancel.signal) }),
       ...(progress
         ? { onEvent: (e: RunEvent) => progress.onEvent(e), onSteps: (n: number) => progress.onSteps(n) }
         : {}),
-      signal: controller.signal,
+      signal: cancel.signal,
+      abortSteps: cancel.abortSteps,
       env: o.env,
       onWarning: warningWriter(s),
     });
   } finally {
-    o.interrupts.off(onSigint);
+    cancel.dispose();
     progress?.end();
   }
-  return finish(o, outcome, controller.signal.aborted);
+  return finish(o, outcome, cancel.interrupted());
 }
 
 function confirm(o: ApplySessionOptions, plan: Plan, signal: AbortSignal): Promise<boolean> {

@@ -21,8 +21,9 @@ import {
 import type { ChangeResult, PipelineOptions } from "../runner/pipeline.js";
 import { Runner } from "../runner/runner.js";
 import { failureReport, progressPrinter } from "./apply-output.js";
-import { interruptsOf } from "./interrupts.js";
+import { interruptsOf, listenForInterrupts } from "./interrupts.js";
 import { KukeCommand } from "./kuke-command.js";
+import { lockTakeoverWriter } from "./lock-messages.js";
 import type { OutputStream } from "./output-style.js";
 
 /** `realm` / `realms` → `realm`; anything else is a usage error listing the kinds. */
@@ -88,18 +89,11 @@ export abstract class ResourceCommand extends KukeCommand {
    * is then `cancelled`, exit 8).
    */
   async withRunner<T>(fn: (runner: Runner) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const interrupts = interruptsOf(this.context);
-    const onInterrupt = () => {
-      if (controller.signal.aborted) return;
-      this.context.stderr.write("\nInterrupt received: waiting for running steps to finish; no new steps start.\n");
-      controller.abort();
-    };
-    interrupts.on(onInterrupt);
+    const cancel = listenForInterrupts(interruptsOf(this.context), this.context.stderr as OutputStream);
     try {
-      return await fn(this.runner({ signal: controller.signal }));
+      return await fn(this.runner({ signal: cancel.signal, abortSteps: cancel.abortSteps }));
     } finally {
-      interrupts.off(onInterrupt);
+      cancel.dispose();
     }
   }
 
@@ -109,6 +103,7 @@ export abstract class ResourceCommand extends KukeCommand {
       ...this.hostPaths(),
       onEvent: progressPrinter(this.context.stdout as OutputStream, this.colored(this.context.stdout as OutputStream)),
       onWarning: (e) => this.context.stderr.write(`Warning: ${e.message}\n`),
+      onLockTakeover: lockTakeoverWriter(this.context.stderr as OutputStream),
       ...extra,
     });
   }

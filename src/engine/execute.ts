@@ -37,6 +37,12 @@ export interface ExecuteOptions {
   parallelism?: number;
   /** Ctrl-C: running steps finish, nothing new starts, the journal ends as `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * A second Ctrl-C: the steps still running are abandoned. Each ends `failed` with a `cancelled`
+   * error in the result and the journal (so the next plan knows it may have half happened), and the
+   * run returns at once as `cancelled`.
+   */
+  abortSteps?: AbortSignal;
   /** Progress, for a reporter. Must not throw. */
   onEvent?: (event: EngineEvent) => void;
   /** Stored in the journal's `begin` line (command, project, plan summary…). */
@@ -107,11 +113,13 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
     options.onEvent?.({ ...e, kind: step.kind, address: step.address });
   };
 
+  const abandon = abandonSignal(options.abortSteps);
   let result: WalkResult;
   try {
     result = await walk(graph, (step) => runStep(ctx, step), {
       parallelism: options.parallelism ?? 10,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(abandon ? { abandon } : {}),
       onEvent,
     });
   } catch (e) {
@@ -133,6 +141,20 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
   const status = result.cancelled ? "cancelled" : failures.length > 0 ? "failed" : "succeeded";
   await journal.finish({ status, ...result.summary });
   return { walk: result, failures, cancelled: result.cancelled, applyId: journal.applyId, status, notes };
+}
+
+/** The walk's `abandon` signal, whose reason is the error an abandoned step ends with. */
+function abandonSignal(abortSteps: AbortSignal | undefined): AbortSignal | undefined {
+  if (abortSteps === undefined) return undefined;
+  const reason = () =>
+    new KukeError("cancelled", "abandoned while running: kuke was stopped before this step finished", {
+      detail: "the step may have half happened; the journal records it as aborted",
+      remedy: "run the same kuke command again: it finishes what this step started",
+    });
+  const c = new AbortController();
+  if (abortSteps.aborted) c.abort(reason());
+  else abortSteps.addEventListener("abort", () => c.abort(reason()), { once: true });
+  return c.signal;
 }
 
 /** Dispatches to the step's handler; anything that is not a KukeError is classified here, once. */

@@ -39,6 +39,12 @@ export interface WalkOptions {
    */
   signal?: AbortSignal;
   /**
+   * Abandons the nodes still running (a second Ctrl-C): each ends at once as `failed` with the
+   * signal's `reason` as its error, and nothing more starts. Their `run` promises are left to
+   * settle on their own; what they do afterwards is neither awaited nor reported.
+   */
+  abandon?: AbortSignal;
+  /**
    * Called synchronously for every event. It must not throw; if it does, the walk still finishes
    * every node it started and then rejects with that error.
    */
@@ -84,6 +90,7 @@ export async function walk<N extends DagNode>(
     throw new RangeError(`parallelism must be a positive integer, got ${parallelism}`);
   }
   const signal = options.signal ?? new AbortController().signal;
+  const abandon = options.abandon;
   const t0 = performance.now();
   const now = () => performance.now() - t0;
 
@@ -133,7 +140,7 @@ export async function walk<N extends DagNode>(
   const runOne = async (i: number): Promise<void> => {
     // Tasks queued before a cancel still reach here; they end without starting. (p-queue's own
     // abort support would settle a *running* task's promise early, freeing its slot too soon.)
-    if (signal.aborted) return;
+    if (signal.aborted || abandon?.aborted) return;
     const id = ids[i] as string;
     state[i] = "running";
     const startMs = now();
@@ -141,7 +148,7 @@ export async function walk<N extends DagNode>(
     let error: unknown;
     let ok = true;
     try {
-      await run(g.node(id), signal);
+      await abandonable(run(g.node(id), signal), abandon);
     } catch (e) {
       ok = false;
       error = e;
@@ -164,7 +171,7 @@ export async function walk<N extends DagNode>(
   };
 
   const enqueue = (i: number) => {
-    if (signal.aborted) return;
+    if (signal.aborted || abandon?.aborted) return;
     outstanding++;
     // runOne catches everything `run` throws, so a rejection here is a bug; keep it, don't lose it.
     queue
@@ -190,5 +197,25 @@ export async function walk<N extends DagNode>(
     if (o.status === "not-started") summary.notStarted++;
     else summary[o.status]++;
   });
-  return { outcomes: byId, summary, cancelled: signal.aborted, durationMs: now() };
+  return { outcomes: byId, summary, cancelled: signal.aborted || abandon?.aborted === true, durationMs: now() };
+}
+
+/** `p`, or a rejection with `abandon.reason` as soon as `abandon` aborts (`p`'s own end is then ignored). */
+function abandonable(p: Promise<void>, abandon: AbortSignal | undefined): Promise<void> {
+  if (abandon === undefined) return p;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(abandon.reason);
+    if (abandon.aborted) onAbort();
+    else abandon.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      () => {
+        abandon.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (e: unknown) => {
+        abandon.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -11,7 +11,7 @@ import type { NodeOutcome, WalkSummary } from "../graph/index.js";
 import { type ActualState, type DesiredState, KukeError, tryParseAddress } from "../model/index.js";
 import { type Plan, planToSteps, type Step, type StepKind } from "../planner/index.js";
 import { refresh, refreshScopeOf } from "../refresh/index.js";
-import type { LockHolder } from "../state/index.js";
+import type { LockHolder, StaleLock } from "../state/index.js";
 import type { HostPaths } from "./host-paths.js";
 import { capContainerLogs } from "./log-caps.js";
 import { openHostAt } from "./open-host.js";
@@ -30,10 +30,17 @@ export interface PipelineOptions extends HostPaths {
   onSteps?: (total: number) => void;
   /** Called while waiting for another kuke's lock. */
   onLockWait?: (holder: LockHolder | undefined) => void;
+  /** Called when the lock of a kuke that is gone is taken over (say whose it was). */
+  onLockTakeover?: (stale: StaleLock) => void;
   /** Problems that do not stop the operation (a corrupt record file). */
   onWarning?: (e: KukeError) => void;
-  /** Aborting stops starting new steps; running ones finish (Ctrl-C). */
+  /** Aborting stops starting new steps, and stops waiting for the lock; running steps finish (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Aborting abandons the steps still running (a second Ctrl-C, or the grace after the first):
+   * they are journaled as aborted and the run ends at once, releasing the lock.
+   */
+  abortSteps?: AbortSignal;
   /** Where `fromEnv` secrets come from. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
   /** The clock that stamps plans. @default () => new Date() */
@@ -129,6 +136,8 @@ export function withLock<T>(o: PipelineOptions, command: string, fn: (s: Session
       timeoutMs: o.lockTimeoutMs ?? 30_000,
       command,
       ...(o.onLockWait ? { onWait: o.onLockWait } : {}),
+      ...(o.onLockTakeover ? { onTakeover: o.onLockTakeover } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
     });
     try {
       return await fn(session(host, o, command));
@@ -176,6 +185,7 @@ function session(host: Host, o: PipelineOptions, command: string): Session {
     const result = await executeSteps(host, steps, {
       parallelism: o.parallelism ?? 10,
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.abortSteps ? { abortSteps: o.abortSteps } : {}),
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...(o.env ? { env: o.env } : {}),
       ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),

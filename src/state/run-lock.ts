@@ -4,7 +4,7 @@ import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { ensureDir, FILE_MODE, syncDir } from "../fs/atomic-file.js";
 import { errnoOf, fsError } from "../fs/fs-errors.js";
-import { isProcessAlive } from "../fs/process-liveness.js";
+import { isProcessAlive, isSameProcessAlive, processStartTime } from "../fs/process-liveness.js";
 import { KukeError } from "../model/errors.js";
 import type { RunPathLayout } from "./run-path.js";
 
@@ -18,6 +18,21 @@ export interface LockHolder {
   acquiredAt: string;
   /** Random; tells this acquisition apart from a later one by a process with a recycled pid. */
   token: string;
+  /**
+   * When the holder process started (`/proc/<pid>/stat` field 22): a pid running now with another
+   * start time is a recycled pid, not the holder. Absent in locks written by older kukes.
+   */
+  startTime?: string;
+}
+
+/** A lock whose holder is gone, as reported when it is taken over. */
+export interface StaleLock {
+  /** Undefined when the file could not be parsed (its writer died while writing it). */
+  holder: LockHolder | undefined;
+  /** Why it is stale, e.g. `pid 4242 is no longer running`. */
+  reason: string;
+  /** The lock file. */
+  path: string;
 }
 
 export interface AcquireOptions {
@@ -36,8 +51,10 @@ export interface AcquireOptions {
    * undefined when the lock file is still being written.
    */
   onWait?: (holder: LockHolder | undefined) => void;
-  /** Called when a lock left by a dead process is taken over, so the command can note it. */
-  onTakeover?: (stale: LockHolder | undefined) => void;
+  /** Called when a lock left by a dead process is taken over, so the command can say whose it was. */
+  onTakeover?: (stale: StaleLock) => void;
+  /** Aborting stops waiting: `acquire` rejects with `cancelled` (exit 8). */
+  signal?: AbortSignal;
   /**
    * Shown to other kukes waiting for this lock.
    * @default the current process's command line
@@ -74,8 +91,9 @@ export class RunLock {
 
   /**
    * Takes the lock, waiting (polling) while a live process holds it and taking it over when its
-   * holder is dead (same host, pid gone).
+   * holder is dead (same host, and its pid gone or running a process with another start time).
    * @throws KukeError `lock-held` (exit 6) naming the holder once `timeoutMs` has passed.
+   * @throws KukeError `cancelled` (exit 8) when `signal` aborts while waiting.
    */
   async acquire(options: AcquireOptions = {}): Promise<LockHandle> {
     const timeoutMs = options.timeoutMs ?? 30000;
@@ -88,29 +106,37 @@ export class RunLock {
       acquiredAt: "",
       token: randomBytes(8).toString("hex"),
     };
+    const startTime = processStartTime(process.pid);
+    if (startTime !== undefined) me.startTime = startTime;
     await ensureDir(this.layout.root);
     let waited = false;
-    let tookOverFrom: LockHolder | undefined;
+    // The stale lock this process removed; reported only if this process then creates the lock.
+    let removed: StaleLock | undefined;
     for (;;) {
+      if (options.signal?.aborted) throw cancelledWhileWaiting(this.layout.lock);
       me.acquiredAt = new Date().toISOString();
       if (await this.tryCreate(me)) {
-        return { holder: me, tookOverFrom, release: () => this.releaseIf(me.token) };
+        if (removed !== undefined) options.onTakeover?.(removed);
+        return { holder: me, tookOverFrom: removed?.holder, release: () => this.releaseIf(me.token) };
       }
+      removed = undefined;
       const seen = await this.observe();
       if (seen === undefined) continue; // released between our attempt and our look: try again
-      if (this.isStale(seen)) {
-        if (await this.removeStale(seen)) {
-          tookOverFrom = seen.holder;
-          options.onTakeover?.(seen.holder);
+      const reason = staleness(seen);
+      if (reason !== undefined) {
+        if (await this.takeOver(seen, me)) {
+          removed = { holder: seen.holder, reason, path: this.layout.lock };
+          continue;
         }
-        continue;
+        // Another kuke is taking it over right now: look again shortly (it wins, this one waits).
+      } else {
+        if (Date.now() >= deadline) throw lockHeld(this.layout.lock, seen.holder);
+        if (!waited) {
+          waited = true;
+          options.onWait?.(seen.holder);
+        }
       }
-      if (Date.now() >= deadline) throw lockHeld(this.layout.lock, seen.holder);
-      if (!waited) {
-        waited = true;
-        options.onWait?.(seen.holder);
-      }
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(pollMs, deadline - Date.now()))));
+      await sleep(Math.max(1, Math.min(pollMs, Math.max(1, deadline - Date.now()))), options.signal);
     }
   }
 
@@ -126,23 +152,7 @@ export class RunLock {
 
   /** One attempt at `open(lock, 'wx')`; false when another file is there. */
   private async tryCreate(me: LockHolder): Promise<boolean> {
-    const path = this.layout.lock;
-    let fh: Awaited<ReturnType<typeof open>>;
-    try {
-      fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
-    } catch (e) {
-      if (errnoOf(e) === "EEXIST") return false;
-      throw fsError(e, "create lock", path);
-    }
-    try {
-      await fh.writeFile(`${JSON.stringify(me)}\n`);
-      await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await unlink(path).catch(() => {});
-      throw fsError(e, "write lock", path);
-    }
-    await fh.close();
+    if (!(await createExclusive(this.layout.lock, `${JSON.stringify(me)}\n`))) return false;
     await syncDir(this.layout.root);
     return true;
   }
@@ -159,33 +169,71 @@ export class RunLock {
     }
   }
 
-  private isStale(seen: Observed): boolean {
-    if (seen.holder === undefined) return Date.now() - seen.mtimeMs > UNREADABLE_GRACE_MS;
-    // A pid on another host (a shared run path) cannot be checked from here: keep waiting.
-    return seen.holder.host === hostname() && !isProcessAlive(seen.holder.pid);
+  /**
+   * Removes the stale lock `seen` so the caller can create its own, atomically with respect to
+   * other kukes doing the same: only the process that created `<lock>.takeover` (O_EXCL) may remove
+   * a lock, and it re-reads the lock under that guard, so a lock that a racing kuke has just taken
+   * over is never removed. The lock is moved aside (rename) and checked to be the one judged stale;
+   * if not, it is linked back. @returns true when the stale lock is gone.
+   */
+  private async takeOver(seen: Observed, me: LockHolder): Promise<boolean> {
+    const guard = `${this.layout.lock}.takeover`;
+    if (!(await createExclusive(guard, `${JSON.stringify(me)}\n`))) {
+      await this.clearStaleGuard(guard);
+      return false;
+    }
+    try {
+      const now = await this.observe();
+      if (now === undefined || !sameLock(now, seen) || staleness(now) === undefined) return false;
+      const aside = `${this.layout.lock}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+      try {
+        await rename(this.layout.lock, aside);
+      } catch (e) {
+        if (errnoOf(e) === "ENOENT") return false;
+        throw fsError(e, "take over stale lock", this.layout.lock);
+      }
+      try {
+        const moved = await stat(aside);
+        if (moved.ino === seen.ino) return true;
+        await link(aside, this.layout.lock).catch(() => {});
+        return false;
+      } finally {
+        await unlink(aside).catch(() => {});
+      }
+    } finally {
+      await unlink(guard).catch(() => {});
+    }
   }
 
   /**
-   * Moves the stale lock aside, then checks that what was moved is the file judged stale (same
-   * inode). If another process replaced it in between, the live lock is put back with `link`,
-   * which cannot overwrite a newer one. @returns true when the stale lock is gone.
+   * A takeover guard whose creator died (killed in the few milliseconds it holds it) would block
+   * every takeover: it is moved aside when its writer is gone, or unreadable past the grace.
    */
-  private async removeStale(seen: Observed): Promise<boolean> {
-    const aside = `${this.layout.lock}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+  private async clearStaleGuard(guard: string): Promise<void> {
+    let st: Awaited<ReturnType<typeof stat>>;
+    let text: string;
     try {
-      await rename(this.layout.lock, aside);
+      st = await stat(guard);
+      text = await readFile(guard, "utf8");
     } catch (e) {
-      if (errnoOf(e) === "ENOENT") return false;
-      throw fsError(e, "take over stale lock", this.layout.lock);
+      if (errnoOf(e) === "ENOENT") return;
+      throw fsError(e, "read lock takeover guard", guard);
     }
+    const holder = parseHolder(text);
+    const dead =
+      holder === undefined
+        ? Date.now() - st.mtimeMs > UNREADABLE_GRACE_MS
+        : holder.host === hostname() && !isSameProcessAlive(holder.pid, holder.startTime);
+    if (!dead) return;
+    const aside = `${guard}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
-      const moved = await stat(aside);
-      if (moved.ino === seen.ino) return true;
-      await link(aside, this.layout.lock).catch(() => {});
-      return false;
-    } finally {
-      await unlink(aside).catch(() => {});
+      await rename(guard, aside);
+    } catch {
+      return;
     }
+    const moved = await stat(aside).catch(() => undefined);
+    if (moved !== undefined && moved.ino !== st.ino) await link(aside, guard).catch(() => {});
+    await unlink(aside).catch(() => {});
   }
 
   private async releaseIf(token: string): Promise<void> {
@@ -199,6 +247,72 @@ export class RunLock {
   }
 }
 
+/**
+ * Why the lock `seen` is stale, or undefined while its holder may still be working: a holder on
+ * this host whose pid is gone, or whose pid now belongs to a process that started at another time
+ * (a recycled pid); a file nobody could parse long after it was created.
+ */
+function staleness(seen: Observed): string | undefined {
+  const h = seen.holder;
+  if (h === undefined) {
+    return Date.now() - seen.mtimeMs > UNREADABLE_GRACE_MS
+      ? `its lock file has been unreadable for over ${UNREADABLE_GRACE_MS / 1000} s (its writer died while writing it)`
+      : undefined;
+  }
+  // A pid on another host (a shared run path) cannot be checked from here: keep waiting.
+  if (h.host !== hostname()) return undefined;
+  if (!isProcessAlive(h.pid)) return `pid ${h.pid} is no longer running`;
+  if (!isSameProcessAlive(h.pid, h.startTime)) {
+    return `pid ${h.pid} now belongs to another process (started after the lock was taken)`;
+  }
+  return undefined;
+}
+
+/** The same lock file: same inode and, when readable, the same acquisition. */
+function sameLock(a: Observed, b: Observed): boolean {
+  return a.ino === b.ino && a.holder?.token === b.holder?.token && a.mtimeMs === b.mtimeMs;
+}
+
+/** Creates `path` with O_EXCL and writes `text` (fsynced); false when the file exists. */
+async function createExclusive(path: string, text: string): Promise<boolean> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+  } catch (e) {
+    if (errnoOf(e) === "EEXIST") return false;
+    throw fsError(e, "create lock", path);
+  }
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw fsError(e, "write lock", path);
+  }
+  await fh.close();
+  return true;
+}
+
+/** Waits `ms`, or less when `signal` aborts (the caller's loop then throws). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function cancelledWhileWaiting(path: string): KukeError {
+  return new KukeError("cancelled", `cancelled while waiting for the run-path lock ${path}`, {
+    detail: "nothing was changed",
+  });
+}
+
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
@@ -209,6 +323,7 @@ function parseHolder(text: string): LockHolder | undefined {
         command: String(v.command ?? ""),
         acquiredAt: String(v.acquiredAt ?? ""),
         token: v.token,
+        ...(typeof v.startTime === "string" ? { startTime: v.startTime } : {}),
       };
     }
   } catch {

@@ -150,6 +150,36 @@ t("cancel: running nodes finish, nothing new starts, the rest are not started", 
   );
 });
 
+t("abandon: running nodes end at once as failed with the reason, nothing more starts", async () => {
+  const nodes = [n("hang"), n("quick"), n("after", "quick"), n("later", "hang")];
+  const cancel = new AbortController();
+  const abandon = new AbortController();
+  let release!: () => void;
+  const hanging = new Promise<void>((r) => {
+    release = r;
+  });
+  const events: WalkEvent[] = [];
+  const pending = walk(
+    buildGraph(nodes),
+    async (node) => {
+      if (node.id === "hang") await hanging;
+    },
+    { parallelism: 1, signal: cancel.signal, abandon: abandon.signal, onEvent: (e) => events.push(e) },
+  );
+  await sleep(10);
+  cancel.abort();
+  const reason = new Error("abandoned");
+  abandon.abort(reason);
+  const result = await pending;
+  release();
+  await sleep(5);
+  assert.is(result.outcomes.get("hang")!.status, "failed");
+  assert.is(result.outcomes.get("hang")!.error, reason);
+  for (const id of ["quick", "after", "later"]) assert.not.equal(result.outcomes.get(id)!.status, "succeeded", id);
+  assert.ok(result.cancelled);
+  assert.is(events.filter((e) => e.id === "hang" && e.type !== "start").length, 1, "one end event, none after release");
+});
+
 t("an already-aborted signal starts nothing", async () => {
   const r = new RecordingRunner();
   const result = await walk(buildGraph([n("a"), n("b", "a")]), r.run, { signal: AbortSignal.abort() });

@@ -3,6 +3,9 @@
  *   hold-lock ROOT          acquire the lock, print "locked", release on a "release" line, exit
  *   wait-lock ROOT MS       try to acquire with timeout MS; print "locked" or "lock-held <exit>"
  *   interrupted-apply ROOT  begin a journal, record two steps, exit without finishing
+ *   race-lock               serve lines: `go ROOT AT` waits (spinning) until the epoch ms AT, then
+ *                           tries once to take ROOT's lock and prints "locked", "locked took-over" or
+ *                           "lock-held"; `release` releases it and prints "released"
  */
 import { createInterface } from "node:readline";
 import { isKukeError } from "../../../src/model/errors.js";
@@ -40,6 +43,28 @@ if (mode === "hold-lock") {
   journal.record({ event: "start", step: "s2", address: "cell/r/s/t/b" });
   say(journal.applyId);
   process.exit(0); // killed mid-apply: no finish line
+} else if (mode === "race-lock") {
+  let handle: Awaited<ReturnType<RunLock["acquire"]>> | undefined;
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [cmd, dir, at] = line.split(" ");
+    if (cmd === "go") {
+      const lock = new RunLock(runPathLayout(dir as string));
+      while (Date.now() < Number(at)) {
+        // spin: both racers leave this loop within the same millisecond
+      }
+      try {
+        handle = await lock.acquire({ timeoutMs: 0, pollMs: 1, command: `race-lock ${process.pid}` });
+        say(handle.tookOverFrom ? "locked took-over" : "locked");
+      } catch (e) {
+        if (!isKukeError(e, "lock-held")) throw e;
+        say("lock-held");
+      }
+    } else if (cmd === "release") {
+      await handle?.release();
+      handle = undefined;
+      say("released");
+    }
+  }
 } else {
   process.stderr.write(`unknown mode ${mode}\n`);
   process.exit(64);
