@@ -63,6 +63,7 @@ export const VALUE_PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--out": "PLANFILE",
   "--parallelism": "N",
   "--max-impact": "IMPACT",
+  "--pull": "WHEN",
   "--lock-timeout": "DURATION",
   "--realm": "NAME",
   "--space": "NAME",

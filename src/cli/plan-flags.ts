@@ -1,5 +1,6 @@
 import { Option } from "clipanion";
-import { KukeError } from "../model/index.js";
+import { type ImagePullPolicy, KukeError } from "../model/index.js";
+import { PULL_FLAG } from "../runner/image-digests.js";
 import type { PlanRequest } from "../runner/planning.js";
 import { KukeCommand } from "./kuke-command.js";
 
@@ -65,4 +66,20 @@ export function parseParallelism(text: string): number {
     });
   }
   return n;
+}
+
+/** `--pull` of plan and apply. */
+export const PULL_DESCRIPTION =
+  "How images are looked up, for every container: missing (IfNotPresent), always (Always) or never (Never)";
+
+/** `--pull missing|always|never` as a pull policy. @throws KukeError `usage` otherwise. */
+export function parsePull(text: string | undefined): ImagePullPolicy | undefined {
+  if (text === undefined) return undefined;
+  const policy = PULL_FLAG[text];
+  if (policy === undefined) {
+    throw new KukeError("usage", `--pull must be missing, always or never, got '${text}'`, {
+      remedy: "pass e.g. --pull always to ask the registry what each tag names now",
+    });
+  }
+  return policy;
 }

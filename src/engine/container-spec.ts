@@ -1,16 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { qualifyImageName } from "../executors/containerd/image-name.js";
 import type { ResolvedImage } from "../executors/containerd/images.js";
 import { buildOciSpec, type CellRole, type OciSpec } from "../executors/containerd/oci-spec.js";
 import { errnoOf } from "../fs/fs-errors.js";
 import { type CellAddress, type ContainerAddress, parentAddress, parseAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
 import type { ContainerPayload } from "../planner/step-types.js";
+import { resolveRunImage } from "./image-steps.js";
 import type { RunContext } from "./run-context.js";
 import { resolveSecrets } from "./secrets.js";
-
-/** The image name containerd records for a spec's `image` (`busybox` → `docker.io/library/busybox:latest`). */
-export const imageRef = (image: string): string => qualifyImageName(image);
 
 /**
  * Gathers the host facts a container's OCI spec needs at apply time — the image config, the root
@@ -23,7 +20,7 @@ export async function containerSpecFor(
   p: ContainerPayload,
 ): Promise<{ spec: OciSpec; image: ResolvedImage }> {
   const a = parseAddress(address) as ContainerAddress;
-  const image = await ctx.resolveImage(p.namespace, imageRef(p.spec.image));
+  const image = await resolveRunImage(ctx, p.namespace, p.spec);
   const cell = parentAddress(a) as CellAddress;
   const [role, secrets, seccompProfiles, cellFiles] = await Promise.all([
     roleOf(ctx, a, p),

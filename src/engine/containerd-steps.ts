@@ -17,7 +17,7 @@ import { purgeRemedy } from "../planner/remedies.js";
 import type { ContainerPayload } from "../planner/step-types.js";
 import { containerLogPath } from "../state/run-path.js";
 import { keepLogAsPrevious, removeContainerLog } from "./container-files.js";
-import { containerSpecFor, imageRef } from "./container-spec.js";
+import { containerSpecFor } from "./container-spec.js";
 import type { RunContext } from "./run-context.js";
 import { removeSecrets } from "./secrets.js";
 import type { StepHandler } from "./step-handler.js";
@@ -56,38 +56,6 @@ export const namespaceDelete: StepHandler<"namespace.delete"> = async (ctx, s) =
       ? `${kept.length} image${kept.length === 1 ? "" : "s"} (kuke image rm ${kept[0]} --realm ${a.realm})`
       : `${containers.length} container${containers.length === 1 ? "" : "s"} kuke did not record (${purgeRemedy(a)})`;
   ctx.note(s, `namespace ${s.namespace} kept: it holds ${what}`);
-};
-
-/** Present: nothing. The pause image is built locally; anything else is pulled with the realm's logins. */
-export const imageEnsure: StepHandler<"image.ensure"> = async (ctx, s) => {
-  const name = imageRef(s.image);
-  try {
-    await ctx.resolveImage(s.namespace, name);
-    return;
-  } catch (e) {
-    if (!isKukeError(e, "not-found")) throw e;
-  }
-  const realm = parseAddress(s.address).realm;
-  // The image builder and the registry client load only when an image is actually missing.
-  if (name === PAUSE_IMAGE) {
-    const { pauseImageSource } = await import("../executors/containerd/pause-image.js");
-    await ctx.host.containerd.importImage(s.namespace, await pauseImageSource());
-  } else {
-    try {
-      const { pullImageSource } = await import("../executors/registry/pull.js");
-      const source = await pullImageSource(name, { credentials: s.credentials });
-      await ctx.host.containerd.importImage(s.namespace, source);
-    } catch (e) {
-      const why = isKukeError(e) ? e.message : String(e);
-      throw new KukeError("not-found", `image ${name} is not loaded and cannot be pulled`, {
-        address: parseAddress(s.address),
-        detail: why,
-        remedy: `kuke image load FILE --realm ${realm}`,
-        cause: e,
-      });
-    }
-  }
-  ctx.forgetImage(s.namespace, name);
 };
 
 /** On failure the secret files written for the spec are removed: no container will ever read them. */

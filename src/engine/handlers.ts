@@ -3,13 +3,13 @@ import {
   containerCreate,
   containerDelete,
   containerUpdate,
-  imageEnsure,
   namespaceDelete,
   namespaceEnsure,
   taskStart,
   taskStop,
 } from "./containerd-steps.js";
 import { filesRemove } from "./files-steps.js";
+import { imageEnsure } from "./image-steps.js";
 import {
   cniAttach,
   cniDetach,

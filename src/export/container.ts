@@ -39,7 +39,11 @@ export function exportContainer(
   const volumes: Array<Record<string, unknown>> = [];
   const mounts: Array<Record<string, unknown>> = [];
 
-  const out: Record<string, unknown> = { name: c.id, image: c.image, imagePullPolicy: "IfNotPresent" };
+  const out: Record<string, unknown> = {
+    name: c.id,
+    image: c.image,
+    imagePullPolicy: c.imagePullPolicy ?? "IfNotPresent",
+  };
   if (c.command !== undefined) out.command = [c.command];
   if (c.args.length > 0) out.args = [...c.args];
   if (c.workingDir !== undefined) out.workingDir = c.workingDir;

@@ -1,4 +1,4 @@
-import { RESTART_POLICIES, type ResourceKind } from "../model/index.js";
+import { IMAGE_PULL_POLICIES, RESTART_POLICIES, type ResourceKind } from "../model/index.js";
 import { ignorablePaths, isIgnorablePath } from "../planner/field-effects.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { Shape, StringCheck } from "./schema.js";
@@ -132,6 +132,7 @@ const containerFields: Record<string, Shape> = {
     required: { name: "add name: the variable or file name the secret is known by" },
   }),
   restartPolicy: { type: "string", oneOf: RESTART_POLICIES },
+  imagePullPolicy: { type: "string", oneOf: IMAGE_PULL_POLICIES },
   ports: listOf(checked(checkPort)),
   lifecycle: lifecycle("container"),
 };

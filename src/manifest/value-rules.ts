@@ -89,6 +89,15 @@ export const checkImage: StringCheck = (v) => {
       remedy: "write one reference like registry/repository:tag; put arguments under args",
     };
   }
+  // A pinned reference (`app@sha256:…`, `app:1@sha256:…`) is what a saved plan runs: it must be exact.
+  const at = v.indexOf("@");
+  if (at >= 0 && !/^sha256:[a-f0-9]{64}$/.test(v.slice(at + 1))) {
+    return {
+      code: "invalid-value",
+      message: `'${v.slice(0, 120)}' pins a digest that is not sha256: followed by 64 lower-case hex digits`,
+      remedy: "copy the digest from kuke image ls or the registry, e.g. busybox@sha256:<64 hex digits>",
+    };
+  }
   return undefined;
 };
 

@@ -75,6 +75,12 @@ export interface HostFacts {
    */
   secretDigests?: Record<string, Record<string, SecretDigest>>;
   /**
+   * What each desired container's image reference names, by container address string, as its
+   * pull policy says to find out (registry or local image record). Absent when images were not
+   * looked at (`--refresh=false`, imperative verbs): containers keep the digest they recorded.
+   */
+  imageDigests?: Record<string, ImageDigest>;
+  /**
    * What is left of the subnet pool, read only when desired spaces have no subnet yet (absent
    * otherwise, and without refresh): the planner refuses more new spaces than free /24s.
    */
@@ -108,6 +114,24 @@ export type SecretDigest =
       problem: string;
       /** What to do about it, when known. */
       remedy?: string;
+    };
+
+/** An image reference as resolved at plan time: its digest, or why it has none. */
+export type ImageDigest =
+  | {
+      /** `sha256:<hex>` of the manifest or index the reference names. */
+      digest: string;
+      /** An image record with this digest is in the realm's namespace already. */
+      present: boolean;
+      /** Why this digest may be out of date (the registry could not be asked; the local one is used). */
+      warning?: string;
+    }
+  | {
+      /** One line naming the image and why it has no digest (not present and cannot be pulled). */
+      problem: string;
+      /** What the registry answered, when it was asked. */
+      detail?: string;
+      remedy: string;
     };
 
 /** What the host has for one address, derived from `HostFacts` by `actualState()`. */

@@ -37,6 +37,13 @@ export const LABELS = {
 } as const;
 export const MANAGED_BY = "kuke";
 
+/**
+ * On a containerd image record: the registry kuke pulled it from. Plan asks that registry again
+ * what the tag names (pull policy `IfNotPresent`); an image without it was staged some other way
+ * (`kuke image load`) and is used as it is.
+ */
+export const IMAGE_PULLED_FROM_LABEL = "kuke.dev/source-registry";
+
 export function containerLabels(a: ContainerAddress, role: "root" | "workload", hash: string): Record<string, string> {
   return {
     [LABELS.realm]: a.realm,

@@ -145,6 +145,8 @@ export function normalizeContainer(
     restartPolicy: c.restartPolicy ?? "no",
   };
   if (c.command !== undefined && c.command !== "") out.command = c.command;
+  if (c.imagePullPolicy !== undefined) out.imagePullPolicy = c.imagePullPolicy;
+  if ("imageDigest" in c && c.imageDigest !== undefined) out.imageDigest = c.imageDigest;
   if (c.ports !== undefined && c.ports.length > 0) out.ports = c.ports.map(canonicalPort);
   if (c.workingDir !== undefined && c.workingDir !== "") out.workingDir = c.workingDir;
   const logMaxBytes = c.logMaxBytes ?? d.logMaxBytes;

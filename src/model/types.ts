@@ -93,6 +93,16 @@ export interface SecretRef {
 export type RestartPolicy = "no" | "always" | "on-failure" | "unless-stopped";
 export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "always", "on-failure", "unless-stopped"];
 
+/**
+ * When plan asks the registry what an image tag names (Kubernetes spelling). `IfNotPresent`: an
+ * image kuke pulled from a registry is looked up there again (a moved tag shows in the plan; an
+ * unreachable registry is a warning and the local image is used), an image staged with
+ * `kuke image load` is used as it is, a missing one is resolved remotely. `Always`: the registry
+ * must answer. `Never`: only the local image, a missing one is a plan error.
+ */
+export type ImagePullPolicy = "IfNotPresent" | "Always" | "Never";
+export const IMAGE_PULL_POLICIES: readonly ImagePullPolicy[] = ["IfNotPresent", "Always", "Never"];
+
 /** Container fields a space may default (DESIGN §2 `defaults.container`). */
 export interface ContainerDefaults {
   user?: string;
@@ -131,6 +141,8 @@ export interface ContainerInput {
   resources?: Resources;
   secrets?: SecretRef[];
   restartPolicy?: RestartPolicy;
+  /** @default "IfNotPresent" */
+  imagePullPolicy?: ImagePullPolicy;
   /** Size at which the container's log is rotated (one previous file kept). @default 10 MiB */
   logMaxBytes?: number;
   /** Published ports, docker's short syntax `[ip:]hostPort:containerPort[/tcp|udp]` (see ports.ts). */
@@ -163,6 +175,15 @@ export interface ContainerSpec {
   resources: Resources;
   secrets: SecretRef[];
   restartPolicy: RestartPolicy;
+  /** Only when the manifest set it (absent means `IfNotPresent`), so older spec hashes hold. */
+  imagePullPolicy?: ImagePullPolicy;
+  /**
+   * `sha256:<hex>` digest `image` resolved to when planning (the registry's manifest or index
+   * digest, or the local image record's target), so a moved tag is a changed field and apply runs
+   * exactly what the plan showed. Not a manifest field; absent when nothing was resolved
+   * (`--refresh=false`, the pause image, containers recorded before kuke kept digests).
+   */
+  imageDigest?: string;
   /**
    * Published ports in canonical form (`[ip:]host:container/proto`), only when there are any (so
    * containers without ports keep the spec hash they had before the field existed).

@@ -77,6 +77,8 @@ const CONTAINER_FIELDS: [string, FieldEffect][] = [
   ["spec.root", "recreate-cell"],
   ["spec.synthesized", "recreate-cell"],
   ["spec.image", "recreate"],
+  // The tag now names other content (it moved in the registry): as an image change.
+  ["spec.imageDigest", "recreate"],
   ["spec.command", "restart"],
   ["spec.args", "restart"],
   ["spec.workingDir", "restart"],
@@ -122,6 +124,8 @@ function containerRows(): FieldRow[] {
     },
     // Labels for containerd's restart monitor, written in place; a root never gets them (restart-policy.ts).
     { kind: "container", path: "spec.restartPolicy", effect: "live", rootEffect: "live" },
+    // Read only when planning (how the image's digest is found): records only.
+    { kind: "container", path: "spec.imagePullPolicy", effect: RECORD, rootEffect: RECORD },
     ...CONTAINER_FIELDS.map(
       ([path, effect]): FieldRow => ({
         kind: "container",

@@ -8,6 +8,7 @@ import {
   addressPath,
   type DesiredState,
   formatAddress,
+  type JsonValue,
   parentAddress,
   type ResourceRecord,
   specHash,
@@ -147,6 +148,24 @@ function indexChildren(records: Record<string, ResourceRecord>): Map<string, str
   return out;
 }
 
+/** `sha256:0123456789ab…`: enough of a digest to tell two apart in a one-line reason. */
+function shortDigest(digest: unknown): string {
+  return typeof digest === "string" ? `${digest.slice(0, "sha256:".length + 12)}…` : "(none)";
+}
+
+/**
+ * The reason for a replacement caused by the tag alone, `image app:latest moved: sha256:a… ->
+ * sha256:b…`; undefined when the image reference itself changed (its own field is the reason).
+ */
+function imageMoved(
+  before: { [key: string]: JsonValue },
+  after: { [key: string]: JsonValue },
+  changed: string[],
+): string | undefined {
+  if (!changed.includes("spec.imageDigest") || changed.includes("spec.image")) return undefined;
+  return `image ${String(after.image)} moved: ${shortDigest(before.imageDigest)} -> ${shortDigest(after.imageDigest)}`;
+}
+
 /** Field diff plus drift for one desired resource. */
 function planDesired(ctx: Context, entry: DesiredEntry): void {
   const record = ctx.actual.records[entry.key];
@@ -177,15 +196,18 @@ function planDesired(ctx: Context, entry: DesiredEntry): void {
   if (draft.changedPaths.length > 0) raise(draft, "update", effect);
   if (effect === "restart") draft.restarts = true;
   const forcing = draft.fieldEffects.find((f) => f.effect === effect);
+  const moved = imageMoved(before.spec, after.spec, draft.changedPaths);
   if (effect === "recreate") {
-    raise(draft, "replace", effect, { kind: "field", text: `field ${forcing?.path} forces replacement` });
+    raise(draft, "replace", effect, { kind: "field", text: moved ?? `field ${forcing?.path} forces replacement` });
   } else if (effect === "recreate-cell") {
     const cell = entry.kind === "cell" ? entry.address : parentAddress(entry.address)!;
     const path =
       entry.kind === "cell"
         ? forcing?.path
         : `spec.containers[${addressPath(entry.address).at(-1)}].${forcing?.path.replace(/^spec\./, "")}`;
-    replaceCell(ctx, formatAddress(cell), { kind: "field", text: `field ${path} forces replacement` });
+    const text =
+      moved !== undefined && forcing?.path === "spec.imageDigest" ? moved : `field ${path} forces replacement`;
+    replaceCell(ctx, formatAddress(cell), { kind: "field", text });
   } else if (effect === "immutable") {
     const paths = draft.fieldEffects.filter((f) => f.effect === "immutable").map((f) => f.path);
     if (!ctx.options.replace.some((r) => formatAddress(r) === entry.key)) {

@@ -12,6 +12,7 @@ import {
   containerAddress,
   type DesiredState,
   formatAddress,
+  type ImageDigest,
   type JsonValue,
   type Lifecycle,
   normalizeContainer,
@@ -100,6 +101,26 @@ function withValueHashes(spec: ContainerSpec, digests: Record<string, SecretDige
   return { ...spec, secrets };
 }
 
+/**
+ * The spec with `imageDigest` set to what the image names now. When plan resolved nothing (or
+ * could not), the digest the container recorded for the same image is kept, so an unreachable
+ * registry never reads as a change. A container recorded before kuke kept digests stays without
+ * one until something else replaces it: its running image is unknown, and a guess would either
+ * recreate every such container or claim a digest it does not run.
+ */
+function withImageDigest(
+  spec: ContainerSpec,
+  resolved: ImageDigest | undefined,
+  recorded: { [key: string]: JsonValue } | undefined,
+): ContainerSpec {
+  const { imageDigest: _declared, ...rest } = spec;
+  const sameImage = recorded !== undefined && recorded.image === spec.image;
+  const kept = sameImage && typeof recorded.imageDigest === "string" ? recorded.imageDigest : undefined;
+  if (sameImage && kept === undefined) return rest;
+  const digest = resolved !== undefined && "digest" in resolved ? resolved.digest : kept;
+  return digest !== undefined ? { ...rest, imageDigest: digest } : rest;
+}
+
 /** One desired resource, flattened out of the `DesiredState` tree. */
 export interface DesiredEntry {
   address: Address;
@@ -156,7 +177,12 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
     put({ address, kind: "cell", view: cellView(c), hostNetwork, ...(ports.length > 0 ? { ports } : {}) });
     for (const declared of c.spec.containers) {
       const address = containerAddress(c.realm, c.space, c.stack, c.name, declared.id);
-      const k = withValueHashes(declared, actual.secretDigests?.[formatAddress(address)]);
+      const key = formatAddress(address);
+      const k = withImageDigest(
+        withValueHashes(declared, actual.secretDigests?.[key]),
+        actual.imageDigests?.[key],
+        actual.records[key]?.view.spec,
+      );
       put({ address, kind: "container", view: containerView(k), container: k, role: k.root ? "root" : "workload" });
     }
   }
@@ -166,9 +192,14 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
       ? spaceDefaults.get(spaceKey)
       : (actual.records[spaceKey]?.view.spec.defaults as { container?: never } | undefined)?.container;
     const address = containerAddress(l.realm, l.space, l.stack, l.cell, l.name);
-    const spec = withValueHashes(
-      { ...normalizeContainer({ ...l.spec, id: l.name }, defaults), root: false },
-      actual.secretDigests?.[formatAddress(address)],
+    const key = formatAddress(address);
+    const spec = withImageDigest(
+      withValueHashes(
+        { ...normalizeContainer({ ...l.spec, id: l.name }, defaults), root: false },
+        actual.secretDigests?.[key],
+      ),
+      actual.imageDigests?.[key],
+      actual.records[key]?.view.spec,
     );
     put({
       address,

@@ -67,6 +67,11 @@ export interface ImageEnsureStep extends StepBase {
   kind: "image.ensure";
   namespace: string;
   image: string;
+  /**
+   * The digest plan resolved `image` to: this content is made present (pulled by digest when
+   * missing) under the name `<repository>@<digest>`, whatever the tag names by then.
+   */
+  digest?: string;
   /** The realm's registry logins. Sensitive: steps are never printed or stored with these. */
   credentials: RegistryCredential[];
 }

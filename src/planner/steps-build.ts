@@ -185,12 +185,15 @@ function payload(
 function createContainer(input: StepInput, entry: DesiredEntry, p: ContainerPayload, resource: string): EmittedStep[] {
   const a = entry.address as ContainerAddress;
   const realmKey = `realm/${a.realm}`;
+  const digest = p.spec.imageDigest;
   const image: UnorderedStep = {
-    id: `image.ensure:${realmKey}:${p.spec.image}`,
+    // Containers of one tag may have resolved to different digests (pull policies differ).
+    id: `image.ensure:${realmKey}:${p.spec.image}${digest !== undefined ? `@${digest}` : ""}`,
     kind: "image.ensure",
     address: realmKey,
     namespace: p.namespace,
     image: p.spec.image,
+    ...(digest !== undefined ? { digest } : {}),
     credentials: input.credentials.get(a.realm) ?? [],
   };
   const steps: UnorderedStep[] = [

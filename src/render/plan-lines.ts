@@ -27,7 +27,8 @@ export const GUTTERS: Readonly<Record<string, string>> = {
 };
 
 export interface AttributeLine {
-  gutter: "+" | "-" | "~";
+  /** `" "`: unchanged, shown for context (the tag whose digest moved). */
+  gutter: "+" | "-" | "~" | " ";
   /** Flat attribute name: `env`, `resources.memoryLimitBytes`, `labels.team`, `ip`. */
   name: string;
   /** The value, `old -> new`, `(known after apply)` or `(sensitive value)`. */
@@ -58,6 +59,11 @@ export function changeBody(ch: ResourceChange): ChangeBody {
   } else if (ch.action === "delete") {
     for (const [p, v] of before) lines.push({ gutter: "-", name: p, text: value(v) });
   } else {
+    // A moved tag: the reference it moved under, unchanged, above its two digests.
+    const paths = ch.fieldEffects.map((f) => f.path);
+    if (paths.includes("spec.imageDigest") && !paths.includes("spec.image") && after.has("image")) {
+      lines.push({ gutter: " ", name: "image", text: value(after.get("image")) });
+    }
     for (const fc of ch.fieldEffects) {
       const prefix = display(fc.path);
       const note = fc.forcesReplacement

@@ -9,6 +9,8 @@ import {
   type Address,
   actualState,
   type DesiredState,
+  type ImageDigest,
+  type ImagePullPolicy,
   KukeError,
   networkName,
   tryParseAddress,
@@ -16,6 +18,7 @@ import {
 import { type Plan, plan } from "../planner/index.js";
 import { refresh, refreshScopeOf } from "../refresh/index.js";
 import type { JournalStore } from "../state/index.js";
+import { hostImageLookup, resolveImageDigests } from "./image-digests.js";
 import { defaultProject } from "./project.js";
 import { secretDigests } from "./secret-hashes.js";
 
@@ -36,6 +39,16 @@ export interface PlanRequest {
    * plan is made against an empty host (what applying to a fresh host would do). @default true
    */
   refresh?: boolean;
+  /** `--pull`: the pull policy of every container, overriding their `imagePullPolicy`. */
+  pull?: ImagePullPolicy;
+}
+
+/** How refresh finds the images' digests. */
+export interface ImageOptions {
+  /** Overrides every container's pull policy (`--pull`). */
+  pull?: ImagePullPolicy;
+  /** Digests already resolved (a saved plan's): used as they are, nothing is asked. */
+  fixed?: Record<string, ImageDigest>;
 }
 
 /** Parses `--target`/`--replace` values. @throws KukeError `usage` naming the flag and the problem. */
@@ -75,6 +88,7 @@ export async function refreshFor(
   desired: DesiredState,
   onWarning?: (e: KukeError) => void,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  images: ImageOptions = {},
 ): Promise<ActualState> {
   const [actual, digests] = await Promise.all([
     refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) }),
@@ -82,8 +96,11 @@ export async function refreshFor(
   ]);
   // The pool is read (records and the host's addresses and routes) only when a space needs a /24.
   const needsSubnet = desired.spaces.some((s) => actual.networks[networkName(s.realm, s.name)]?.subnet === undefined);
-  const subnetPool = needsSubnet ? await host.inventory.subnetPool?.() : undefined;
-  return { ...actual, secretDigests: digests, ...(subnetPool !== undefined ? { subnetPool } : {}) };
+  const [subnetPool, imageDigests] = await Promise.all([
+    needsSubnet ? host.inventory.subnetPool?.() : undefined,
+    images.fixed ?? resolveImageDigests(desired, actual, hostImageLookup(host.containerd), images.pull),
+  ]);
+  return { ...actual, secretDigests: digests, imageDigests, ...(subnetPool !== undefined ? { subnetPool } : {}) };
 }
 
 /** Plans `desired` against `actual` as `request` says; `now` stamps the plan. */

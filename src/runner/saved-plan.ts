@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { errnoOf } from "../fs/fs-errors.js";
-import { type DesiredState, KukeError, sameValue, specHash } from "../model/index.js";
+import { type DesiredState, type ImageDigest, KukeError, sameValue, specHash } from "../model/index.js";
 import type { Plan } from "../planner/index.js";
 import { parsePlanJson } from "../render/index.js";
 import { writeFileAtomic } from "../state/index.js";
@@ -26,6 +26,11 @@ export interface SavedPlan {
   plan: Plan;
   /** The desired state, registry passwords replaced by `specHash(password)`. */
   desired: DesiredState;
+  /**
+   * The image digests the plan was made with, by container address (absent for a plan made
+   * without refresh). Apply uses these instead of asking again, so it runs what the plan showed.
+   */
+  imageDigests?: Record<string, ImageDigest>;
   sources: PlanSource[];
 }
 
@@ -86,6 +91,7 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
     saved_plan_version: SAVED_PLAN_VERSION,
     plan: parsePlanJson(JSON.stringify(value.plan)),
     desired: value.desired,
+    ...(value.imageDigests !== undefined ? { imageDigests: value.imageDigests } : {}),
     sources: value.sources ?? [],
   };
 }

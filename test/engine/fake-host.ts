@@ -89,6 +89,11 @@ export function fakeHost(label: string): FakeHost {
       return [];
     },
     removeImage: unused("removeImage"),
+    async tagImage(ns, source, name) {
+      calls.push(`tagImage ${ns} ${source} ${name}`);
+      if (missingImages.has(source)) throw new KukeError("not-found", `image ${source} is not in namespace ${ns}`);
+      missingImages.delete(name);
+    },
     async createContainer(ns, c) {
       calls.push(`createContainer ${ns} ${c.id}`);
       if (failCreate.has(c.id)) throw new KukeError("runtime", `cannot create ${c.id}`, { detail: "injected" });

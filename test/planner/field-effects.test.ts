@@ -31,6 +31,8 @@ const container: Full<ContainerSpec> = {
     { name: "token", fromFile: "/run/token", fromEnv: "TOKEN", mountPath: "/etc/token", valueHash: "sha256:0" },
   ],
   restartPolicy: "always",
+  imagePullPolicy: "Always",
+  imageDigest: "sha256:1",
   ports: ["127.0.0.1:8080:80/tcp"],
   logMaxBytes: 4096,
   lifecycle: { preventDestroy: true, ignoreChanges: ["spec.image"] },
@@ -106,6 +108,11 @@ t("effects follow DESIGN §4", () => {
   assert.is(fieldEffect("container", "spec.secrets[0].fromEnv"), "restart");
   assert.is(fieldEffect("container", "spec.image"), "recreate");
   assert.is(fieldEffect("container", "spec.image", "root"), "recreate-cell");
+  // DESIGN §4: a moved tag is an image change; the pull policy only decides how plan looks.
+  assert.is(fieldEffect("container", "spec.imageDigest"), "recreate");
+  assert.is(fieldEffect("container", "spec.imageDigest", "root"), "recreate-cell");
+  assert.is(fieldEffect("container", "spec.imagePullPolicy"), "none");
+  assert.is(fieldEffect("container", "spec.imagePullPolicy", "root"), "none");
   assert.is(fieldEffect("container", "spec.env", "root"), "recreate-cell");
   assert.is(fieldEffect("container", "spec.hostNetwork"), "recreate-cell");
   assert.is(fieldEffect("container", "spec.hostPID"), "recreate-cell");

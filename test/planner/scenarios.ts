@@ -65,6 +65,31 @@ function drifted(mutate: (f: HostFacts) => void, now: WorldDef = base()): Scenar
   return s;
 }
 
+/**
+ * Applied with every image at digest `a…`, then the tag of `movedImage` names `b…` (a push to the
+ * same tag): the plan's image digests as the runner resolves them.
+ */
+function imageMoved(movedImage: string): Scenario {
+  const A = `sha256:${"a".repeat(64)}`;
+  const B = `sha256:${"b".repeat(64)}`;
+  const desired = world(base());
+  const digestsWhere = (moved: boolean): HostFacts["imageDigests"] => {
+    const out: NonNullable<HostFacts["imageDigests"]> = {};
+    for (const c of desired.cells) {
+      for (const k of c.spec.containers) {
+        const moves = moved && k.image === movedImage;
+        out[`container/${c.realm}/${c.space}/${c.stack}/${c.name}/${k.id}`] = {
+          digest: moves ? B : A,
+          present: !moves,
+        };
+      }
+    }
+    return out;
+  };
+  const facts = appliedFacts(desired, "demo", { ...emptyFacts(), imageDigests: digestsWhere(false) });
+  return { desired, facts: { ...facts, imageDigests: digestsWhere(true) }, options: options() };
+}
+
 const oldCell = (): WorldDef => base({ cells: [...cells(), { name: "old", containers: [sidecar()] }] });
 
 export const SCENARIOS: Record<string, () => Scenario> = {
@@ -73,6 +98,8 @@ export const SCENARIOS: Record<string, () => Scenario> = {
   "env-change": () => scenario(base({ cells: cells({ api: [app({ env: ["MODE=debug"] }), sidecar()] }) })),
   "root-image-change": () => scenario(base({ cells: cells({ db: [pg({ image: "postgres:17" })] }) })),
   "workload-image-change": () => scenario(base({ cells: cells({ api: [app({ image: "busybox:2" }), sidecar()] }) })),
+  "workload-image-moved": () => imageMoved("busybox:1"),
+  "root-image-moved": () => imageMoved("postgres:16"),
   "container-added": () =>
     scenario(base({ cells: cells({ api: [app(), sidecar(), { id: "metrics", image: "busybox:1" }] }) })),
   "container-removed": () => scenario(base({ cells: cells({ api: [app()] }) })),

@@ -8,7 +8,7 @@ import { readSavedPlan } from "../../runner/saved-plan.js";
 import { checkApprovalPossible, parseStructuredFormat, refuseNoRefresh, runApplySession } from "../apply-session.js";
 import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
-import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
+import { PlanFlagsCommand, PULL_DESCRIPTION, parseParallelism, parsePull } from "../plan-flags.js";
 import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
 import { parseProgress } from "../progress.js";
 
@@ -52,6 +52,7 @@ export class ApplyCommand extends PlanFlagsCommand {
   output = Option.String("-o,--output", {
     description: "json or yaml: print the result as one document without asking, as kukeon's apply does",
   });
+  pull = Option.String("--pull", { description: PULL_DESCRIPTION });
   maxImpact = Option.String("--max-impact", { description: "Refuse plans beyond: live, restart, recreate or delete" });
   lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
   progress = Option.String("--progress", "auto", {
@@ -65,10 +66,13 @@ export class ApplyCommand extends PlanFlagsCommand {
         remedy: "kuke apply -f stack.yaml, or kuke apply stack.plan",
       });
     }
-    if (this.planFile !== undefined && (this.targets.length > 0 || this.replaces.length > 0 || this.prune)) {
+    if (
+      this.planFile !== undefined &&
+      (this.targets.length > 0 || this.replaces.length > 0 || this.prune || this.pull !== undefined)
+    ) {
       throw new KukeError(
         "usage",
-        "--target, --replace and --prune belong to the plan; a saved plan already has them",
+        "--target, --replace, --prune and --pull belong to the plan; a saved plan already has them",
         {
           remedy: "pass them to kuke plan … --out FILE instead",
         },
@@ -77,7 +81,8 @@ export class ApplyCommand extends PlanFlagsCommand {
     const parallelism = parseParallelism(this.parallelism);
     const maxImpact = this.maxImpact !== undefined ? parseImpact(this.maxImpact) : undefined;
     const lockTimeoutMs = parseDuration("--lock-timeout", this.lockTimeout);
-    const request = this.planRequest();
+    const pull = parsePull(this.pull);
+    const request = { ...this.planRequest(), ...(pull !== undefined ? { pull } : {}) };
     const format = this.output !== undefined ? parseStructuredFormat(this.output) : undefined;
     // A saved plan was reviewed when it was saved (as with terraform apply PLANFILE): no question.
     // kukeon's `apply -o json|yaml` never asks either; kuke keeps that meaning for its users' scripts.

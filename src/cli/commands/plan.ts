@@ -3,7 +3,7 @@ import { readManifests } from "../../runner/manifests.js";
 import { hasChanges, hasErrors, planErrorExitCode, planManifests } from "../../runner/operations/plan.js";
 import { writeSavedPlan } from "../../runner/saved-plan.js";
 import { diagnosticStyle, type OutputStream } from "../output-style.js";
-import { PlanFlagsCommand } from "../plan-flags.js";
+import { PlanFlagsCommand, PULL_DESCRIPTION, parsePull } from "../plan-flags.js";
 import { type PlanStreams, planFormat, warningWriter, writeLoadWarnings, writePlan } from "../plan-output.js";
 import { writeValidation } from "../validation-output.js";
 
@@ -28,6 +28,12 @@ export class PlanCommand extends PlanFlagsCommand {
       \`--out FILE\` saves the plan (mode 0600, without any password or secret value) for
       \`kuke apply FILE\`, which refuses it (exit 4) if the host changed meanwhile.
 
+      Every image tag is resolved to a digest, shown in the plan and kept in a saved plan, which
+      then runs exactly that content. \`imagePullPolicy\` (or \`--pull\`, for every container) says
+      how: IfNotPresent asks the registry again for images kuke pulled (an unreachable registry is
+      a warning, the local image is used) and uses images loaded with \`kuke image load\` as they
+      are; Always must reach the registry; Never uses only local images.
+
       Exit codes: 0 success, 1 the plan has errors (errors go to stderr; an image that is neither
       loaded nor pullable is one), 2 with \`--detailed-exitcode\` when there are
       changes, 65 invalid files.
@@ -47,10 +53,12 @@ export class PlanCommand extends PlanFlagsCommand {
   json = Option.Boolean("--json", false, { description: "Print the plan as versioned JSON (-o json)" });
   detailedExitcode = Option.Boolean("--detailed-exitcode", false, { description: "Exit 2 when there are changes" });
   destroy = Option.Boolean("--destroy", false, { description: "Plan the deletion of everything the files declare" });
+  pull = Option.String("--pull", { description: PULL_DESCRIPTION });
 
   async run(): Promise<number> {
     const paths = this.hostPaths();
-    const request = this.planRequest({ destroy: this.destroy });
+    const pull = parsePull(this.pull);
+    const request = { ...this.planRequest({ destroy: this.destroy }), ...(pull !== undefined ? { pull } : {}) };
     const format = planFormat(this.output, this.json);
     const { load, sources } = await readManifests(this.requireFiles(), this.context.stdin);
     const s: PlanStreams = {

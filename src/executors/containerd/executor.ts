@@ -13,7 +13,7 @@ import {
   updateContainer,
 } from "./containers.js";
 import { type ExecOptions, type ExecSession, execInTask } from "./exec.js";
-import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage } from "./images.js";
+import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage, tagImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
 import { restartMonitorFacts, setRestartStatus } from "./restart-monitor.js";
@@ -64,6 +64,8 @@ export interface ContainerdExecutor {
   listImages(namespace: string): Promise<ImageRecord[]>;
   /** Removes the image record; `not-found` when absent. */
   removeImage(namespace: string, name: string): Promise<void>;
+  /** Records `name` for the content of image `source` (idempotent); `not-found` when `source` is absent. */
+  tagImage(namespace: string, source: string, name: string): Promise<void>;
   /** Rootfs snapshot + container record; `already-exists` if the id is taken. */
   createContainer(namespace: string, c: NewContainer): Promise<void>;
   /** Replaces spec and labels in place (restart-class changes); takes effect at the next start. */
@@ -129,6 +131,7 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     resolveImage: (ns, name) => resolveImage(client, ns, name),
     listImages: (ns) => listImages(client, ns),
     removeImage: (ns, name) => removeImage(client, ns, name),
+    tagImage: (ns, source, name) => tagImage(client, ns, source, name),
     createContainer: (ns, c) => createContainer(client, ns, { runcRoot: options.runcRoot, ...c }),
     updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
     startTask: (ns, id, logPath) => startTask(client, { namespace: ns }, id, logPath),

@@ -4,7 +4,7 @@ import { hostPlatform, isIndexMediaType } from "../oci/media-types.js";
 import type { ContainerdClient } from "./client.js";
 import { readBlob } from "./content.js";
 import { chainIds, type ImageProcessConfig, parseImageConfig } from "./image-config.js";
-import { type ImportResult, importImage } from "./importer.js";
+import { type ImportResult, importImage, putImageRecord } from "./importer.js";
 
 /** Image records in a namespace: list, remove, load from an archive, resolve for the spec builder. */
 
@@ -46,6 +46,23 @@ export async function listImages(client: ContainerdClient, namespace: string): P
  */
 export async function removeImage(client: ContainerdClient, namespace: string, name: string): Promise<void> {
   await client.unary("images", "Delete", { name, sync: true }, { namespace });
+}
+
+/**
+ * Records `name` for the content of the image record `source` (same target and labels): no
+ * content moves. Idempotent; `not-found` when `source` does not exist.
+ */
+export async function tagImage(
+  client: ContainerdClient,
+  namespace: string,
+  source: string,
+  name: string,
+): Promise<void> {
+  const call = { namespace };
+  const { image } = await client.unary<{ image: ImageMsg }>("images", "Get", { name: source }, call);
+  if (!image.target) throw new KukeError("runtime", `image ${source} has no target`);
+  const t = image.target;
+  await putImageRecord(client, call, name, { mediaType: t.media_type, digest: t.digest, size: t.size }, image.labels);
 }
 
 /** `kuke image load FILE`: an OCI-layout or docker-save archive into `namespace`. */

@@ -93,7 +93,9 @@ export async function importImage(
     }
 
     const unpacked = await unpack(client, call, layers, chains);
-    await putImageRecord(client, call, source.name, source.target);
+    for (const name of [source.name, ...(source.aliases ?? [])]) {
+      await putImageRecord(client, call, name, source.target, source.labels ?? {});
+    }
     return {
       name: source.name,
       digest: source.target.digest,
@@ -144,21 +146,23 @@ async function unpack(
   return applied;
 }
 
-async function putImageRecord(
+/** Creates or repoints the image record `name` (exported for `tagImage`). */
+export async function putImageRecord(
   client: ContainerdClient,
   call: CallOptions,
   name: string,
   target: Descriptor,
+  labels: Record<string, string>,
 ): Promise<void> {
   const image = {
     name,
-    labels: {},
+    labels,
     target: { media_type: target.mediaType, digest: target.digest, size: target.size, annotations: {} },
   };
   try {
     await client.unary("images", "Create", { image }, call);
   } catch (e) {
     if ((e as { code?: string }).code !== "already-exists") throw e;
-    await client.unary("images", "Update", { image, update_mask: { paths: ["target"] } }, call);
+    await client.unary("images", "Update", { image, update_mask: { paths: ["target", "labels"] } }, call);
   }
 }

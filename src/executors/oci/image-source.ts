@@ -19,6 +19,13 @@ export interface Descriptor {
 export interface ImageSource {
   /** Fully qualified name the image is recorded under, e.g. `docker.io/library/busybox:latest`. */
   name: string;
+  /** Further names recorded for the same target (a digest name beside a tag). @default [] */
+  aliases?: string[];
+  /**
+   * Labels of the image records (`IMAGE_PULLED_FROM_LABEL` for a pull). They replace a record's
+   * labels, so an image loaded from a file over a pulled one no longer claims a registry. @default {}
+   */
+  labels?: Record<string, string>;
   /**
    * The image manifest for the host platform (an index already resolved to one manifest), with
    * its raw bytes so the digest the importer records is the digest of exactly these bytes.

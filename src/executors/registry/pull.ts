@@ -1,4 +1,5 @@
 import { KukeError } from "../../model/errors.js";
+import { IMAGE_PULLED_FROM_LABEL } from "../../model/host-names.js";
 import type { Descriptor, ImageSource } from "../oci/image-source.js";
 import { hostPlatform, isIndexMediaType, isManifestMediaType, type Platform } from "../oci/media-types.js";
 import { formatReference, parseReference } from "./reference.js";
@@ -16,6 +17,8 @@ export interface PullOptions extends RegistryClientOptions {
   platform?: Platform;
   /** Called as blob bytes arrive (config and layers), for a progress display. */
   onProgress?: (e: PullProgress) => void;
+  /** Names to record the image under, first the main one. @default [the qualified reference] */
+  names?: string[];
 }
 
 interface IndexEntry extends Descriptor {
@@ -69,8 +72,11 @@ export async function pullImageSource(ref: string, opts: PullOptions = {}): Prom
   if (!body.config?.digest || !Array.isArray(body.layers)) {
     throw new KukeError("runtime", `the manifest of ${name} has no config or no layers`);
   }
+  const [first, ...aliases] = opts.names ?? [name];
   return {
-    name,
+    name: first ?? name,
+    aliases,
+    labels: { [IMAGE_PULLED_FROM_LABEL]: parsed.registry },
     manifest: { descriptor: manifestDescriptor, bytes: manifest.bytes },
     target: topDescriptor,
     ...(manifest !== top ? { indexBytes: top.bytes } : {}),

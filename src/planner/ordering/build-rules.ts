@@ -45,10 +45,12 @@ export const egressAfterNetwork: OrderingRule = (ix) =>
 export const containerAfterImage: OrderingRule = (ix) =>
   ix.each("build", "container.create").flatMap((create) => {
     if (create.step.kind !== "container.create") return [];
-    const image = create.step.spec.image;
+    const { image, imageDigest } = create.step.spec;
     const realm = ancestorKeys(create.step.address)[0]!;
     return edges(
-      ix.at(realm, "build", "image.ensure").filter((s) => s.step.kind === "image.ensure" && s.step.image === image),
+      ix
+        .at(realm, "build", "image.ensure")
+        .filter((s) => s.step.kind === "image.ensure" && s.step.image === image && s.step.digest === imageDigest),
       [create],
     );
   });

@@ -7,12 +7,13 @@ import type { Host } from "../../engine/index.js";
 import type { LoadResult } from "../../manifest/index.js";
 import type { DesiredState } from "../../model/index.js";
 import type { Plan } from "../../planner/index.js";
+import { noteImageWarnings } from "../image-digests.js";
 import { checkMaxImpact, type Impact } from "../impact.js";
 import { type Guard, type PipelineOptions, type RunReport, runPipeline, type StepRef, type Work } from "../pipeline.js";
 import { noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { desiredForApply, type SavedPlan } from "../saved-plan.js";
 import { assertPlanFresh } from "../stale-plan.js";
-import { checkPlanImages, hostImageProbe } from "./image-check.js";
+import { checkPlanImages } from "./image-check.js";
 import { hasChanges, hasErrors } from "./plan.js";
 
 /** What to apply: validated manifests (planned now), or a saved plan (checked against the host). */
@@ -69,14 +70,16 @@ async function planApply(host: Host, o: ApplyOptions): Promise<Work> {
   const input = o.input;
   if (input.kind === "manifests" || input.kind === "desired") {
     const desired = input.kind === "manifests" ? input.load.state : input.desired;
-    const actual = await refreshFor(host, desired, o.onWarning, o.env);
+    const actual = await refreshFor(host, desired, o.onWarning, o.env, o.pull !== undefined ? { pull: o.pull } : {});
     const plan = planFor(desired, actual, o);
-    await checkPlanImages(plan, desired, actual, hostImageProbe(host.containerd));
+    checkPlanImages(plan, desired, actual);
+    noteImageWarnings(plan, actual);
     await noteInterruptedApply(plan, host.journal);
     return { plan, desired, actual };
   }
   const desired = await desiredForApply(input.saved, input.loadFiles);
-  const actual = await refreshFor(host, desired, o.onWarning, o.env);
+  // The digests the plan showed, not what the tags name by now: the plan runs exactly those.
+  const actual = await refreshFor(host, desired, o.onWarning, o.env, { fixed: input.saved.imageDigests ?? {} });
   assertPlanFresh(input.saved.plan, actual, input.file);
   return { plan: input.saved.plan, desired, actual };
 }

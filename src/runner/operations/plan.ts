@@ -2,11 +2,12 @@ import type { LoadResult, ManifestSource } from "../../manifest/index.js";
 import type { ActualState, DesiredState, KukeError } from "../../model/index.js";
 import type { Plan } from "../../planner/index.js";
 import type { HostPaths } from "../host-paths.js";
+import { noteImageWarnings } from "../image-digests.js";
 import { planSources } from "../manifests.js";
 import { withHost } from "../pipeline.js";
 import { emptyActual, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { redactDesired, SAVED_PLAN_VERSION, type SavedPlan } from "../saved-plan.js";
-import { checkPlanImages, hostImageProbe } from "./image-check.js";
+import { checkPlanImages } from "./image-check.js";
 
 export interface PlanManifestsOptions extends HostPaths, PlanRequest {
   /** The manifests, already read and validated (see `readManifests`). */
@@ -31,9 +32,16 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     plan = planFor(desired, actual, o);
   } else {
     ({ actual, plan } = await withHost(o, async (host) => {
-      const actual = await refreshFor(host, desired, o.onWarning);
+      const actual = await refreshFor(
+        host,
+        desired,
+        o.onWarning,
+        process.env,
+        o.pull !== undefined ? { pull: o.pull } : {},
+      );
       const plan = planFor(desired, actual, o);
-      await checkPlanImages(plan, desired, actual, hostImageProbe(host.containerd));
+      checkPlanImages(plan, desired, actual);
+      noteImageWarnings(plan, actual);
       await noteInterruptedApply(plan, host.journal);
       return { actual, plan };
     }));
@@ -42,6 +50,7 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     saved_plan_version: SAVED_PLAN_VERSION,
     plan,
     desired: redactDesired(desired),
+    ...(actual.imageDigests !== undefined ? { imageDigests: actual.imageDigests } : {}),
     sources: planSources(o.sources),
   };
   return { kind: "planned", plan, desired, actual, saved };
