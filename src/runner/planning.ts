@@ -43,6 +43,15 @@ export interface PlanRequest {
   pull?: ImagePullPolicy;
 }
 
+/**
+ * How refresh finds the images' digests for `request`: a destroy needs none (nothing is pulled;
+ * containers keep what they recorded), so no registry is asked for it.
+ */
+export function imageOptionsFor(request: PlanRequest): ImageOptions {
+  if (request.destroy === true) return { fixed: {} };
+  return request.pull !== undefined ? { pull: request.pull } : {};
+}
+
 /** How refresh finds the images' digests. */
 export interface ImageOptions {
   /** Overrides every container's pull policy (`--pull`). */

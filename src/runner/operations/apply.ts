@@ -10,7 +10,7 @@ import type { Plan } from "../../planner/index.js";
 import { noteImageWarnings } from "../image-digests.js";
 import { checkMaxImpact, type Impact } from "../impact.js";
 import { type Guard, type PipelineOptions, type RunReport, runPipeline, type StepRef, type Work } from "../pipeline.js";
-import { noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
+import { imageOptionsFor, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { desiredForApply, type SavedPlan } from "../saved-plan.js";
 import { assertPlanFresh } from "../stale-plan.js";
 import { checkPlanImages } from "./image-check.js";
@@ -70,7 +70,7 @@ async function planApply(host: Host, o: ApplyOptions): Promise<Work> {
   const input = o.input;
   if (input.kind === "manifests" || input.kind === "desired") {
     const desired = input.kind === "manifests" ? input.load.state : input.desired;
-    const actual = await refreshFor(host, desired, o.onWarning, o.env, o.pull !== undefined ? { pull: o.pull } : {});
+    const actual = await refreshFor(host, desired, o.onWarning, o.env, imageOptionsFor(o));
     const plan = planFor(desired, actual, o);
     checkPlanImages(plan, desired, actual);
     noteImageWarnings(plan, actual);

@@ -5,7 +5,14 @@ import type { HostPaths } from "../host-paths.js";
 import { noteImageWarnings } from "../image-digests.js";
 import { planSources } from "../manifests.js";
 import { withHost } from "../pipeline.js";
-import { emptyActual, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
+import {
+  emptyActual,
+  imageOptionsFor,
+  noteInterruptedApply,
+  type PlanRequest,
+  planFor,
+  refreshFor,
+} from "../planning.js";
 import { redactDesired, SAVED_PLAN_VERSION, type SavedPlan } from "../saved-plan.js";
 import { checkPlanImages } from "./image-check.js";
 
@@ -32,13 +39,7 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     plan = planFor(desired, actual, o);
   } else {
     ({ actual, plan } = await withHost(o, async (host) => {
-      const actual = await refreshFor(
-        host,
-        desired,
-        o.onWarning,
-        process.env,
-        o.pull !== undefined ? { pull: o.pull } : {},
-      );
+      const actual = await refreshFor(host, desired, o.onWarning, process.env, imageOptionsFor(o));
       const plan = planFor(desired, actual, o);
       checkPlanImages(plan, desired, actual);
       noteImageWarnings(plan, actual);
