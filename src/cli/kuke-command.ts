@@ -1,6 +1,7 @@
 import { type BaseContext, Command, Option } from "clipanion";
 import { KukeError } from "../model/index.js";
 import type { Host, HostPaths } from "../runner/host-paths.js";
+import { parseDuration } from "../runner/lock-timeout.js";
 import { DEFAULT_RUN_PATH, DEFAULT_RUNTIME_DIR } from "../state/run-path.js";
 import type { HelpCommandInfo } from "./help.js";
 import type { InterruptSource } from "./interrupts.js";
@@ -113,11 +114,14 @@ export abstract class KukeCommand extends Command<KukeContext> {
   /** Where the runner finds kuke's state and containerd (the global options, checked). */
   hostPaths(): HostPaths {
     const g = this.globals();
+    // How long to ride out a containerd restart (default 20 s): an environment setting, not a flag.
+    const retry = this.context.env.KUKE_CONTAINERD_RETRY_TIMEOUT;
     return {
       runPath: g.runPath,
       runtimeDir: g.runtimeDir,
       containerdAddress: g.containerdAddress,
       ...(this.runcRoot ? { runcRoot: this.runcRoot } : {}),
+      ...(retry ? { containerdRetryMs: parseDuration("KUKE_CONTAINERD_RETRY_TIMEOUT", retry) } : {}),
       ...(this.context.host ? { host: this.context.host } : {}),
     };
   }

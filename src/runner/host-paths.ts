@@ -18,6 +18,11 @@ export interface HostPaths {
    */
   runcRoot?: string;
   /**
+   * How long a containerd call keeps retrying while containerd restarts (it answered earlier in
+   * the run, now its socket is gone): `KUKE_CONTAINERD_RETRY_TIMEOUT`. @default 20000
+   */
+  containerdRetryMs?: number;
+  /**
    * An open host to use instead of opening one over the paths above (tests, the CLI's context):
    * the caller owns it and closes it. @default the host `openHostAt` builds
    */

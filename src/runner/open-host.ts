@@ -17,6 +17,8 @@ export interface HostOptions {
   containerdAddress: string;
   /** runc state directory for a managed or test containerd. @default the shim's own */
   runcRoot?: string;
+  /** How long a containerd call retries while containerd restarts. @default 20000 */
+  containerdRetryMs?: number;
   /** Pool each space's /24 comes from. @default "10.88.0.0/16" */
   subnetPool?: string;
   /** CNI plugin directories. @default ["/opt/cni/bin", "/usr/lib/cni"] */
@@ -35,10 +37,10 @@ export async function openHost(options: HostOptions): Promise<Host> {
     ...(options.subnetPool !== undefined ? { subnetPool: options.subnetPool } : {}),
     ...(options.pluginDirs !== undefined ? { pluginDirs: options.pluginDirs } : {}),
   });
-  const containerd = createContainerdExecutor(
-    options.containerdAddress,
-    options.runcRoot !== undefined ? { runcRoot: options.runcRoot } : {},
-  );
+  const containerd = createContainerdExecutor(options.containerdAddress, {
+    ...(options.runcRoot !== undefined ? { runcRoot: options.runcRoot } : {}),
+    ...(options.containerdRetryMs !== undefined ? { retryMs: options.containerdRetryMs } : {}),
+  });
   const inventory = hostInventory(containerd, network);
   return {
     containerd,
@@ -97,5 +99,6 @@ export async function openHostAt(paths: HostPaths): Promise<Host> {
     runtimeDir: paths.runtimeDir,
     containerdAddress: ctd.address,
     ...(paths.runcRoot || ctd.runcRoot ? { runcRoot: paths.runcRoot ?? ctd.runcRoot } : {}),
+    ...(paths.containerdRetryMs !== undefined ? { containerdRetryMs: paths.containerdRetryMs } : {}),
   });
 }

@@ -44,8 +44,9 @@ export interface StackHost {
   cleanup(): Promise<void>;
 }
 
-export async function stackHost(): Promise<StackHost> {
-  const containerd = await sharedContainerd();
+/** `containerd`: a daemon of the test's own (one it may restart) instead of the shared one. */
+export async function stackHost(opts: { containerd?: TestContainerd } = {}): Promise<StackHost> {
+  const containerd = opts.containerd ?? (await sharedContainerd());
   const realm = `e2e${runId()}`;
   const namespace = `${realm}.kukeon.io`;
   const dir = await mkdtemp("/tmp/kuke-e2e-");

@@ -27,6 +27,11 @@ export interface TestContainerd {
   /** runc state directory to give the executor (`createContainerdExecutor(…, { runcRoot })`). */
   runcRoot: string;
   stop(): Promise<void>;
+  /**
+   * Kills the daemon (SIGKILL; shims and containers keep running), waits `downMs` with its socket
+   * gone, and starts it again on the same config, root, state and socket; resolves once it answers.
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 function configToml(dir: string, restartInterval: string): string {
@@ -142,22 +147,28 @@ export async function startContainerd(
   const socketPath = join(dir, "containerd.sock");
   const logPath = join(dir, "containerd.log");
   await writeFile(join(dir, "config.toml"), configToml(dir, opts.restartInterval ?? "1s"));
-  const logFd = openSync(logPath, "a");
-  let child: ChildProcess;
-  try {
-    child = spawn("containerd", ["--config", join(dir, "config.toml"), "--log-level", "info"], {
-      stdio: ["ignore", logFd, logFd],
-    });
-  } finally {
-    closeSync(logFd);
-  }
+
+  // The daemon process now running; `restart` replaces it (same config, root, state and socket).
+  let child!: ChildProcess;
   let exited = false;
-  child.on("exit", () => {
-    exited = true;
-  });
-  child.on("error", () => {
-    exited = true;
-  });
+  const spawnDaemon = () => {
+    const logFd = openSync(logPath, "a");
+    try {
+      child = spawn("containerd", ["--config", join(dir, "config.toml"), "--log-level", "info"], {
+        stdio: ["ignore", logFd, logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    exited = false;
+    const mine = child;
+    mine.on("exit", () => {
+      if (child === mine) exited = true;
+    });
+    mine.on("error", () => {
+      if (child === mine) exited = true;
+    });
+  };
 
   const stop = async (): Promise<void> => {
     // Tasks deleted through the daemon let their shims remove their sockets (under
@@ -184,30 +195,37 @@ export async function startContainerd(
     await rm(dir, { recursive: true, force: true });
   };
 
-  const client = new ContainerdClient(socketPath);
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
-  try {
-    for (;;) {
-      if (exited) throw new Error(`containerd exited during start-up; log tail:\n${logTail(logPath)}`);
-      if (existsSync(socketPath)) {
-        try {
-          await client.version(1000);
-          break;
-        } catch {
-          // not answering yet
+  const waitReady = async (): Promise<void> => {
+    const client = new ContainerdClient(socketPath);
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+    try {
+      for (;;) {
+        if (exited) throw new Error(`containerd exited during start-up; log tail:\n${logTail(logPath)}`);
+        if (existsSync(socketPath)) {
+          try {
+            await client.version(1000);
+            break;
+          } catch {
+            // not answering yet
+          }
         }
+        if (Date.now() > deadline) {
+          throw new Error(`containerd at ${socketPath} did not answer in time; log tail:\n${logTail(logPath)}`);
+        }
+        await sleep(50);
       }
-      if (Date.now() > deadline) {
-        throw new Error(`containerd at ${socketPath} did not answer in time; log tail:\n${logTail(logPath)}`);
-      }
-      await sleep(50);
+    } finally {
+      client.close();
     }
+  };
+
+  spawnDaemon();
+  try {
+    await waitReady();
   } catch (e) {
-    client.close();
     await stop();
     throw e;
   }
-  client.close();
   return {
     address: `unix://${socketPath}`,
     socketPath,
@@ -216,6 +234,20 @@ export async function startContainerd(
     dir,
     runcRoot: join(dir, "runc"),
     stop,
+    async restart(downMs = 0) {
+      // SIGKILL, as a crash or an OOM kill would: shims and their containers live on, and the new
+      // daemon reconnects to them from its state dir.
+      const old = child;
+      if (!exited && old.pid) {
+        kill(old.pid, "SIGKILL");
+        await waitGone([old.pid], 5000);
+      }
+      exited = true;
+      await rm(socketPath, { force: true });
+      if (downMs > 0) await sleep(downMs);
+      spawnDaemon();
+      await waitReady();
+    },
   };
 }
 

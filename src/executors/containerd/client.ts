@@ -11,7 +11,8 @@ import type {
 } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { KukeError } from "../../model/errors.js";
-import { classifyGrpcError } from "./errors.js";
+import { grpcCodeName } from "./errors.js";
+import { DEFAULT_RETRY_MS, type RetryState, withRetry } from "./retry.js";
 
 /**
  * One gRPC channel to one containerd, shared by every service module. The namespace (and lease)
@@ -95,10 +96,11 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface ClientOptions {
   /**
-   * Deadline for the first connection in `ready()`, in milliseconds.
-   * @default 5000
+   * How long one call keeps retrying while containerd does not answer (gRPC UNAVAILABLE: its
+   * socket is gone while it restarts), once this client has reached it; 0 never retries.
+   * @default 20000
    */
-  connectTimeoutMs?: number;
+  retryMs?: number;
 }
 
 /** `unix:///abs/path.sock` from a socket path or an address that already has the scheme. */
@@ -117,17 +119,29 @@ export function toGrpcAddress(address: string): string {
 
 type UnaryFn = (req: unknown, md: Metadata, opts: { deadline: Date }, cb: (err: unknown, res: unknown) => void) => void;
 
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
 export class ContainerdClient {
   readonly address: string;
   private readonly stubs = new Map<ServiceName, Client>();
   private readonly channelOptions: ChannelOptions = {
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    // After a containerd restart, reconnect within ~1 s rather than grpc-js's growing backoff
+    // (1 s up to 120 s), which would outlast the retry budget.
+    "grpc.initial_reconnect_backoff_ms": 100,
+    "grpc.max_reconnect_backoff_ms": 1000,
   };
   private closed = false;
+  private readonly retry: RetryState;
 
-  constructor(address: string) {
+  constructor(address: string, options: ClientOptions = {}) {
     this.address = toGrpcAddress(address);
+    this.retry = { answered: false, retryMs: options.retryMs ?? DEFAULT_RETRY_MS, address: this.address };
   }
 
   private stub(service: ServiceName): Client {
@@ -156,34 +170,97 @@ export class ContainerdClient {
     return md;
   }
 
-  /** One request, one response, bounded by `opts.timeoutMs`; failures come back as KukeError. */
+  /**
+   * One request, one response, bounded by `opts.timeoutMs` per attempt; retried while containerd
+   * restarts (see retry.ts); failures come back as KukeError.
+   */
   unary<Res>(service: ServiceName, method: string, req: object, opts: CallOptions): Promise<Res> {
     const stub = this.stub(service) as unknown as Record<string, UnaryFn>;
     const fn = stub[method];
     if (typeof fn !== "function") throw new KukeError("runtime", `no method ${service}.${method} in kuke's protos`);
-    const deadline = new Date(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
-    return new Promise<Res>((resolve, reject) => {
-      fn.call(stub, req, this.metadata(opts), { deadline }, (err, res) => {
-        if (err) reject(classifyGrpcError(err, `containerd ${SERVICES[service].split(".").pop()}.${method}`));
-        else resolve(res as Res);
+    const once = () =>
+      new Promise<Res>((resolve, reject) => {
+        const deadline = new Date(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+        fn.call(stub, req, this.metadata(opts), { deadline }, (err, res) => {
+          if (err) reject(err);
+          else resolve(res as Res);
+        });
       });
+    return withRetry(this.retry, {
+      what: `containerd ${SERVICES[service].split(".").pop()}.${method}`,
+      once,
+      afterRetry: this.settleRetried<Res>(service, method, req as Record<string, unknown>, opts),
     });
   }
 
-  /** A server stream collected into an array (Snapshots.List, Content.Read). */
+  /**
+   * The calls that create or start something, retried after an UNAVAILABLE attempt that may have
+   * taken effect: the object the first attempt made is success when it is the one asked for.
+   * Deletes need nothing here: their callers already take NOT_FOUND as done.
+   */
+  private settleRetried<Res>(
+    service: ServiceName,
+    method: string,
+    req: Record<string, unknown>,
+    opts: CallOptions,
+  ): ((raw: unknown) => Promise<Res | undefined>) | undefined {
+    const key = `${service}.${method}`;
+    const exists = (raw: unknown) => grpcCodeName(raw) === "ALREADY_EXISTS";
+    switch (key) {
+      case "containers.Create":
+        // The same container: same id (the lookup) and the same labels, spec hash included.
+        return async (raw) => {
+          if (!exists(raw)) return undefined;
+          const want = req.container as { id: string; labels: Record<string, string> };
+          const got = await this.unary<{ container: { labels: Record<string, string> } }>(
+            "containers",
+            "Get",
+            { id: want.id },
+            opts,
+          );
+          return sameLabels(got.container.labels, want.labels) ? (got as Res) : undefined;
+        };
+      case "snapshots.Prepare":
+        return async (raw) =>
+          exists(raw)
+            ? this.unary<Res>("snapshots", "Mounts", { snapshotter: req.snapshotter, key: req.key }, opts)
+            : undefined;
+      case "tasks.Create":
+      case "leases.Create":
+        return async (raw) => (exists(raw) ? ({} as Res) : undefined);
+      case "tasks.Start":
+        // Started by the first attempt: containerd now refuses to start it again; a running task is the result.
+        return async () => {
+          if (req.exec_id) return undefined;
+          const got = await this.unary<{ process: { pid: number; status: string } }>(
+            "tasks",
+            "Get",
+            { container_id: req.container_id },
+            opts,
+          ).catch(() => undefined);
+          return got?.process.status === "RUNNING" ? ({ pid: got.process.pid } as Res) : undefined;
+        };
+      default:
+        return undefined;
+    }
+  }
+
+  /** A server stream collected into an array (Snapshots.List, Content.Read); retried as a whole. */
   collect<Item>(service: ServiceName, method: string, req: object, opts: CallOptions): Promise<Item[]> {
     const stub = this.stub(service) as unknown as Record<
       string,
       (req: unknown, md: Metadata, o: { deadline: Date }) => ClientReadableStream<Item>
     >;
-    const deadline = new Date(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
-    const stream = stub[method]!.call(stub, req, this.metadata(opts), { deadline });
-    return new Promise((resolve, reject) => {
-      const items: Item[] = [];
-      stream.on("data", (d: Item) => items.push(d));
-      stream.on("error", (e) => reject(classifyGrpcError(e, `containerd ${service}.${method}`)));
-      stream.on("end", () => resolve(items));
-    });
+    const once = () =>
+      new Promise<Item[]>((resolve, reject) => {
+        const deadline = new Date(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+        const stream = stub[method]!.call(stub, req, this.metadata(opts), { deadline });
+        const items: Item[] = [];
+        stream.on("data", (d: Item) => items.push(d));
+        stream.on("error", reject);
+        stream.on("end", () => resolve(items));
+      });
+    return withRetry(this.retry, { what: `containerd ${service}.${method}`, once });
   }
 
   /**

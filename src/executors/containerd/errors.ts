@@ -16,6 +16,16 @@ function isServiceError(e: unknown): e is ServiceError {
   return typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "number";
 }
 
+/** True for gRPC UNAVAILABLE: containerd's socket is gone or refuses (it is restarting, or not running). */
+export function isGrpcUnavailable(e: unknown): boolean {
+  return isServiceError(e) && e.code === grpcStatus().UNAVAILABLE;
+}
+
+/** The gRPC status name of a raw error (`ALREADY_EXISTS`…), or undefined when it is no gRPC status. */
+export function grpcCodeName(e: unknown): string | undefined {
+  return isServiceError(e) ? (grpcStatus()[e.code] ?? String(e.code)) : undefined;
+}
+
 function codeFor(grpcCode: number): ErrorCode {
   const GrpcStatus = grpcStatus();
   switch (grpcCode) {

@@ -118,11 +118,16 @@ export interface ExecutorOptions {
    * @default the shim's default, /run/containerd/runc/<namespace>
    */
   runcRoot?: string;
+  /**
+   * How long one call keeps retrying while a containerd that answered before does not (restarting).
+   * @default 20000
+   */
+  retryMs?: number;
 }
 
 /** The executor over one containerd socket (`/run/containerd/containerd.sock` or `unix:///…`). */
 export function createContainerdExecutor(address: string, options: ExecutorOptions = {}): ContainerdExecutor {
-  const client = new ContainerdClient(address);
+  const client = new ContainerdClient(address, options.retryMs !== undefined ? { retryMs: options.retryMs } : {});
   return {
     listNamespaces: async () => (await listNamespaces(client)).map((n) => n.name),
     ensureNamespace: (ns, labels) => ensureNamespace(client, ns, labels),
