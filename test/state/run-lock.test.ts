@@ -193,6 +193,26 @@ t("racing for an abandoned lock: exactly one of three processes wins, every tria
   }
 });
 
+t("waiting for a live holder ends with cancelled (exit 8) when the signal aborts (SIGTERM while waiting)", async () => {
+  const { layout, cleanup } = tempRunPath("abortwait");
+  const child = new StateChild(["hold-lock", layout.root]);
+  try {
+    assert.is(await child.nextLine(), "locked");
+    const controller = new AbortController();
+    const waiting = rejection(() =>
+      new RunLock(layout).acquire({ timeoutMs: 60_000, pollMs: 20, signal: controller.signal }),
+    );
+    setTimeout(() => controller.abort(), 50);
+    const e = await waiting;
+    assert.ok(isKukeError(e, "cancelled"), String(e));
+    assert.is((e as KukeError).exitCode, 8);
+    assert.is((await new RunLock(layout).holder())?.pid, child.proc.pid, "the holder's lock is untouched");
+  } finally {
+    child.kill();
+    cleanup();
+  }
+});
+
 t("two acquisitions in one process wait for each other", async () => {
   const { layout, cleanup } = tempRunPath("inproc");
   try {
