@@ -85,6 +85,25 @@ export interface HostFacts {
    * otherwise, and without refresh): the planner refuses more new spaces than free /24s.
    */
   subnetPool?: SubnetPoolFacts;
+  /** The CNI plugins on the host; absent when not read (no network in the desired state, no refresh). */
+  cniPlugins?: CniPluginFacts;
+  /** The cgroup controllers limits can use; absent when not read (no limit desired, no refresh). */
+  cgroupControllers?: CgroupControllerFacts;
+}
+
+/** Where CNI plugins are looked for, and which of the plugins kuke runs were found there. */
+export interface CniPluginFacts {
+  /** Directories searched, in order. */
+  dirs: string[];
+  /** Each plugin type kuke may run (bridge, host-local, loopback, portmap) → found in one of `dirs`. */
+  present: Record<string, boolean>;
+}
+
+/** The cgroup controllers kuke's tree can use on this host (of those its limits write). */
+export interface CgroupControllerFacts {
+  version: "v1" | "v2";
+  /** Of `cpu`, `memory`, `pids`: those available (v2: in the root's `cgroup.controllers`; v1: mounted). */
+  available: string[];
 }
 
 /** The subnet pool as the allocator sees it: its /24s, and why the ones not free are taken. */

@@ -16,6 +16,7 @@ import {
 import { ancestorKeys, compareAddressKeys, parentKey, sortAddressKeys } from "./address-keys.js";
 import { detectDrift } from "./drift.js";
 import { fieldEffect, forcesReplacement, strongest } from "./field-effects.js";
+import { checkCgroupControllers, checkCniPlugins } from "./host-support-checks.js";
 import { preventDestroyErrors } from "./lifecycle-guard.js";
 import {
   checkCellsPerSpace,
@@ -88,6 +89,9 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     cascadeReplacements(ctx);
     planRemovals(ctx);
   }
+  // After every rule: what the steps will run (network plugins, limit controllers) is known now.
+  checkCniPlugins(ctx);
+  checkCgroupControllers(ctx);
   const notInConfiguration = options.destroy ? [] : listNotInConfiguration(ctx);
   const scoped = applyScope(
     {

@@ -4,6 +4,7 @@ import type {
   ActualAttachment,
   ActualNetwork,
   BoundPort,
+  CniPluginFacts,
   RestartMonitorFacts,
   SubnetPoolFacts,
 } from "../model/index.js";
@@ -26,6 +27,8 @@ export interface HostInventory {
   egressChains(): Promise<string[]>;
   /** The subnet pool's free /24s and what takes the others (records and the host's networks). */
   subnetPool?(): Promise<SubnetPoolFacts>;
+  /** The CNI plugins kuke runs and which are installed. */
+  cniPlugins?(): Promise<CniPluginFacts>;
   /** Listening TCP and bound UDP sockets of the host. */
   boundPorts(): Promise<BoundPort[]>;
   /** containerd's restart monitor: loaded, and the policies it announces. */
@@ -38,7 +41,13 @@ export function hostInventory(
   containerd: Pick<ContainerdExecutor, "listNamespaces" | "restartMonitor">,
   network: Pick<
     NetworkExecutor,
-    "listNetworks" | "listPinned" | "listAttachments" | "listEgressChains" | "subnetCapacity" | "listBoundPorts"
+    | "listNetworks"
+    | "listPinned"
+    | "listAttachments"
+    | "listEgressChains"
+    | "subnetCapacity"
+    | "listBoundPorts"
+    | "pluginFacts"
   >,
 ): HostInventory {
   return {
@@ -49,6 +58,7 @@ export function hostInventory(
     egressChains: () => network.listEgressChains(),
     subnetPool: () => network.subnetCapacity(),
     boundPorts: () => network.listBoundPorts(),
+    cniPlugins: () => network.pluginFacts(),
     restartMonitor: () => containerd.restartMonitor(),
     // The channel is the executor's; closing the host closes it.
     close: () => undefined,

@@ -13,6 +13,7 @@ import {
   type ImagePullPolicy,
   KukeError,
   networkName,
+  type Resources,
   tryParseAddress,
 } from "../model/index.js";
 import { type Plan, plan } from "../planner/index.js";
@@ -105,11 +106,38 @@ export async function refreshFor(
   ]);
   // The pool is read (records and the host's addresses and routes) only when a space needs a /24.
   const needsSubnet = desired.spaces.some((s) => actual.networks[networkName(s.realm, s.name)]?.subnet === undefined);
-  const [subnetPool, imageDigests] = await Promise.all([
+  const [subnetPool, imageDigests, cniPlugins, cgroupControllers] = await Promise.all([
     needsSubnet ? host.inventory.subnetPool?.() : undefined,
     images.fixed ?? resolveImageDigests(desired, actual, hostImageLookup(host.containerd), images.pull),
+    // Preflight facts, each read only when the files have something that needs it.
+    usesNetwork(desired) ? host.inventory.cniPlugins?.() : undefined,
+    setsLimits(desired)
+      ? host.cgroups.controllers().then((available) => ({ version: host.cgroups.version, available }))
+      : undefined,
   ]);
-  return { ...actual, secretDigests: digests, imageDigests, ...(subnetPool !== undefined ? { subnetPool } : {}) };
+  return {
+    ...actual,
+    secretDigests: digests,
+    imageDigests,
+    ...(subnetPool !== undefined ? { subnetPool } : {}),
+    ...(cniPlugins !== undefined ? { cniPlugins } : {}),
+    ...(cgroupControllers !== undefined ? { cgroupControllers } : {}),
+  };
+}
+
+/** Spaces get a bridge network and cells (not on the host's network) an attachment. */
+function usesNetwork(desired: DesiredState): boolean {
+  return desired.spaces.length > 0 || desired.cells.some((c) => !c.spec.containers.some((k) => k.hostNetwork));
+}
+
+/** Some container (space defaults included) sets a cgroup limit. */
+function setsLimits(desired: DesiredState): boolean {
+  const any = (r: Resources | undefined) => r !== undefined && Object.values(r).some((v) => v !== undefined);
+  return (
+    desired.cells.some((c) => c.spec.containers.some((k) => any(k.resources))) ||
+    desired.looseContainers.some((l) => any(l.spec.resources)) ||
+    desired.spaces.some((s) => any(s.spec.defaults.container?.resources))
+  );
 }
 
 /** Plans `desired` against `actual` as `request` says; `now` stamps the plan. */

@@ -130,6 +130,7 @@ export function fakeHost(label: string): FakeHost {
 
   const cgroups: CgroupDriver = {
     version: "v2",
+    controllers: async () => ["cpu", "memory", "pids"],
     async ensure(path) {
       calls.push(`cgroup.ensure ${path}`);
       cgroupPaths.add(path);

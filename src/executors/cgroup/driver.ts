@@ -46,7 +46,17 @@ export interface CgroupDriver {
 
   /** Process ids inside `path` and its descendants; empty when the path does not exist. */
   pids(path: string): Promise<number[]>;
+
+  /**
+   * Which of the controllers limits need (`cpu`, `memory`, `pids`) kuke's tree can use on this
+   * host: on v2 those the root offers (`cgroup.controllers`), on v1 those with a mounted hierarchy.
+   * Reads only. Throws `KukeError` when the cgroup file system cannot be read.
+   */
+  controllers(): Promise<string[]>;
 }
+
+/** The controllers kuke's limits write: `memoryLimitBytes` → memory, `cpuShares` → cpu, `pidsLimit` → pids. */
+export const LIMIT_CONTROLLERS = ["cpu", "memory", "pids"] as const;
 
 /** The kernel's default `cpu.shares` on v1 (what an unset share reads back as). */
 export const DEFAULT_CPU_SHARES = 1024;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { errnoOf } from "../../fs/fs-errors.js";
 import { KukeError } from "../../model/errors.js";
 import type { Resources } from "../../model/types.js";
-import { type CgroupDriver, DEFAULT_CPU_SHARES, pathSegments, roundToPage } from "./driver.js";
+import { type CgroupDriver, DEFAULT_CPU_SHARES, LIMIT_CONTROLLERS, pathSegments, roundToPage } from "./driver.js";
 import { cgroupError, isMissing } from "./errno.js";
 import { listSubtree, readProcs } from "./v2.js";
 
@@ -29,6 +29,10 @@ export class CgroupV1Driver implements CgroupDriver {
   constructor(hierarchies: CgroupHierarchy[]) {
     if (hierarchies.length === 0) throw new KukeError("unavailable", "no cgroup hierarchies are mounted");
     this.hierarchies = hierarchies;
+  }
+
+  async controllers(): Promise<string[]> {
+    return LIMIT_CONTROLLERS.filter((c) => this.hierarchies.some((h) => h.controllers.includes(c)));
   }
 
   private controllerDir(controller: string, path: string): string | undefined {

@@ -7,15 +7,13 @@ import type { Resources } from "../../model/types.js";
 import {
   type CgroupDriver,
   DEFAULT_CPU_WEIGHT,
+  LIMIT_CONTROLLERS,
   pathSegments,
   roundToPage,
   sharesToWeight,
   weightToShares,
 } from "./driver.js";
 import { cgroupError, isMissing } from "./errno.js";
-
-/** Controllers kuke sets limits through; only those the root offers are enabled. */
-const WANTED_CONTROLLERS = ["cpu", "memory", "pids"] as const;
 
 export interface CgroupV2Options {
   /** Mount point of the unified hierarchy. @default "/sys/fs/cgroup" */
@@ -33,7 +31,7 @@ export class CgroupV2Driver implements CgroupDriver {
   readonly version = "v2" as const;
   readonly root: string;
   private readonly removeDir: (dir: string) => Promise<void>;
-  private controllers: Promise<string[]> | undefined;
+  private offered: Promise<string[]> | undefined;
 
   constructor(options: CgroupV2Options = {}) {
     this.root = options.root ?? "/sys/fs/cgroup";
@@ -44,18 +42,23 @@ export class CgroupV2Driver implements CgroupDriver {
     return join(this.root, ...pathSegments(path));
   }
 
+  /** The limit controllers (`LIMIT_CONTROLLERS`) the root offers: only those are enabled. */
   private available(): Promise<string[]> {
-    this.controllers ??= readFile(join(this.root, "cgroup.controllers"), "utf8").then(
+    this.offered ??= readFile(join(this.root, "cgroup.controllers"), "utf8").then(
       (text) => {
         const offered = new Set(text.split(/\s+/).filter(Boolean));
-        return WANTED_CONTROLLERS.filter((c) => offered.has(c));
+        return LIMIT_CONTROLLERS.filter((c) => offered.has(c));
       },
       (e) => {
-        this.controllers = undefined;
+        this.offered = undefined;
         throw cgroupError(e, `read ${this.root}/cgroup.controllers`);
       },
     );
-    return this.controllers;
+    return this.offered;
+  }
+
+  async controllers(): Promise<string[]> {
+    return [...(await this.available())];
   }
 
   async ensure(path: string, limits?: Resources): Promise<void> {

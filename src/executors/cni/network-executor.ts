@@ -3,7 +3,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../fs/atomic-file.js";
 import { readOptional, removeFile } from "../../fs/small-file.js";
-import type { ActualAttachment, ActualNetwork, BoundPort } from "../../model/actual-state.js";
+import type { ActualAttachment, ActualNetwork, BoundPort, CniPluginFacts } from "../../model/actual-state.js";
 import { type CellAddress, formatAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
@@ -157,6 +157,16 @@ export class NetworkExecutor {
       plugins,
       cniVersion,
     };
+  }
+
+  /**
+   * The plugins kuke runs (bridge, host-local, loopback, portmap) and whether each is installed in
+   * one of the plugin directories. Reads only; the planner turns a missing one into a plan error.
+   */
+  async pluginFacts(): Promise<CniPluginFacts> {
+    const types = [...REQUIRED_PLUGINS, ...PORT_PLUGINS];
+    const found = await Promise.all(types.map(async (t) => [t, (await this.plugins.find(t)) !== undefined] as const));
+    return { dirs: [...this.plugins.pluginDirs], present: Object.fromEntries(found) };
   }
 
   /**
