@@ -8,7 +8,7 @@ import { indexDesired } from "../../src/planner/resource-view.js";
 import type { RecordWriteStep } from "../../src/planner/step-types.js";
 import { planToSteps } from "../../src/planner/steps.js";
 import type { Plan } from "../../src/planner/types.js";
-import { addr, appliedFacts, host, options, world } from "./builders.js";
+import { addr, appliedFacts, containerOf, host, options, world } from "./builders.js";
 
 const CELL = "cell/main/web/app/api";
 const APP = "container/main/web/app/api/app";
@@ -64,6 +64,14 @@ t("--replace of a protected resource is refused too", () => {
   const p = plan(protectCell(desired()), host(facts), options({ replace: [addr(CELL)] }));
   assert.equal(guards(p), [CELL]);
   assert.match(p.errors[0]!.summary, "requested with --replace");
+});
+
+t("a drift repair that replaces a protected cell (its root task died) is refused too", () => {
+  const facts = applied(protectCell(desired()));
+  containerOf(facts, APP).task = { status: "stopped", exitCode: 137 };
+  const p = plan(protectCell(desired()), host(facts), options());
+  assert.equal(guards(p), [CELL]);
+  assert.match(p.errors.find((e) => e.code === "guard")!.summary, "drift:");
 });
 
 t("without preventDestroy the same plans have no guard error", () => {

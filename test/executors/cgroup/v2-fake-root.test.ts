@@ -170,12 +170,21 @@ t("detection: cgroup.controllers at the root means v2, else the v1 mounts from m
   );
   const driver = await detectCgroupDriver({ cgroupRoot: empty, mountInfo: info });
   assert.is(driver.version, "v1");
+  // The plan's preflight: pids is only mounted below a nested root here, so kuke cannot use it.
+  assert.equal(await driver.controllers(), ["cpu", "memory"]);
   assert.equal(parseCgroupMounts(await readFile(info, "utf8")), [
     { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", controllers: ["cpu", "cpuacct"] },
     { mountPoint: "/sys/fs/cgroup/memory", controllers: ["memory"] },
     { mountPoint: "/sys/fs/cgroup/systemd", controllers: ["name=systemd"] },
     { mountPoint: "/sys/fs/cgroup/unified", controllers: [] },
   ]);
+});
+
+t("controllers(): the limit controllers the v2 root offers, for the plan's preflight", async () => {
+  const all = await detectCgroupDriver({ cgroupRoot: await fakeRoot("cpuset cpu io memory hugetlb pids\n") });
+  assert.equal(await all.controllers(), ["cpu", "memory", "pids"]);
+  const noPids = await detectCgroupDriver({ cgroupRoot: await fakeRoot("cpuset cpu io memory\n") });
+  assert.equal(await noPids.controllers(), ["cpu", "memory"]);
 });
 
 t.run();
