@@ -28,8 +28,10 @@ type Obj = { [key: string]: JsonValue };
  * A resource without a record is created as declared: there is nothing to keep yet.
  */
 export function applyIgnoreChanges<E extends Entry>(entry: E, record: ResourceRecord | undefined): E {
-  const paths = entry.view.lifecycle?.ignoreChanges ?? [];
-  if (paths.length === 0 || record === undefined) return entry;
+  const listed = entry.view.lifecycle?.ignoreChanges ?? [];
+  if (listed.length === 0 || record === undefined) return entry;
+  // The digest is what the reference named when planned: keeping the image keeps its content too.
+  const paths = listed.includes("spec.image") ? [...new Set([...listed, "spec.imageDigest"])] : listed;
   const view: ResourceView = structuredClone(entry.view);
   const ignored: string[] = [];
   for (const path of paths) {

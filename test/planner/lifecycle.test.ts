@@ -172,6 +172,24 @@ t("ignoreChanges: an ignored field is neither diffed nor applied, and the plan s
   assert.equal((write.view.spec as { env: string[] }).env, ["A=1"]);
 });
 
+t("ignoring spec.image keeps the recorded digest too: a moved tag is not a change", () => {
+  const d = desired();
+  d.cells[0]!.spec.containers[1]!.lifecycle = { ignoreChanges: ["spec.image"] };
+  const [a, b] = [`sha256:${"a".repeat(64)}`, `sha256:${"b".repeat(64)}`];
+  const facts: HostFacts = applied(d);
+  facts.records[SIDE]!.view.spec.imageDigest = a;
+  const without = plan(d, host({ ...facts, imageDigests: { [SIDE]: { digest: b, present: true } } }), options());
+  const c = without.changes.find((x) => x.address === SIDE)!;
+  assert.is(c.action, "noop", JSON.stringify(c.changedPaths));
+  assert.is((c.after!.spec as { imageDigest?: string }).imageDigest, a);
+  // Without ignoreChanges the moved tag replaces the container.
+  const plain = desired();
+  const f2: HostFacts = applied(plain);
+  f2.records[SIDE]!.view.spec.imageDigest = a;
+  const moved = plan(plain, host({ ...f2, imageDigests: { [SIDE]: { digest: b, present: true } } }), options());
+  assert.is(moved.changes.find((x) => x.address === SIDE)!.action, "replace");
+});
+
 t("ignoreChanges on a root field keeps the cell; labels can be ignored by key", () => {
   const d = desired({ lifecycle: { ignoreChanges: ["labels.team", "spec.resources"] } });
   const facts = applied(d);
