@@ -118,6 +118,15 @@ export function usageLine(binary: string, c: HelpCommandInfo): string {
   return parts.join(" ");
 }
 
+/**
+ * Commands the top-level help lists on one line, by their paths, with the line's description: the
+ * same verb shape on the same kinds (DESIGN §5 writes them `start|stop|kill`), so the help keeps
+ * under 40 lines. Each still has its own `--help`.
+ */
+export const HELP_SHARED_LINES: readonly { paths: readonly string[]; description: string }[] = [
+  { paths: ["start", "stop", "kill"], description: "start, stop or signal a cell's or a container's tasks" },
+];
+
 /** The top-level help (`kuke --help`). `globals` are the options every command takes. */
 export function renderTopHelp(
   binary: string,
@@ -132,7 +141,16 @@ export function renderTopHelp(
     // The first group follows the usage line directly: the whole help stays under 40 lines.
     if (lines.length > 1) lines.push("");
     lines.push(`${group}:`);
-    for (const c of members) lines.push(`  ${c.path.join(" ").padEnd(width)}${sentence(c.description)}`);
+    for (const c of members) {
+      const path = c.path.join(" ");
+      const shared = HELP_SHARED_LINES.find((l) => l.paths.includes(path));
+      const present = shared?.paths.filter((p) => members.some((m) => m.path.join(" ") === p)) ?? [];
+      if (shared === undefined || present.length < 2) {
+        lines.push(`  ${path.padEnd(width)}${sentence(c.description)}`);
+      } else if (present[0] === path) {
+        lines.push(`  ${present.join("|").padEnd(width)}${sentence(shared.description)}`);
+      }
+    }
   }
   // Unindented headers mark the sections: no blank line before this one either (under 40 lines).
   lines.push("Global options (before or after the command):");

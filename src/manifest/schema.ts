@@ -39,8 +39,11 @@ export type Shape =
     }
   /** `labels`: a mapping of strings to strings. */
   | { type: "labels" }
-  /** Checked by a rule of its own (a cell's containers, each under its own address); skipped here. */
-  | { type: "deferred" };
+  /**
+   * Checked by a rule of its own (a cell's containers, each under its own address); skipped here.
+   * `shape` is what that rule accepts, for the JSON Schema (`manifest-schema.ts`).
+   */
+  | { type: "deferred"; shape: Shape };
 
 /** Where the interpreter sends what it finds; the caller binds file, document and address. */
 export interface Reporter {

@@ -15,6 +15,7 @@ import {
   checkNonEmpty,
   checkPort,
   checkSecurityOpt,
+  ENV_KEY,
 } from "./value-rules.js";
 
 /**
@@ -35,8 +36,8 @@ const size: Shape = { type: "int", min: 0 };
 const name = checked(checkName);
 const absPath = checked(checkAbsolutePath);
 
-const ENV_NAME: StringCheck = (v) =>
-  /^[A-Za-z_][A-Za-z0-9_]*$/.test(v)
+export const ENV_NAME: StringCheck = (v) =>
+  ENV_KEY.test(v)
     ? undefined
     : {
         code: "invalid-env",
@@ -44,8 +45,9 @@ const ENV_NAME: StringCheck = (v) =>
         remedy: "use letters, digits and '_', not starting with a digit",
       };
 
-const SECRET_NAME: StringCheck = (v) =>
-  /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(v)
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/;
+export const SECRET_NAME: StringCheck = (v) =>
+  SECRET_NAME_PATTERN.test(v)
     ? undefined
     : {
         code: "invalid-name",
@@ -215,7 +217,7 @@ const SPECS: Record<string, Extract<Shape, { type: "object" }>> = {
       stackId: name,
       rootContainerId: name,
       // Containers are converted one by one by the cell rule, each under its own address.
-      containers: { type: "deferred" },
+      containers: { type: "deferred", shape: listOf(CELL_CONTAINER) },
       lifecycle: lifecycle("cell"),
     },
     required: { realmId: parent("realm"), spaceId: parent("space"), stackId: parent("stack") },

@@ -101,7 +101,8 @@ export const checkImage: StringCheck = (v) => {
   return undefined;
 };
 
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An environment variable name. */
+export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Values are never echoed: an env entry often holds a token. */
 export const checkEnv: StringCheck = (v) => {
@@ -248,8 +249,9 @@ export const checkHostName: StringCheck = (v) => {
 };
 
 /** containerd's namespace rule: alphanumeric words joined by '.', '_' or '-', at most 76 characters. */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$/;
 export const checkNamespace: StringCheck = (v) =>
-  /^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$/.test(v) && v.length <= 76
+  NAMESPACE_PATTERN.test(v) && v.length <= 76
     ? undefined
     : {
         code: "invalid-namespace",

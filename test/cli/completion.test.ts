@@ -149,6 +149,10 @@ t("flags, option values, addresses and files", async () => {
       ["completion", ""],
       ["bash", "fish", "zsh"],
     ],
+    [
+      ["schema", ""],
+      ["manifest", "plan"],
+    ],
   ]);
 });
 

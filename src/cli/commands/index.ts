@@ -19,6 +19,7 @@ import { LogsCommand } from "./logs.js";
 import { PlanCommand } from "./plan.js";
 import { PurgeCommand } from "./purge.js";
 import { RefreshCommand } from "./refresh.js";
+import { SchemaCommand } from "./schema.js";
 import { ShowCommand } from "./show.js";
 import { StartCommand } from "./start.js";
 import { StopCommand } from "./stop.js";
@@ -35,6 +36,7 @@ export const COMMANDS: CommandClass[] = [
   ApplyCommand,
   DestroyCommand,
   ShowCommand,
+  SchemaCommand,
   GraphCommand,
   ExportCommand,
   InitCommand,

@@ -47,6 +47,8 @@ const OUTPUT_VALUES: Readonly<Record<string, readonly string[]>> = {
   show: ["human", "json", "markdown"],
 };
 const SHELLS = ["bash", "zsh", "fish"];
+/** What `kuke schema` prints (commands/schema.ts). */
+const SCHEMA_NAMES = ["manifest", "plan"];
 
 /**
  * Candidates for the last of `words` (the word being typed; "" right after a space), given the
@@ -124,6 +126,8 @@ export async function complete(
       return offer(await source.addresses());
     case "SHELL":
       return offer(SHELLS);
+    case "SCHEMA":
+      return offer(SCHEMA_NAMES);
     case "PLANFILE":
     case "FILE":
       return { kind: "files" };
