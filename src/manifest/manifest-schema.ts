@@ -100,7 +100,7 @@ function shapeSchema(shape: Shape): JsonSchema {
   switch (shape.type) {
     case "string": {
       if (shape.oneOf !== undefined) return { enum: [...shape.oneOf] };
-      const hint = shape.check !== undefined ? STRING_HINTS.get(shape.check) : undefined;
+      const hint = shape.check !== undefined ? (STRING_HINTS.get(shape.check) ?? shape.check.schema) : undefined;
       return { type: "string", ...(shape.sensitive ? { writeOnly: true } : {}), ...hint };
     }
     case "bool":

@@ -15,7 +15,13 @@ export interface Problem {
   remedy: string;
 }
 
-export type StringCheck = (value: string) => Problem | undefined;
+/**
+ * A rule on one string value. `schema`, when set, is what the rule means in a JSON Schema (a
+ * pattern, a list of allowed values): `kuke schema manifest` uses it so editors know it too.
+ */
+export type StringCheck = ((value: string) => Problem | undefined) & {
+  readonly schema?: Readonly<Record<string, unknown>>;
+};
 
 export type Shape =
   | {

@@ -77,22 +77,25 @@ const securityOpts = listOf(checked(checkSecurityOpt));
  * An `ignoreChanges` path must name a field of the planner's table for this kind (see
  * `ignorablePaths`), so a typo cannot silently ignore nothing.
  */
-const ignorePath =
-  (kind: ResourceKind): StringCheck =>
-  (v) => {
-    if (isIgnorablePath(kind, v)) return undefined;
-    const known = ignorablePaths(kind);
-    const whole = v.split("[")[0]!;
-    const near = [whole, `spec.${v}`].find((p) => p !== v && isIgnorablePath(kind, p)) ?? didYouMean(v, known);
-    return {
-      code: "unknown-field",
-      message: `'${v.slice(0, 80)}' is not a field a ${kind} can ignore${near !== undefined ? ` (did you mean '${near}'?)` : ""}`,
-      remedy:
-        near !== undefined
-          ? `write '${near}'`
-          : `name a field as plans show it (whole lists, no [index]): ${known.length <= 8 ? known.join(", ") : `${known.slice(0, 4).join(", ")}, …`}, or labels.<key>`,
-    };
-  };
+const ignorePath = (kind: ResourceKind): StringCheck =>
+  Object.assign(
+    (v: string) => {
+      if (isIgnorablePath(kind, v)) return undefined;
+      const known = ignorablePaths(kind);
+      const whole = v.split("[")[0]!;
+      const near = [whole, `spec.${v}`].find((p) => p !== v && isIgnorablePath(kind, p)) ?? didYouMean(v, known);
+      return {
+        code: "unknown-field",
+        message: `'${v.slice(0, 80)}' is not a field a ${kind} can ignore${near !== undefined ? ` (did you mean '${near}'?)` : ""}`,
+        remedy:
+          near !== undefined
+            ? `write '${near}'`
+            : `name a field as plans show it (whole lists, no [index]): ${known.length <= 8 ? known.join(", ") : `${known.slice(0, 4).join(", ")}, …`}, or labels.<key>`,
+      };
+    },
+    // For editors (kuke schema manifest): the same paths as a list, and any label.
+    { schema: { anyOf: [{ enum: ignorablePaths(kind) }, { pattern: "^labels\\..+" }] } },
+  );
 
 /** kuke's `lifecycle` block, allowed on every kind (Terraform's meaning). */
 const lifecycle = (kind: ResourceKind): Shape => ({

@@ -6,7 +6,7 @@
  * of a string union. Objects of the plan's own format are closed (`additionalProperties: false`);
  * the resource views inside (`before`, `after`) hold each kind's spec and stay open.
  */
-import type { ErrorCode, ResourceKind, ResourceView } from "../model/index.js";
+import type { ErrorCode, Lifecycle, ResourceKind, ResourceView } from "../model/index.js";
 import type {
   Action,
   ChangeReason,
@@ -57,13 +57,19 @@ const fieldEffect = oneOf<FieldEffect>({
   immutable: true,
 });
 
+const lifecycle = closed<Lifecycle>({ preventDestroy: boolean, ignoreChanges: strings }, [
+  "preventDestroy",
+  "ignoreChanges",
+]);
+
 const view = closed<ResourceView>(
   {
     labels: stringMap,
     spec: { type: "object", description: "The resource's effective spec, sensitive values masked" },
     computed: { ...stringMap, description: "Values the host assigns (a cell's ip, a space's subnet)" },
+    lifecycle: { ...lifecycle, description: "The resource's lifecycle block, when it has one" },
   },
-  ["computed"],
+  ["computed", "lifecycle"],
 );
 
 const fieldChange = closed<FieldChange>({ path: string, effect: fieldEffect, forcesReplacement: boolean }, []);
@@ -90,8 +96,9 @@ const change = closed<ResourceChange>(
     sensitivePaths: strings,
     knownAfterApply: strings,
     restarts: boolean,
+    ignoredPaths: { ...strings, description: "Paths lifecycle.ignoreChanges keeps at their recorded value" },
   },
-  ["reason"],
+  ["reason", "ignoredPaths"],
 );
 
 const drift = closed<DriftItem>(

@@ -69,6 +69,9 @@ t("the plans checked cover every optional part of the format", () => {
       (p.changes as { before: { computed?: unknown } | null }[]).some((c) => c.before?.computed !== undefined),
     ),
   );
+  type Change = { ignoredPaths?: string[]; after: { lifecycle?: unknown } | null };
+  assert.ok(has((p) => (p.changes as Change[]).some((c) => (c.ignoredPaths?.length ?? 0) > 0)));
+  assert.ok(has((p) => (p.changes as Change[]).some((c) => c.after?.lifecycle !== undefined)));
 });
 
 t("the schema refuses what the format does not allow", () => {
