@@ -20,7 +20,21 @@ import { changeBody, GUTTERS, HEADERS, hiddenNote, resourceName } from "./plan-l
 /** Replacements and deletions first: what a reviewer must not miss. */
 const ORDER: Readonly<Record<string, number>> = { replace: 0, delete: 1, create: 2, update: 3 };
 
-export function renderPlanMarkdown(plan: Plan): string {
+export interface MarkdownRenderOptions {
+  /**
+   * Longest text to return. Resource blocks that would pass it are left out (replacements and
+   * deletions, which come first, are the last to go) and a note says how many: GitHub refuses
+   * comments over 65,536 characters, so a plan of a few hundred resources still posts.
+   * @default 60000
+   */
+  maxLength?: number;
+}
+
+/** Room kept for the note about left-out blocks. */
+const NOTE_ROOM = 400;
+
+export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = {}): string {
+  const maxLength = options.maxLength ?? 60_000;
   const changes = plan.changes
     .filter((ch) => ch.action !== "noop" && ch.action !== "read")
     .map((ch, i) => ({ ch, i }))
@@ -68,11 +82,11 @@ export function renderPlanMarkdown(plan: Plan): string {
       "",
     );
   }
-  for (const ch of changes) out.push(...renderChange(ch), "");
+  const tail: string[] = [];
   const quiet = plan.changes.filter((ch) => ch.action === "noop" && (ch.ignoredPaths?.length ?? 0) > 0);
   if (quiet.length > 0) {
-    out.push("**Ignored by `lifecycle.ignoreChanges`** (the files differ, the host keeps the applied values):", "");
-    out.push(
+    tail.push("**Ignored by `lifecycle.ignoreChanges`** (the files differ, the host keeps the applied values):", "");
+    tail.push(
       ...fence(
         "text",
         quiet.map((ch) => `# ${ch.address}: ${ch.ignoredPaths!.join(", ")}`),
@@ -81,8 +95,8 @@ export function renderPlanMarkdown(plan: Plan): string {
     );
   }
   if (plan.notInConfiguration.length > 0) {
-    out.push("**Not in configuration** (kept; run with `--prune` to delete):", "");
-    out.push(
+    tail.push("**Not in configuration** (kept; run with `--prune` to delete):", "");
+    tail.push(
       ...fence(
         "text",
         plan.notInConfiguration.map((a) => `# ${a}`),
@@ -90,6 +104,20 @@ export function renderPlanMarkdown(plan: Plan): string {
       "",
     );
   }
+  let length = [...out, ...tail].reduce((n, l) => n + l.length + 1, 0);
+  const left: ResourceChange[] = [];
+  for (const ch of changes) {
+    const block = [...renderChange(ch), ""];
+    const size = block.reduce((n, l) => n + l.length + 1, 0);
+    if (left.length > 0 || length + size + NOTE_ROOM > maxLength) {
+      left.push(ch);
+      continue;
+    }
+    out.push(...block);
+    length += size;
+  }
+  if (left.length > 0) out.push(leftOutNote(left), "");
+  out.push(...tail);
   while (out.at(-1) === "") out.pop();
   return `${out.join("\n")}\n`;
 }
@@ -117,6 +145,23 @@ function renderChange(ch: ResourceChange): string[] {
     "  }",
   ];
   return [`<details><summary>${summary}</summary>`, "", ...fence("diff", body), "", "</details>"];
+}
+
+/** `_3 more resources (2 to add, 1 to change) are not shown: …_` */
+function leftOutNote(left: readonly ResourceChange[]): string {
+  const by = (a: string) => left.filter((ch) => ch.action === a).length;
+  const parts = [
+    [by("create"), "to add"],
+    [by("update"), "to change"],
+    [by("replace"), "to replace"],
+    [by("delete"), "to destroy"],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${n} ${what}`);
+  return (
+    `_${count(left.length, "more resource")} (${parts.join(", ")}) not shown, to keep this comment within ` +
+    "the forge's size limit: `kuke show PLANFILE` or the CI log's `kuke plan` output lists every change._"
+  );
 }
 
 function diagnosticLines(d: Diagnostic): string[] {

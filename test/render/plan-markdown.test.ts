@@ -11,7 +11,7 @@ import * as assert from "uvu/assert";
 import { plan } from "../../src/planner/plan.js";
 import { parsePlanJson, renderPlanJson } from "../../src/render/plan-json.js";
 import { renderPlanMarkdown } from "../../src/render/plan-markdown.js";
-import { appliedFacts, host, options, world } from "../planner/builders.js";
+import { appliedFacts, emptyFacts, host, options, world } from "../planner/builders.js";
 import { app, base, cells, SCENARIOS, sidecar } from "../planner/scenarios.js";
 
 const GOLDEN_DIR = fileURLToPath(new URL("../../../fixtures/golden/plans/", import.meta.url));
@@ -150,6 +150,41 @@ t("no changes, errors and --refresh=false are said in the text", () => {
   assert.match(withError, "Error: realm/main: ");
   const offline = renderPlanMarkdown({ ...p, options: { ...p.options, refresh: false } });
   assert.match(offline, "--refresh=false");
+});
+
+t("a plan too long for one comment leaves out blocks, creations and updates first, and says how many", () => {
+  const many = world({
+    cells: Array.from({ length: 80 }, (_, i) => ({ name: `c${i}`, containers: [app(), sidecar()] })),
+  });
+  const p = plan(many, host(emptyFacts()), options());
+  const text = renderPlanMarkdown(p);
+  assert.ok(text.length <= 60_000, `${text.length} characters`);
+  const changed = p.changes.filter((c) => c.action !== "noop" && c.action !== "read").length;
+  const shown = text.split("<details>").length - 1;
+  const note = /_(\d+) more resources? \((\d+) to add\) not shown/.exec(text);
+  assert.ok(note !== null, "no note about the left-out blocks");
+  assert.is(shown + Number(note[1]), changed);
+  assert.is(Number(note[2]), Number(note[1]));
+  assertOnlyOwnHtml(text);
+  // Everything fits: no note.
+  assert.not.match(renderPlanMarkdown(p, { maxLength: 10_000_000 }), "not shown");
+
+  // With room for little, the replacement stays and the in-place change goes.
+  const s = SCENARIOS["root-image-change"]!();
+  const now = base({
+    cells: cells({
+      api: [app({ env: ["MODE=debug"] }), sidecar()],
+      db: [{ id: "pg", root: true, image: "postgres:17" }],
+    }),
+  });
+  const mixed = plan(world(now), host(s.facts), s.options);
+  // Less room than the whole text plus the note needs: the last block (the in-place change) goes.
+  const room = renderPlanMarkdown(mixed).length + 300;
+  const small = renderPlanMarkdown(mixed, { maxLength: room });
+  assert.ok(small.length <= room, `${small.length}`);
+  assert.match(small, "cell/main/web/app/db</b> must be replaced");
+  assert.not.match(small, "will be updated in-place</summary>");
+  assert.match(small, "to change) not shown");
 });
 
 t.run();
