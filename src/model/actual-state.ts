@@ -81,6 +81,12 @@ export interface HostFacts {
    */
   imageDigests?: Record<string, ImageDigest>;
   /**
+   * Keyed digests of each desired realm's registry passwords, by realm name, in the order the realm
+   * lists its credentials: what records keep instead of the password. Absent when not read; a
+   * password then shows as `SENSITIVE_UNREAD` (never as an unkeyed hash).
+   */
+  credentialDigests?: Record<string, string[]>;
+  /**
    * What is left of the subnet pool, read only when desired spaces have no subnet yet (absent
    * otherwise, and without refresh): the planner refuses more new spaces than free /24s.
    */

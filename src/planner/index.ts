@@ -12,7 +12,7 @@ export {
 export { type PlanOptions, plan } from "./plan.js";
 export { desiredFromRecords } from "./records-desired.js";
 export { createRemedy, purgeRemedy } from "./remedies.js";
-export { SENSITIVE_MARKER } from "./resource-view.js";
+export { SENSITIVE_MARKER, SENSITIVE_UNREAD } from "./resource-view.js";
 export type * from "./step-types.js";
 export { planToSteps } from "./steps.js";
 export type * from "./types.js";

@@ -35,12 +35,25 @@ function json(value: unknown): { [key: string]: JsonValue } {
   return JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue };
 }
 
-/** Replaces sensitive leaves of `spec` by their digest, the form records and diffs use. */
-function digestSensitive(kind: ResourceKind, spec: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
-  if (!hasSensitiveFields(kind)) return spec;
-  return mapLeaves(spec, (path, leaf) => (isSensitive(kind, `spec.${path}`) ? specHash(leaf) : leaf)) as {
-    [key: string]: JsonValue;
-  };
+/**
+ * What a view holds for a sensitive value whose keyed digest was not read (planned without the
+ * host): never an unkeyed hash, which a reader could use to guess a short value back.
+ */
+export const SENSITIVE_UNREAD = "(not read)";
+
+/**
+ * Replaces the realm's registry passwords by their keyed digests (read with the host, in
+ * `digests`, in credential order), the form records and diffs use; `SENSITIVE_UNREAD` without them.
+ */
+function digestCredentials(
+  spec: { [key: string]: JsonValue },
+  digests: string[] | undefined,
+): { [key: string]: JsonValue } {
+  return mapLeaves(spec, (path, leaf) => {
+    if (!isSensitive("realm", `spec.${path}`)) return leaf;
+    const i = Number(/^registryCredentials\[(\d+)\]/.exec(path)?.[1]);
+    return digests?.[i] ?? SENSITIVE_UNREAD;
+  }) as { [key: string]: JsonValue };
 }
 
 /** A view as a plan may show it: sensitive leaves masked, and their paths. */
@@ -154,7 +167,10 @@ export function indexDesired(desired: DesiredState, actual: ActualState): Map<st
     put({
       address: realmAddress(r.name),
       kind: "realm",
-      view: withLifecycle({ labels: { ...r.labels }, spec: digestSensitive("realm", json(r.spec)) }, r.lifecycle),
+      view: withLifecycle(
+        { labels: { ...r.labels }, spec: digestCredentials(json(r.spec), actual.credentialDigests?.[r.name]) },
+        r.lifecycle,
+      ),
     });
   }
   const spaceDefaults = new Map<string, DesiredState["spaces"][number]["spec"]["defaults"]["container"]>();

@@ -18,10 +18,10 @@ import {
 } from "../model/index.js";
 import { type Plan, plan } from "../planner/index.js";
 import { refresh, refreshScopeOf } from "../refresh/index.js";
-import type { JournalStore } from "../state/index.js";
+import { type JournalStore, lazySecretDigester } from "../state/index.js";
 import { hostImageLookup, resolveImageDigests } from "./image-digests.js";
 import { defaultProject } from "./project.js";
-import { secretDigests } from "./secret-hashes.js";
+import { credentialDigests, secretDigests } from "./secret-hashes.js";
 
 /** What a user asks of a plan (the flags of `kuke plan`/`apply`/`destroy`). */
 export interface PlanRequest {
@@ -100,9 +100,11 @@ export async function refreshFor(
   env: Readonly<Record<string, string | undefined>> = process.env,
   images: ImageOptions = {},
 ): Promise<ActualState> {
-  const [actual, digests] = await Promise.all([
+  const digester = lazySecretDigester(host.runPath);
+  const [actual, digests, credentials] = await Promise.all([
     refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) }),
-    secretDigests(desired, env),
+    secretDigests(desired, env, digester),
+    credentialDigests(desired, digester),
   ]);
   // The pool is read (records and the host's addresses and routes) only when a space needs a /24.
   const needsSubnet = desired.spaces.some((s) => actual.networks[networkName(s.realm, s.name)]?.subnet === undefined);
@@ -118,6 +120,7 @@ export async function refreshFor(
   return {
     ...actual,
     secretDigests: digests,
+    credentialDigests: credentials,
     imageDigests,
     ...(subnetPool !== undefined ? { subnetPool } : {}),
     ...(cniPlugins !== undefined ? { cniPlugins } : {}),

@@ -1,15 +1,16 @@
 /**
  * Saved plan files (`kuke plan --out FILE`): the plan, plus what `kuke apply FILE` needs to run it
  * without the manifests — the desired state it was made from — minus anything secret. Registry
- * passwords are replaced by their digest; apply re-reads them from the manifest files listed in
+ * passwords are replaced by their keyed digest (the run path's key, as records keep them; a plan
+ * made without the host holds `(not read)` instead); apply re-reads them from the manifest files listed in
  * `sources` (and refuses if those files no longer produce the same desired state). Secret values
  * never appear at all: `secrets[]` are references (`fromFile`/`fromEnv`) read at apply time.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { errnoOf } from "../fs/fs-errors.js";
-import { type DesiredState, type ImageDigest, KukeError, sameValue, specHash } from "../model/index.js";
-import type { Plan } from "../planner/index.js";
+import { type DesiredState, type HostFacts, type ImageDigest, KukeError, sameValue } from "../model/index.js";
+import { type Plan, SENSITIVE_UNREAD } from "../planner/index.js";
 import { parsePlanJson } from "../render/index.js";
 import { writeFileAtomic } from "../state/index.js";
 
@@ -24,7 +25,7 @@ export interface PlanSource {
 export interface SavedPlan {
   saved_plan_version: typeof SAVED_PLAN_VERSION;
   plan: Plan;
-  /** The desired state, registry passwords replaced by `specHash(password)`. */
+  /** The desired state, registry passwords replaced by their keyed digest (or `(not read)`). */
   desired: DesiredState;
   /**
    * The image digests the plan was made with, by container address (absent for a plan made
@@ -38,18 +39,29 @@ export function sourceDigest(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** The desired state with every registry password replaced by its digest. */
-export function redactDesired(desired: DesiredState): DesiredState {
+/**
+ * The desired state with every registry password replaced by its keyed digest from `digests`
+ * (`HostFacts.credentialDigests`), or by `(not read)` without one: never an unkeyed hash.
+ */
+export function redactDesired(desired: DesiredState, digests: HostFacts["credentialDigests"]): DesiredState {
   return {
     ...desired,
     realms: desired.realms.map((r) => ({
       ...r,
       spec: {
         ...r.spec,
-        registryCredentials: r.spec.registryCredentials.map((c) => ({ ...c, password: specHash(c.password) })),
+        registryCredentials: r.spec.registryCredentials.map((c, i) => ({
+          ...c,
+          password: digests?.[r.name]?.[i] ?? SENSITIVE_UNREAD,
+        })),
       },
     })),
   };
+}
+
+/** True when a saved desired state holds keyed password digests (it was planned with the host). */
+function hasPasswordDigests(desired: DesiredState): boolean {
+  return desired.realms.some((r) => r.spec.registryCredentials.some((c) => c.password !== SENSITIVE_UNREAD));
 }
 
 export function hasRegistryPasswords(desired: DesiredState): boolean {
@@ -99,12 +111,14 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
 /**
  * The desired state to apply a saved plan with. Without registry passwords it is the saved one.
  * With them, the listed manifests are loaded again (by `load`) and must give the same redacted
- * state; their passwords are then used.
+ * state (with `digest`'s keyed digests when the plan holds some, so a changed password is noticed);
+ * their passwords are then used.
  * @throws KukeError `stale-plan` when a manifest changed or cannot be read.
  */
 export async function desiredForApply(
   saved: SavedPlan,
   load: (files: string[]) => Promise<DesiredState>,
+  digest: (desired: DesiredState) => Promise<HostFacts["credentialDigests"]>,
 ): Promise<DesiredState> {
   if (!hasRegistryPasswords(saved.desired)) return saved.desired;
   const files = saved.sources.map((s) => s.file);
@@ -119,7 +133,8 @@ export async function desiredForApply(
       cause: e,
     });
   }
-  if (!sameValue(redactDesired(fresh), saved.desired)) {
+  const digests = hasPasswordDigests(saved.desired) ? await digest(fresh) : undefined;
+  if (!sameValue(redactDesired(fresh, digests), saved.desired)) {
     throw new KukeError("stale-plan", "the manifests changed since the plan was made", {
       detail: files.join("\n"),
       remedy,

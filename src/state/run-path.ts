@@ -23,6 +23,8 @@ export interface RunPathLayout {
   readonly lock: string;
   /** Task logs, one file per container (`logPathOf`). */
   readonly logs: string;
+  /** The run path's random key that secret digests are keyed with (HMAC), 0600 (`secret-key.ts`). */
+  readonly secretKey: string;
 }
 
 /** The layout under `root`; callers pass `--run-path` / `KUKE_RUN_PATH`, tests a temporary dir. */
@@ -33,6 +35,7 @@ export function runPathLayout(root: string = DEFAULT_RUN_PATH): RunPathLayout {
     journal: join(root, "journal"),
     lock: join(root, "lock"),
     logs: join(root, "logs"),
+    secretKey: join(root, "secret-digest.key"),
   };
 }
 

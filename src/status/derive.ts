@@ -291,17 +291,28 @@ function roleOf(
   return typeof root === "boolean" ? (root ? "root" : "workload") : undefined;
 }
 
+/** What `get` shows in place of a registry password or a secret's digest. */
+export const SENSITIVE_OUTPUT = "(sensitive)";
+
 /**
- * The spec as `get` may show it. Registry credentials keep only who and where: the password (or
- * its digest, which records hold) is never output.
+ * The spec as `get` may show it: a registry password, and the digest records keep of each secret,
+ * are shown as `(sensitive)`. Digests are keyed (no guessing a value back), but output has no use
+ * for them and a copied output should say nothing about a value.
  */
 export function publicSpec(kind: Address["kind"], spec: Spec): Spec {
   const copy = structuredClone(spec);
-  if (kind === "realm" && Array.isArray(copy.registryCredentials)) {
-    copy.registryCredentials = copy.registryCredentials.map((c) => {
-      const { password: _secret, ...rest } = c as { [key: string]: JsonValue };
-      return rest;
-    });
+  const mask = (list: JsonValue | undefined, field: string): JsonValue | undefined =>
+    Array.isArray(list)
+      ? list.map((c) => {
+          const item = c as { [key: string]: JsonValue };
+          return field in item ? { ...item, [field]: SENSITIVE_OUTPUT } : item;
+        })
+      : list;
+  if (kind === "realm" && copy.registryCredentials !== undefined) {
+    copy.registryCredentials = mask(copy.registryCredentials, "password") as JsonValue;
+  }
+  if (kind === "container" && copy.secrets !== undefined) {
+    copy.secrets = mask(copy.secrets, "valueHash") as JsonValue;
   }
   return copy;
 }

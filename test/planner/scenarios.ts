@@ -183,11 +183,17 @@ export const SCENARIOS: Record<string, () => Scenario> = {
     facts: appliedFacts(world({ cells: [], omit: ["space", "stack"] })),
     options: options(),
   }),
-  "sensitive-password": () =>
-    scenario(
-      base({ credentials: [{ username: "ci", password: "new-secret", serverAddress: "127.0.0.1:5000" }] }),
-      base({ credentials: [{ username: "ci", password: "old-secret", serverAddress: "127.0.0.1:5000" }] }),
-    ),
+  // Records hold the keyed digest of the old password; refresh read the new one's (runner/secret-hashes.ts).
+  "sensitive-password": () => {
+    const login = (password: string) => [{ username: "ci", password, serverAddress: "127.0.0.1:5000" }];
+    const s = scenario(base({ credentials: login("new-secret") }), base({ credentials: login("old-secret") }));
+    s.facts = appliedFacts(world(base({ credentials: login("old-secret") })), "demo", {
+      ...emptyFacts(),
+      credentialDigests: { main: ["hmac-sha256:old"] },
+    });
+    s.facts.credentialDigests = { main: ["hmac-sha256:new"] };
+    return s;
+  },
   // lifecycle.preventDestroy on a root container whose image change replaces its cell: a guard error.
   "lifecycle-prevent-destroy": () => {
     const keep = { lifecycle: { preventDestroy: true } };

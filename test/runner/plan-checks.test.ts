@@ -52,19 +52,31 @@ t("default project: sorted realm names joined with +, default when none", () => 
   assert.is(defaultProject(onlyCells), "zed");
 });
 
-t("redaction replaces registry passwords by their digest and nothing else", () => {
-  const d = desired(["r"], "hunter2");
-  const red = redactDesired(d);
-  assert.is(red.realms[0]?.spec.registryCredentials[0]?.password, specHash("hunter2"));
-  assert.is(d.realms[0]?.spec.registryCredentials[0]?.password, "hunter2", "input untouched");
-  assert.not.match(JSON.stringify(red), "hunter2");
-});
+/** A stand-in for the run path's keyed digests (the real ones: test/runner/secret-hashes.test.ts). */
+const keyed = async (d: DesiredState) =>
+  Object.fromEntries(
+    d.realms.map((r) => [r.name, r.spec.registryCredentials.map((c) => `hmac-sha256:key-${c.password}`)]),
+  );
 
-function saved(d: DesiredState): SavedPlan {
+t(
+  "redaction replaces registry passwords by their keyed digest, or '(not read)' without one, and nothing else",
+  async () => {
+    const d = desired(["r"], "hunter2");
+    const red = redactDesired(d, await keyed(d));
+    assert.is(red.realms[0]?.spec.registryCredentials[0]?.password, "hmac-sha256:key-hunter2");
+    assert.is(d.realms[0]?.spec.registryCredentials[0]?.password, "hunter2", "input untouched");
+    const offline = redactDesired(d, undefined);
+    assert.is(offline.realms[0]?.spec.registryCredentials[0]?.password, "(not read)");
+    assert.not.match(JSON.stringify(offline), "hunter2");
+    assert.not.match(JSON.stringify(offline), specHash("hunter2").slice(7), "never an unkeyed hash");
+  },
+);
+
+function saved(d: DesiredState, digests?: Record<string, string[]>): SavedPlan {
   return {
     saved_plan_version: "1",
     plan: planFor(d, emptyActual(), { refresh: false }),
-    desired: redactDesired(d),
+    desired: redactDesired(d, digests),
     sources: [{ file: "/x/realm.yaml", sha256: "0" }],
   };
 }
@@ -72,25 +84,33 @@ function saved(d: DesiredState): SavedPlan {
 t("a saved plan without passwords applies its own desired state; with them, the files must match", async () => {
   const plain = saved(desired(["r"]));
   assert.equal(
-    await desiredForApply(plain, async () => {
-      throw new Error("must not read files");
-    }),
+    await desiredForApply(
+      plain,
+      async () => {
+        throw new Error("must not read files");
+      },
+      keyed,
+    ),
     plain.desired,
   );
-  const withPw = saved(desired(["r"], "hunter2"));
-  const fresh = await desiredForApply(withPw, async () => desired(["r"], "hunter2"));
+  const withPw = saved(desired(["r"], "hunter2"), await keyed(desired(["r"], "hunter2")));
+  const fresh = await desiredForApply(withPw, async () => desired(["r"], "hunter2"), keyed);
   assert.is(fresh.realms[0]?.spec.registryCredentials[0]?.password, "hunter2");
   try {
-    await desiredForApply(withPw, async () => desired(["r"], "changed"));
+    await desiredForApply(withPw, async () => desired(["r"], "changed"), keyed);
     assert.unreachable();
   } catch (e) {
     assert.ok(isKukeError(e, "stale-plan"));
     assert.is(e.exitCode, 4);
   }
   try {
-    await desiredForApply(withPw, async () => {
-      throw new Error("ENOENT");
-    });
+    await desiredForApply(
+      withPw,
+      async () => {
+        throw new Error("ENOENT");
+      },
+      keyed,
+    );
     assert.unreachable();
   } catch (e) {
     assert.ok(isKukeError(e, "stale-plan"));

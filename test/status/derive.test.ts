@@ -180,14 +180,41 @@ t("host-network cells show no IP", () => {
   assert.is(r.cells[0]!.state, "Ready");
 });
 
-t("no password, nor its digest, ever reaches a status", () => {
+t("no password, nor its digest, ever reaches a status: '(sensitive)' in its place", () => {
   const desired = twoCells();
   const r = statusOf(desired, appliedFacts(desired), { "realm/main": "2026-01-01T00:00:00Z" });
   const text = JSON.stringify(r);
   assert.not.match(text, "hunter2");
-  assert.not.match(text, "password");
-  assert.equal(r.realms[0]!.spec?.registryCredentials, [{ username: "bob", serverAddress: "127.0.0.1:5000" }]);
+  assert.not.match(text, "sha256:");
+  assert.equal(r.realms[0]!.spec?.registryCredentials, [
+    { username: "bob", password: "(sensitive)", serverAddress: "127.0.0.1:5000" },
+  ]);
   assert.is(r.realms[0]!.appliedAt, "2026-01-01T00:00:00Z");
+});
+
+t("a container's secret digests show as '(sensitive)', the rest of each secret as declared", () => {
+  const desired = world({
+    cells: [
+      {
+        name: "api",
+        containers: [
+          busybox("app", {
+            secrets: [
+              { name: "token", fromFile: "/etc/token", mountPath: "/run/token", valueHash: "hmac-sha256:abc" },
+              { name: "PW", fromEnv: "PW", valueHash: "hmac-sha256:def" },
+            ],
+          }),
+        ],
+      },
+    ],
+  });
+  const r = statusOf(desired, appliedFacts(desired));
+  const app = r.containers.find((c) => c.name === "app");
+  assert.equal(app?.spec?.secrets, [
+    { name: "token", fromFile: "/etc/token", mountPath: "/run/token", valueHash: "(sensitive)" },
+    { name: "PW", fromEnv: "PW", valueHash: "(sensitive)" },
+  ]);
+  assert.not.match(JSON.stringify(r), "hmac-sha256:");
 });
 
 t.run();

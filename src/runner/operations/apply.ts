@@ -7,11 +7,13 @@ import type { Host } from "../../engine/index.js";
 import type { LoadResult } from "../../manifest/index.js";
 import type { DesiredState } from "../../model/index.js";
 import type { Plan } from "../../planner/index.js";
+import { lazySecretDigester } from "../../state/index.js";
 import { noteImageWarnings } from "../image-digests.js";
 import { checkMaxImpact, type Impact } from "../impact.js";
 import { type Guard, type PipelineOptions, type RunReport, runPipeline, type StepRef, type Work } from "../pipeline.js";
 import { imageOptionsFor, noteInterruptedApply, type PlanRequest, planFor, refreshFor } from "../planning.js";
 import { desiredForApply, type SavedPlan } from "../saved-plan.js";
+import { credentialDigests } from "../secret-hashes.js";
 import { assertPlanFresh } from "../stale-plan.js";
 import { checkPlanImages } from "./image-check.js";
 import { hasChanges, hasErrors } from "./plan.js";
@@ -77,7 +79,9 @@ async function planApply(host: Host, o: ApplyOptions): Promise<Work> {
     await noteInterruptedApply(plan, host.journal);
     return { plan, desired, actual };
   }
-  const desired = await desiredForApply(input.saved, input.loadFiles);
+  const desired = await desiredForApply(input.saved, input.loadFiles, (d) =>
+    credentialDigests(d, lazySecretDigester(host.runPath)),
+  );
   // The digests the plan showed, not what the tags name by now: the plan runs exactly those.
   const actual = await refreshFor(host, desired, o.onWarning, o.env, { fixed: input.saved.imageDigests ?? {} });
   assertPlanFresh(input.saved.plan, actual, input.file);

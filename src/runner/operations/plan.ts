@@ -50,7 +50,7 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
   const saved: SavedPlan = {
     saved_plan_version: SAVED_PLAN_VERSION,
     plan,
-    desired: redactDesired(desired),
+    desired: redactDesired(desired, actual.credentialDigests),
     ...(actual.imageDigests !== undefined ? { imageDigests: actual.imageDigests } : {}),
     sources: planSources(o.sources),
   };
