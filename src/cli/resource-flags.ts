@@ -104,6 +104,8 @@ export abstract class ResourceCommand extends KukeCommand {
       onEvent: progressPrinter(this.context.stdout as OutputStream, this.colored(this.context.stdout as OutputStream)),
       onWarning: (e) => this.context.stderr.write(`Warning: ${e.message}\n`),
       onLockTakeover: lockTakeoverWriter(this.context.stderr as OutputStream),
+      // Where `fromEnv` secrets are read, as apply reads them (a task started later needs them again).
+      env: this.context.env,
       ...extra,
     });
   }

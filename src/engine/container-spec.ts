@@ -4,10 +4,12 @@ import { buildOciSpec, type CellRole, type OciSpec } from "../executors/containe
 import { errnoOf } from "../fs/fs-errors.js";
 import { type CellAddress, type ContainerAddress, parentAddress, parseAddress } from "../model/address.js";
 import { KukeError } from "../model/errors.js";
+import { RESTART_LABELS } from "../model/restart-policy.js";
+import type { SecretRef } from "../model/types.js";
 import type { ContainerPayload } from "../planner/step-types.js";
 import { resolveRunImage } from "./image-steps.js";
 import type { RunContext } from "./run-context.js";
-import { resolveSecrets } from "./secrets.js";
+import { readSecret, resolveSecrets } from "./secrets.js";
 
 /**
  * Gathers the host facts a container's OCI spec needs at apply time — the image config, the root
@@ -18,7 +20,7 @@ export async function containerSpecFor(
   ctx: RunContext,
   address: string,
   p: ContainerPayload,
-): Promise<{ spec: OciSpec; image: ResolvedImage }> {
+): Promise<{ spec: OciSpec; image: ResolvedImage; sealedEnv: string[] }> {
   const a = parseAddress(address) as ContainerAddress;
   const image = await resolveRunImage(ctx, p.namespace, p.spec);
   const cell = parentAddress(a) as CellAddress;
@@ -29,13 +31,16 @@ export async function containerSpecFor(
     // A host-network cell resolves names as the host does.
     p.netnsName !== undefined ? ctx.dns.ensure(cell) : undefined,
   ]);
+  // Secret variables stay out of the spec containerd stores, unless containerd's restart monitor
+  // re-creates this container's tasks from that spec by itself (see sealedEnvOf).
+  const sealed = storesSecretEnv(p) ? [] : secrets.env.map((e) => `${e.name}=${e.value}`);
   const built = buildOciSpec({
     address: a,
     container: p.spec,
     image: image.process,
     role,
     cgroupsPath: p.cgroupPath,
-    secrets,
+    secrets: sealed.length > 0 ? { env: [], files: secrets.files } : secrets,
     seccompProfiles,
     ...(cellFiles ? { cellFiles } : {}),
     ...(ctx.hostNofile ? { hostNofile: ctx.hostNofile } : {}),
@@ -45,7 +50,35 @@ export async function containerSpecFor(
   // 10 MB resident), so a cell of three containers needs one instead of three.
   const group = p.role === "root" || p.rootContainerdId === undefined ? p.containerdId : p.rootContainerdId;
   const spec: OciSpec = Object.assign(built, { annotations: { [SHIM_GROUP_ANNOTATION]: group } });
-  return { spec, image };
+  return { spec, image, sealedEnv: sealed };
+}
+
+/**
+ * True when the container's env secrets must be in its stored spec: containerd's restart monitor
+ * (which a restart policy label hands the container to) creates tasks from the stored spec alone,
+ * and a restarted task without its secrets would silently run misconfigured. The plan warns.
+ */
+export function storesSecretEnv(p: Pick<ContainerPayload, "labels">): boolean {
+  return p.labels[RESTART_LABELS.policy] !== undefined;
+}
+
+/**
+ * The sealed secret variables `task.start` gives a container's task: those its create or update
+ * in this run computed, else read again from the sources its record names (a start in a later run:
+ * `kuke start`, or a task that died). The record's secrets are what was applied.
+ */
+export async function sealedEnvOf(ctx: RunContext, address: string, monitored: boolean): Promise<string[]> {
+  const known = ctx.sealedEnv.get(address);
+  if (known !== undefined) return known;
+  if (monitored) return [];
+  const a = parseAddress(address) as ContainerAddress;
+  const record = await ctx.host.records.get(a);
+  const secrets = ((record?.view.spec.secrets ?? []) as unknown as SecretRef[]).filter(
+    (s) => s.mountPath === undefined,
+  );
+  const out: string[] = [];
+  for (const s of secrets) out.push(`${s.name}=${(await readSecret(s, a, ctx.env)).toString("utf8")}`);
+  return out;
 }
 
 /** The runc v2 shim starts one shim per value of this annotation (containerd ≥ 1.3). */

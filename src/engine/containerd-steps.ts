@@ -17,7 +17,7 @@ import { purgeRemedy } from "../planner/remedies.js";
 import type { ContainerPayload } from "../planner/step-types.js";
 import { containerLogPath } from "../state/run-path.js";
 import { keepLogAsPrevious, removeContainerLog } from "./container-files.js";
-import { containerSpecFor } from "./container-spec.js";
+import { containerSpecFor, sealedEnvOf } from "./container-spec.js";
 import type { RunContext } from "./run-context.js";
 import { removeSecrets } from "./secrets.js";
 import type { StepHandler } from "./step-handler.js";
@@ -81,7 +81,8 @@ function labelsFor(ctx: RunContext, s: ContainerPayload & { address: string }): 
 }
 
 async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.create">>): Promise<void> {
-  const { spec, image } = await containerSpecFor(ctx, s.address, s);
+  const { spec, image, sealedEnv } = await containerSpecFor(ctx, s.address, s);
+  ctx.sealedEnv.set(s.address, sealedEnv);
   try {
     await ctx.host.containerd.createContainer(s.namespace, {
       id: s.containerdId,
@@ -108,7 +109,8 @@ async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.cr
  * task back; gone for a policy it does not (a policy change is live: labels only).
  */
 export const containerUpdate: StepHandler<"container.update"> = async (ctx, s) => {
-  const { spec } = await containerSpecFor(ctx, s.address, s);
+  const { spec, sealedEnv } = await containerSpecFor(ctx, s.address, s);
+  ctx.sealedEnv.set(s.address, sealedEnv);
   const labels = labelsFor(ctx, s);
   if (labels[RESTART_LABELS.policy] !== undefined) {
     const stopped = (await ctx.host.records.get(parseAddress(s.address)))?.extra.runState === "stopped";
@@ -142,7 +144,8 @@ export const containerDelete: StepHandler<"container.delete"> = async (ctx, s) =
 export const taskStart: StepHandler<"task.start"> = async (ctx, s) => {
   const a = parseAddress(s.address) as ContainerAddress;
   const logPath = containerLogPath(ctx.host.logDir, a);
-  const { pid } = await ctx.host.containerd.startTask(s.namespace, s.containerdId, logPath);
+  const sealed = await sealedEnvOf(ctx, s.address, s.monitored === true);
+  const { pid } = await ctx.host.containerd.startTask(s.namespace, s.containerdId, logPath, sealed);
   ctx.pids.set(`${s.namespace}/${s.containerdId}`, pid);
   if (s.monitored) await ctx.host.containerd.setRestartStatus(s.namespace, s.containerdId, "running", pid);
 };

@@ -26,6 +26,11 @@ export interface RunContext {
   containers: Map<string, { namespace: string; containerdId: string }>;
   /** Pid of each task started in this run, by `<namespace>/<containerd id>`. */
   pids: Map<string, number>;
+  /**
+   * Secret variables (`NAME=value`) of containers created or updated in this run that their stored
+   * spec does not hold, by container address: `task.start` hands them to the task (sealed-env.ts).
+   */
+  sealedEnv: Map<string, string[]>;
   /** RLIMIT_NOFILE of this process, so specs never ask runc for more (undefined: unreadable). */
   hostNofile: { soft: number; hard: number } | undefined;
   /** Resolves an image once per namespace and name for the whole run. */
@@ -55,6 +60,7 @@ export function newRunContext(
     subnets: new Map(),
     containers: new Map(),
     pids: new Map(),
+    sealedEnv: new Map(),
     hostNofile: readNofileLimit(),
     note,
     resolveImage(namespace, image) {

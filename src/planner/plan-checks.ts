@@ -15,6 +15,7 @@ import {
   parseAddress,
   parsePortMapping,
   recordedNamespace,
+  restartLabels,
 } from "../model/index.js";
 import { parentKey } from "./address-keys.js";
 import { createRemedy, purgeRemedy } from "./remedies.js";
@@ -88,6 +89,29 @@ export function checkSecretSources(ctx: CheckContext): void {
         ...(d.remedy !== undefined ? { remedy: d.remedy } : {}),
       });
     }
+  }
+}
+
+/**
+ * A container handed to containerd's restart monitor keeps its environment secrets in the spec
+ * containerd stores (the monitor creates tasks from that spec alone; every other container's
+ * secret variables are kept out of it): say so, with the way out.
+ */
+export function checkStoredSecretEnv(ctx: CheckContext): void {
+  for (const entry of ctx.desired.values()) {
+    const k = entry.container;
+    if (k === undefined) continue;
+    const env = k.secrets.filter((s) => s.mountPath === undefined).map((s) => s.name);
+    if (env.length === 0) continue;
+    const labels = restartLabels(k.restartPolicy, entry.role ?? "workload", ctx.actual.restartMonitor);
+    if (Object.keys(labels).length === 0) continue;
+    ctx.errors.push({
+      severity: "warning",
+      code: "failed-precondition",
+      address: entry.key,
+      summary: `secret ${env.join(", ")} will be readable in containerd's stored spec of this container (ctr containers info): restartPolicy ${k.restartPolicy} lets containerd's restart monitor re-create its task from that spec`,
+      remedy: "give the secret a mountPath (a 0400 file), or use restartPolicy no",
+    });
   }
 }
 

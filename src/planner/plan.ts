@@ -24,6 +24,7 @@ import {
   checkInTheWay,
   checkParents,
   checkSecretSources,
+  checkStoredSecretEnv,
   checkSubnetPool,
 } from "./plan-checks.js";
 import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
@@ -82,6 +83,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     checkParents(ctx);
     checkInTheWay(ctx);
     checkSecretSources(ctx);
+    checkStoredSecretEnv(ctx);
     checkSubnetPool(ctx);
     checkCellsPerSpace(ctx);
     checkHostPorts(ctx);

@@ -168,8 +168,11 @@ t(
         mounts: { destination: string; source: string }[];
         linux: { namespaces: { type: string; path?: string }[]; cgroupsPath: string };
       };
-      assert.ok(appSpec.process.env.includes("API_KEY=env-secret-value"));
+      // The env secret reaches the task at create, sealed: the spec containerd stores never holds it.
       assert.ok(appSpec.process.env.includes("PLAIN=1"));
+      assert.not.ok(JSON.stringify(appSpec).includes("env-secret-value"), JSON.stringify(appSpec.process.env));
+      assert.equal(host.sealedEnv.get("net_app_a_app"), ["API_KEY=env-secret-value"]);
+      assert.equal(host.sealedEnv.get("net_app_a_root"), []);
       const mount = appSpec.mounts.find((m) => m.destination === "/run/secrets/token")!;
       assert.ok(mount.source.startsWith(join(host.runtimeDir, "secrets", "r", "net", "app", "a", "app")));
       assert.is(readFileSync(mount.source, "utf8"), "file-secret-value");
@@ -199,6 +202,55 @@ t(
         assert.not.ok(text.includes("env-secret-value"));
         assert.not.ok(text.includes("file-secret-value"));
       }
+    } finally {
+      host.cleanup();
+    }
+  },
+);
+
+t(
+  "env secrets: stored for a container the restart monitor restarts; a later start reads them from the recorded sources",
+  async () => {
+    const host = fakeHost("sealed");
+    try {
+      const secrets = [{ name: "API_KEY", fromEnv: "KT_API_KEY" }];
+      const app = (id: string, restartPolicy: "always" | "no") => ({
+        id,
+        image: "busybox",
+        command: "sleep",
+        args: ["99"],
+        restartPolicy,
+        secrets,
+      });
+      const desired = world({
+        realm: "r",
+        space: "net",
+        cells: [{ name: "a", containers: [app("kept", "always"), app("sealed", "no")] }],
+      });
+      const res = await executeSteps(host, stepsFor(desired), { env: { KT_API_KEY: "v1" } });
+      assert.is(res.status, "succeeded", res.failures.map((f) => f.error.format()).join("\n"));
+      const env = (id: string) => (host.created.get(id)!.spec as { process: { env: string[] } }).process.env;
+      assert.ok(env("net_app_a_kept").includes("API_KEY=v1"), "the monitor re-creates its tasks from the stored spec");
+      assert.equal(host.sealedEnv.get("net_app_a_kept"), []);
+      assert.not.ok(env("net_app_a_sealed").some((e) => e.startsWith("API_KEY=")));
+      assert.equal(host.sealedEnv.get("net_app_a_sealed"), ["API_KEY=v1"]);
+
+      // A start in a later run (kuke start, a task that died): the value is read again from the source the record names.
+      const start: Step = {
+        id: "task.start:container/r/net/app/a/sealed",
+        kind: "task.start",
+        address: "container/r/net/app/a/sealed",
+        dependsOn: [],
+        namespace: "r.kukeon.io",
+        containerdId: "net_app_a_sealed",
+        cgroupPath: "/kukeon/r/net/app/a/sealed",
+      };
+      const again = await executeSteps(host, [start], { env: { KT_API_KEY: "v2" } });
+      assert.is(again.status, "succeeded");
+      assert.equal(host.sealedEnv.get("net_app_a_sealed"), ["API_KEY=v2"]);
+      const unset = await executeSteps(host, [start], { env: {} });
+      assert.is(unset.status, "failed");
+      assert.match(unset.failures[0]!.error.message, "environment variable KT_API_KEY is not set");
     } finally {
       host.cleanup();
     }

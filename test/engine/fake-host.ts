@@ -25,6 +25,8 @@ export interface FakeHost extends Host {
   calls: string[];
   /** Containers created, by containerd id, with the spec they got. */
   created: Map<string, NewContainer>;
+  /** The sealed env each startTask was given (secret variables kept out of the stored spec), by containerd id. */
+  sealedEnv: Map<string, readonly string[]>;
   /** containerd ids whose createContainer fails with a `runtime` KukeError. */
   failCreate: Set<string>;
   /** Image names resolveImage reports as `not-found` until they are imported. */
@@ -49,6 +51,7 @@ export function fakeHost(label: string): FakeHost {
   const layout = runPathLayout(join(base, "run"));
   const calls: string[] = [];
   const created = new Map<string, NewContainer>();
+  const sealedEnv = new Map<string, readonly string[]>();
   const failCreate = new Set<string>();
   const missingImages = new Set<string>();
   const namespaces = new Set<string>();
@@ -102,8 +105,9 @@ export function fakeHost(label: string): FakeHost {
     async updateContainer(ns, id) {
       calls.push(`updateContainer ${ns} ${id}`);
     },
-    async startTask(ns, id) {
+    async startTask(ns, id, _logPath, sealed = []) {
       await host.beforeStart(id);
+      sealedEnv.set(id, sealed);
       calls.push(`startTask ${ns} ${id}`);
       return { pid: nextPid++ };
     },
@@ -236,6 +240,7 @@ export function fakeHost(label: string): FakeHost {
     close() {},
     calls,
     created,
+    sealedEnv,
     failCreate,
     missingImages,
     namespaces,

@@ -273,6 +273,26 @@ t("sensitive values never appear in the plan", () => {
   assert.not.match(text, /"password":"sha256/);
 });
 
+t("env secrets of a container the restart monitor restarts: a warning that containerd's stored spec holds them", () => {
+  const secrets = [
+    { name: "API_KEY", fromEnv: "K" },
+    { name: "token", fromFile: "/t", mountPath: "/run/t" },
+  ];
+  const k = (id: string, restartPolicy: "always" | "no" | "on-failure") => ({ id, image: "i", restartPolicy, secrets });
+  const desired = world({
+    cells: [{ name: "c", containers: [k("kept", "always"), k("sealed", "no"), k("off", "on-failure")] }],
+  });
+  // on-failure is not handed to a 1.6 monitor (restart-policy.ts), so its secrets stay sealed too.
+  const p = plan(desired, host(emptyFacts()), options());
+  const warned = p.errors.filter((e) => e.severity === "warning").map((e) => [e.address, e.summary]);
+  assert.equal(
+    warned.map((w) => w[0]),
+    ["container/main/web/app/c/kept"],
+  );
+  assert.match(warned[0]![1]!, "secret API_KEY will be readable in containerd's stored spec");
+  assert.not.match(warned[0]![1]!, "token");
+});
+
 t("loose containers inherit the space defaults and need their cell on the host", () => {
   const desired = world({ spaceSpec: { defaults: { container: { user: "7" } } }, cells: [] });
   const facts = appliedFacts(

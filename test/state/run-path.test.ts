@@ -12,6 +12,7 @@ t("the run path's layout", () => {
     journal: "/srv/kuke/journal",
     lock: "/srv/kuke/lock",
     logs: "/srv/kuke/logs",
+    secretKey: "/srv/kuke/secret-digest.key",
   });
 });
 

@@ -76,7 +76,14 @@ export class PlanCommand extends PlanFlagsCommand {
       });
     }
     writeLoadWarnings(load, s);
-    const outcome = await planManifests({ ...paths, ...request, load, sources, onWarning: warningWriter(s) });
+    const outcome = await planManifests({
+      ...paths,
+      ...request,
+      load,
+      sources,
+      onWarning: warningWriter(s),
+      env: this.context.env,
+    });
     if (outcome.kind === "invalid") return 65;
     writePlan(outcome.plan, s, format);
     if (hasErrors(outcome.plan)) return planErrorExitCode(outcome.plan);

@@ -8,7 +8,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants, type ReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { promisify } from "node:util";
@@ -72,8 +72,12 @@ export async function execInTask(
     process?: Record<string, unknown>;
   };
   const tty = opts.tty === true;
+  // The stored spec lacks the secret variables kuke sealed (sealed-env.ts); the task's own process
+  // got them at create, so its environment is the container's as it was started.
+  const env = await initialEnvironment(task.pid);
   const processSpec = {
     ...(spec.process ?? {}),
+    ...(env !== undefined ? { env } : {}),
     args: opts.args,
     terminal: tty,
     ...(tty && opts.size ? { consoleSize: { height: opts.size.rows, width: opts.size.columns } } : {}),
@@ -213,4 +217,17 @@ async function unblock(
 
 async function deleteProcess(client: ContainerdClient, call: CallOptions, id: string, execId: string): Promise<void> {
   await client.unary("tasks", "DeleteProcess", { container_id: id, exec_id: execId }, call).catch(() => undefined);
+}
+
+/** The environment a process was started with (`/proc/<pid>/environ`); undefined when unreadable. */
+async function initialEnvironment(pid: number): Promise<string[] | undefined> {
+  try {
+    const raw = await readFile(`/proc/${pid}/environ`);
+    return raw
+      .toString("utf8")
+      .split("\0")
+      .filter((e) => e !== "");
+  } catch {
+    return undefined;
+  }
 }

@@ -70,8 +70,11 @@ export interface ContainerdExecutor {
   createContainer(namespace: string, c: NewContainer): Promise<void>;
   /** Replaces spec and labels in place (restart-class changes); takes effect at the next start. */
   updateContainer(namespace: string, id: string, spec: object, labels: Record<string, string>): Promise<void>;
-  /** Starts the task (no-op if running), stdout+stderr appended to `logPath` (absolute). */
-  startTask(namespace: string, id: string, logPath: string): Promise<{ pid: number }>;
+  /**
+   * Starts the task (no-op if running), stdout+stderr appended to `logPath` (absolute).
+   * `sealedEnv` (`NAME=value`, secrets) reaches the process without being kept in the stored spec.
+   */
+  startTask(namespace: string, id: string, logPath: string, sealedEnv?: readonly string[]): Promise<{ pid: number }>;
   /** SIGTERM, grace, SIGKILL, then deletes the task. No task is success (returns undefined). */
   stopTask(namespace: string, id: string, opts?: StopOptions): Promise<{ exitStatus: number } | undefined>;
   /** The container's current labels; `not-found` when it is missing. */
@@ -139,7 +142,7 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     tagImage: (ns, source, name) => tagImage(client, ns, source, name),
     createContainer: (ns, c) => createContainer(client, ns, { runcRoot: options.runcRoot, ...c }),
     updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
-    startTask: (ns, id, logPath) => startTask(client, { namespace: ns }, id, logPath),
+    startTask: (ns, id, logPath, sealedEnv) => startTask(client, { namespace: ns }, id, logPath, sealedEnv),
     stopTask: (ns, id, opts) => stopTask(client, { namespace: ns }, id, opts),
     killTask: (ns, id, signal) => killTask(client, { namespace: ns }, id, signal),
     containerLabels: (ns, id) => getContainerLabels(client, { namespace: ns }, id),

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { KukeError } from "../../model/errors.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
+import { sealedCreate } from "./sealed-env.js";
 import { snapshotMounts } from "./snapshots.js";
 
 /** Tasks: the running process of a container. */
@@ -67,12 +68,15 @@ export async function deleteTask(client: ContainerdClient, call: CallOptions, id
  * Creates and starts the task with the container's snapshot as rootfs, stdout and stderr appended
  * to `logPath`. A running task is left alone (its pid is returned); a stopped one is deleted first.
  * If create fails the half-made task is deleted so the next attempt does not hit "file exists".
+ * `sealedEnv` (`NAME=value`) reaches the task's process but is not kept in the stored spec
+ * (`sealed-env.ts`).
  */
 export async function startTask(
   client: ContainerdClient,
   call: CallOptions,
   id: string,
   logPath: string,
+  sealedEnv: readonly string[] = [],
 ): Promise<{ pid: number }> {
   if (!isAbsolute(logPath)) throw new KukeError("runtime", `log path ${logPath} must be absolute`);
   const existing = await getTask(client, call, id);
@@ -84,12 +88,14 @@ export async function startTask(
   // Both streams to the same file: setting only stdout crashes the 1.6 shim.
   const uri = `file://${logPath}`;
   try {
-    await client.unary(
-      "tasks",
-      "Create",
-      { container_id: id, rootfs, stdout: uri, stderr: uri, terminal: false },
-      call,
-    );
+    await sealedCreate(client, call, id, sealedEnv, async () => {
+      await client.unary(
+        "tasks",
+        "Create",
+        { container_id: id, rootfs, stdout: uri, stderr: uri, terminal: false },
+        call,
+      );
+    });
   } catch (e) {
     await deleteTask(client, call, id).catch(() => undefined);
     throw e;

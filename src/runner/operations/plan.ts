@@ -22,6 +22,8 @@ export interface PlanManifestsOptions extends HostPaths, PlanRequest {
   sources: ManifestSource[];
   /** Problems that do not stop the plan (a corrupt record file). */
   onWarning?: (e: KukeError) => void;
+  /** Where `fromEnv` secrets are read (digested for the plan), as apply will. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export type PlanOutcome =
@@ -39,7 +41,7 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
     plan = planFor(desired, actual, o);
   } else {
     ({ actual, plan } = await withHost(o, async (host) => {
-      const actual = await refreshFor(host, desired, o.onWarning, process.env, imageOptionsFor(o));
+      const actual = await refreshFor(host, desired, o.onWarning, o.env ?? process.env, imageOptionsFor(o));
       const plan = planFor(desired, actual, o);
       checkPlanImages(plan, desired, actual);
       noteImageWarnings(plan, actual);
