@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +13,13 @@ import { isKukeError } from "../../../src/model/errors.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 const t = suite("executors/cni/subnet-allocator");
-/** A host with no networks of its own, so the unit tests do not depend on this machine. */
-const bare = { hostNetworks: async () => [] };
+/**
+ * A host with no networks of its own, so the unit tests do not depend on this machine, and host-wide
+ * reservations in a directory of this suite's (never the host's /run/lock/kuke).
+ */
+const suiteHostDir = mkdtempSync(join(tmpdir(), "kt-subnets-host-"));
+onTeardown(`temp ${suiteHostDir}`, () => rm(suiteHostDir, { recursive: true, force: true }));
+const bare = { hostNetworks: async () => [], hostDir: suiteHostDir };
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "kt-subnets-"));
@@ -73,7 +79,12 @@ t("subnets overlapping the host's networks are skipped; exhaustion counts them a
     { cidr: "10.0.0.0/8", what: "route 10.0.0.0/8 dev vpn0" },
   ];
   // The /8 route covers everything: without catch-all filtering the pool would be empty.
-  const a = new SubnetAllocator({ dir, pool: "10.77.0.0/22", hostNetworks: async () => host.slice(0, 2) });
+  const a = new SubnetAllocator({
+    dir,
+    pool: "10.77.0.0/22",
+    hostNetworks: async () => host.slice(0, 2),
+    hostDir: dir,
+  });
   assert.is((await a.allocate("r", "one", "k-1")).subnet, "10.77.1.0/24");
   assert.is((await a.allocate("r", "two", "k-2")).subnet, "10.77.3.0/24");
   assert.equal(await a.capacity(), {
@@ -95,7 +106,12 @@ t("subnets overlapping the host's networks are skipped; exhaustion counts them a
     assert.match(e.detail ?? "", "10.77.0.0/24: address 10.77.0.1/24 on eth9");
     assert.match(e.remedy ?? "", "kuke destroy");
   }
-  const wide = new SubnetAllocator({ dir: await tempDir(), pool: "10.77.0.0/22", hostNetworks: async () => host });
+  const wide = new SubnetAllocator({
+    dir: await tempDir(),
+    pool: "10.77.0.0/22",
+    hostNetworks: async () => host,
+    hostDir: dir,
+  });
   assert.is((await wide.capacity()).free, 0, "a /8 route the pool sits in is a conflict");
 });
 
@@ -127,7 +143,7 @@ t("concurrent kuke processes never hand out the same subnet", async () => {
   const dir = await tempDir();
   const modUrl = pathToFileURL(join(import.meta.dirname, "../../../src/executors/cni/subnet-allocator.js")).href;
   const script = `const {SubnetAllocator}=await import(${JSON.stringify(modUrl)});
-const a=new SubnetAllocator({dir:${JSON.stringify(dir)}});const id=process.argv[1];
+const a=new SubnetAllocator({dir:${JSON.stringify(dir)},hostDir:${JSON.stringify(join(dir, "host"))}});const id=process.argv[1];
 const out=[];for(let i=0;i<5;i++){out.push((await a.allocate("r","p"+id+"-"+i,"k-"+id+"-"+i)).subnet)}
 console.log(JSON.stringify(out))`;
   const runs = Array.from({ length: 6 }, (_, id) => {
@@ -145,6 +161,78 @@ console.log(JSON.stringify(out))`;
   assert.is(new Set(all).size, 30, "every subnet distinct");
   const file = JSON.parse(await readFile(join(dir, "subnets.json"), "utf8"));
   assert.is(file.spaces.length, 30);
+});
+
+/** Runs `script` in `n` node processes at once (argv[1] is the process's index); their stdout, as JSON. */
+async function processes<T>(n: number, script: string): Promise<T[]> {
+  const runs = Array.from({ length: n }, (_, id) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, String(id)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    return new Promise<T>((resolve, reject) =>
+      child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`exit ${code}`)))),
+    );
+  });
+  return Promise.all(runs);
+}
+
+t("run paths allocating at once never pick the same /24: host-wide reservations under a host-wide lock", async () => {
+  const base = await tempDir();
+  const hostDir = join(base, "host");
+  const modUrl = pathToFileURL(join(import.meta.dirname, "../../../src/executors/cni/subnet-allocator.js")).href;
+  // Each process is its own run path, as two kuke installations on one host; the host's real
+  // networks are read (the pool is one no test uses). Without reservations each would start at .0.
+  const script = `const {SubnetAllocator}=await import(${JSON.stringify(modUrl)});
+const id=process.argv[1];
+const a=new SubnetAllocator({dir:${JSON.stringify(base)}+"/run"+id,pool:"10.197.0.0/20",hostDir:${JSON.stringify(hostDir)}});
+const out=[];for(let i=0;i<3;i++){out.push((await a.allocate("r"+id,"s"+i,"k-"+id+"-"+i)).subnet)}
+console.log(JSON.stringify(out))`;
+  const all = (await processes<string[]>(4, script)).flat();
+  assert.is(all.length, 12);
+  assert.is(new Set(all).size, 12, `every subnet distinct: ${all.join(" ")}`);
+
+  // Each run path sees the others' reservations when it counts what is left.
+  const a = new SubnetAllocator({
+    dir: join(base, "run0"),
+    pool: "10.197.0.0/20",
+    hostDir,
+    hostNetworks: async () => [],
+  });
+  const c = await a.capacity();
+  assert.equal([c.allocated, c.hostOverlaps.length, c.free], [3, 9, 4]);
+  assert.match(
+    c.hostOverlaps.join("\n"),
+    `reserved by the kuke run path of ${join(base, "run1", "subnets.json")} for space r1/s0`,
+  );
+
+  // Released: the reservation goes with the record, and the /24 is free for the others again.
+  const b = new SubnetAllocator({
+    dir: join(base, "run1"),
+    pool: "10.197.0.0/20",
+    hostDir,
+    hostNetworks: async () => [],
+  });
+  const freed = (await b.get("r1", "s0"))?.subnet;
+  await b.release("r1", "s0");
+  assert.not.ok(existsSync(join(hostDir, `${freed?.replace("/", "_")}.json`)));
+  assert.is((await a.capacity()).free, 5);
+});
+
+t("a reservation its owner no longer lists (run path removed, crash before recording) is taken over", async () => {
+  const base = await tempDir();
+  const hostDir = join(base, "host");
+  const opts = { pool: "10.196.0.0/23", hostDir, hostNetworks: async () => [] };
+  const gone = new SubnetAllocator({ dir: join(base, "gone"), ...opts });
+  assert.is((await gone.allocate("r", "s", "k-1")).subnet, "10.196.0.0/24");
+  const other = new SubnetAllocator({ dir: join(base, "other"), ...opts });
+  assert.is((await other.capacity()).free, 1, "live: the owner lists it");
+  await rm(join(base, "gone"), { recursive: true, force: true });
+  assert.is((await other.capacity()).free, 2, "stale once its owner's record is gone");
+  assert.is((await other.allocate("r", "t", "k-2")).subnet, "10.196.0.0/24");
+  const held = JSON.parse(await readFile(join(hostDir, "10.196.0.0_24.json"), "utf8"));
+  assert.is(held.owner, join(base, "other", "subnets.json"));
 });
 
 t("a stale lock (dead owner) is taken over; a live one times out as lock-held", async () => {

@@ -5,14 +5,14 @@
  * subnet is allocated. The test's own link and bridges are removed in `finally` (and by
  * teardown). Pools 10.199.0.0/22 and 10.199.4.0/23 are used by no other test.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runCommand } from "../../../src/executors/cni/host-command.js";
 import { NetworkExecutor } from "../../../src/executors/cni/index.js";
-import { SubnetAllocator } from "../../../src/executors/cni/subnet-allocator.js";
+import { HOST_SUBNET_DIR, SubnetAllocator } from "../../../src/executors/cni/subnet-allocator.js";
 import { bridgeName, isKukeError } from "../../../src/model/index.js";
 import { removeLink, runId } from "../../harness/netns.js";
 import { onTeardown } from "../../harness/teardown.js";
@@ -90,5 +90,34 @@ t("two run paths on one host get different /24s: the first space's bridge holds 
     await cleanup();
   }
 });
+
+t(
+  "two run paths creating their first space at the same moment get different /24s (host-wide reservations)",
+  async () => {
+    const pool = "10.199.6.0/23";
+    const [realmA, realmB] = [`ktc${runId()}`, `ktd${runId()}`];
+    const a = new NetworkExecutor({ runPath: await tempDir(), runtimeDir: await tempDir(), subnetPool: pool });
+    const b = new NetworkExecutor({ runPath: await tempDir(), runtimeDir: await tempDir(), subnetPool: pool });
+    const cleanup = async () => {
+      await a.removeSpaceNetwork(realmA, "s").catch(() => undefined);
+      await b.removeSpaceNetwork(realmB, "s").catch(() => undefined);
+      await removeLink(bridgeName(realmA, "s"));
+      await removeLink(bridgeName(realmB, "s"));
+    };
+    onTeardown(`bridges of ${realmA} ${realmB}`, cleanup);
+    try {
+      const [x, y] = await Promise.all([a.ensureSpaceNetwork(realmA, "s"), b.ensureSpaceNetwork(realmB, "s")]);
+      assert.equal([x.subnet, y.subnet].sort(), ["10.199.6.0/24", "10.199.7.0/24"]);
+    } finally {
+      await cleanup();
+    }
+    // Destroyed: their reservations went with them.
+    const left = await readdir(HOST_SUBNET_DIR).catch(() => []);
+    assert.not.ok(
+      left.some((n) => n.startsWith("10.199.6.0_24") || n.startsWith("10.199.7.0_24")),
+      left.join(" "),
+    );
+  },
+);
 
 t.run();
