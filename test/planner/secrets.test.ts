@@ -78,24 +78,27 @@ t("a rotated secret restarts the container and the plan shows no digest", () => 
   );
 });
 
-t("a record from before keyed digests (unkeyed sha256) plans as a changed secret once: one restart, then recorded keyed", () => {
-  const { p, steps } = planRotation({ valueHash: "sha256:aaa" }, { valueHash: "hmac-sha256:aaa" });
-  const c = p.changes.find((x) => x.address === APP)!;
-  assert.is(c.action, "update");
-  assert.ok(c.restarts);
-  assert.equal(c.changedPaths, ["spec.secrets[0].valueHash"]);
-  const rec = steps().find((s) => s.kind === "record.write" && s.address === APP);
-  assert.is(
-    rec?.kind === "record.write" && (rec.view.spec.secrets as { valueHash: string }[])[0]?.valueHash,
-    "hmac-sha256:aaa",
-  );
-  const again = planRotation({ valueHash: "hmac-sha256:aaa" }, { valueHash: "hmac-sha256:aaa" }).p;
-  assert.equal(
-    again.changes.filter((x) => x.action !== "noop"),
-    [],
-    "once recorded keyed, nothing changes",
-  );
-});
+t(
+  "a record from before keyed digests (unkeyed sha256) plans as a changed secret once: one restart, then recorded keyed",
+  () => {
+    const { p, steps } = planRotation({ valueHash: "sha256:aaa" }, { valueHash: "hmac-sha256:aaa" });
+    const c = p.changes.find((x) => x.address === APP)!;
+    assert.is(c.action, "update");
+    assert.ok(c.restarts);
+    assert.equal(c.changedPaths, ["spec.secrets[0].valueHash"]);
+    const rec = steps().find((s) => s.kind === "record.write" && s.address === APP);
+    assert.is(
+      rec?.kind === "record.write" && (rec.view.spec.secrets as { valueHash: string }[])[0]?.valueHash,
+      "hmac-sha256:aaa",
+    );
+    const again = planRotation({ valueHash: "hmac-sha256:aaa" }, { valueHash: "hmac-sha256:aaa" }).p;
+    assert.equal(
+      again.changes.filter((x) => x.action !== "noop"),
+      [],
+      "once recorded keyed, nothing changes",
+    );
+  },
+);
 
 t("a secret source that cannot be read is a plan error with its remedy", () => {
   const { p } = planRotation(
