@@ -3,6 +3,7 @@
  * Ctrl-C, plan output and the exit code for each outcome.
  */
 import { stringify as toYaml } from "yaml";
+import { validationReport } from "../manifest/index.js";
 import { KukeError } from "../model/index.js";
 import type { Plan } from "../planner/index.js";
 import type { HostPaths } from "../runner/host-paths.js";
@@ -133,6 +134,11 @@ function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: bool
   const s = o.streams;
   switch (outcome.kind) {
     case "invalid":
+      if (documentFormat(o) === "json-line") {
+        // The stream's last line is always the result, an invalid manifest's report included.
+        writeDocument(s.stdout, "json-line", { ...validationReport(outcome.load), status: "invalid" });
+        return 65;
+      }
       return writeValidation(outcome.load, {
         stdout: s.stdout,
         stderr: s.stderr,

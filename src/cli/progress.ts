@@ -21,6 +21,28 @@ export function parseProgress(text: string): ProgressMode {
   });
 }
 
+/**
+ * `--json` and `--progress` of apply and destroy, resolved: `--json` is the CI stream (JSON events,
+ * one per line, then the result as the last line), so it means `--progress json`; `--progress json`
+ * stays as its older spelling. `--json` with another explicit `--progress` is a usage error.
+ * `structured` (kukeon's `-o json|yaml`) prints one result document and no step lines.
+ * @throws KukeError `usage`
+ */
+export function resolveProgress(flags: { json: boolean; progress: string | undefined; structured: boolean }): {
+  json: boolean;
+  progress: ProgressMode;
+} {
+  const asked = flags.progress === undefined ? undefined : parseProgress(flags.progress);
+  if (flags.json && asked !== undefined && asked !== "json") {
+    throw new KukeError("usage", `--json prints JSON progress events; it cannot go with --progress ${asked}`, {
+      remedy: "drop --progress (or use -o json for one result document without step events)",
+    });
+  }
+  if (flags.structured) return { json: true, progress: asked ?? "auto" };
+  const progress = flags.json ? "json" : (asked ?? "auto");
+  return { json: progress === "json", progress };
+}
+
 /** A progress reporter: events in, output out; `total` arrives once the steps are known. */
 export interface Progress {
   onEvent(e: RunEvent): void;

@@ -92,4 +92,38 @@ t("purge of a realm that does not exist: nothing to purge, nothing counted as re
   );
 });
 
+t("apply --json: the CI stream, one JSON object per line, steps first and the result last", async () => {
+  const file = join(host.runPath, "realm.yaml");
+  await mkdir(host.runPath, { recursive: true });
+  await writeFile(file, "apiVersion: v1beta1\nkind: Realm\nmetadata:\n  name: shop\n");
+  for (const argv of [["--json"], ["--progress", "json"]]) {
+    const r = await kuke("apply", "--auto-approve", ...argv, "-f", file);
+    assert.is(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    for (const l of lines) assert.is(l.format_version, "1", JSON.stringify(l));
+    const result = lines.at(-1);
+    if (argv[0] === "--progress") {
+      // Applied already by the --json run: the stream is the result alone.
+      assert.equal([lines.length, result.type, result.status], [1, "result", "no-changes"]);
+      continue;
+    }
+    assert.equal([lines[0].type, lines[0].total > 0], ["steps", true]);
+    const events = lines.slice(1, -1);
+    const count = (type: string) => events.filter((l) => l.type === type).length;
+    assert.equal(
+      [count("start"), count("succeed"), events.length],
+      [lines[0].total, lines[0].total, 2 * lines[0].total],
+    );
+    assert.ok(events.every((l) => l.address === "realm/shop" && typeof l.elapsed_ms === "number"));
+    assert.equal([result.type, result.status, result.steps.succeeded], ["result", "succeeded", lines[0].total]);
+    assert.is(result.plan.summary.add, 1);
+  }
+  const mixed = await kuke("apply", "--auto-approve", "--json", "--progress", "plain", "-f", file);
+  assert.is(mixed.code, 64);
+  assert.match(mixed.stderr, "--json prints JSON progress events");
+});
+
 t.run();

@@ -4,7 +4,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { parseProgress, progressFor, StepCounts } from "../../src/cli/progress.js";
+import { parseProgress, progressFor, resolveProgress, StepCounts } from "../../src/cli/progress.js";
 import { isKukeError } from "../../src/model/index.js";
 import type { RunEvent } from "../../src/runner/pipeline.js";
 import { CaptureStream } from "./capture.js";
@@ -113,6 +113,18 @@ t("a namespace kept on destroy is reported kept, never deleted; one deleted says
     "realm/kept: Namespace kept after 0.0s [namespace.delete]",
     "realm/gone: Namespace deleted after 0.0s [namespace.delete]",
   ]);
+});
+
+t("--json is the JSON event stream; --progress json its older spelling; -o json one document", () => {
+  const r = (json: boolean, progress: string | undefined, structured = false) =>
+    resolveProgress({ json, progress, structured });
+  assert.equal(r(true, undefined), { json: true, progress: "json" });
+  assert.equal(r(false, "json"), { json: true, progress: "json" });
+  assert.equal(r(true, "json"), { json: true, progress: "json" });
+  assert.equal(r(false, undefined), { json: false, progress: "auto" });
+  assert.equal(r(false, "plain"), { json: false, progress: "plain" });
+  assert.equal(r(false, undefined, true), { json: true, progress: "auto" });
+  assert.throws(() => r(true, "plain"), /cannot go with --progress plain/);
 });
 
 t("--progress takes auto, plain or json", () => {

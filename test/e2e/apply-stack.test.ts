@@ -187,11 +187,12 @@ t("on a terminal, 'yes' approves and the change is applied", async () => {
   assert.ok((await environOf(await pidOf("web", "httpd"))).includes("GREETING=ciao"));
 });
 
-t("apply --json with nothing to do: one versioned document, status no-changes", async () => {
+t("apply --json with nothing to do: the stream is the result line alone, status no-changes", async () => {
   const r = await h.kuke(["apply", "--auto-approve", "--json", "-f", h.manifest]);
   assert.is(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   assert.is(doc.format_version, "1");
+  assert.is(doc.type, "result");
   assert.is(doc.status, "no-changes");
   assert.is(doc.plan.summary.change, 0);
 });

@@ -10,7 +10,7 @@ import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, PULL_DESCRIPTION, parseParallelism, parsePull } from "../plan-flags.js";
 import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
-import { parseProgress } from "../progress.js";
+import { resolveProgress } from "../progress.js";
 
 export class ApplyCommand extends PlanFlagsCommand {
   static override paths = [["apply"]];
@@ -48,15 +48,17 @@ export class ApplyCommand extends PlanFlagsCommand {
   planFile = Option.String({ name: "PLANFILE", required: false });
   autoApprove = Option.Boolean("--auto-approve", false, { description: "Apply without asking" });
   parallelism = Option.String("--parallelism", "10", { description: "Steps run at once (default 10)" });
-  json = Option.Boolean("--json", false, { description: "Print the plan and result as one JSON document" });
+  json = Option.Boolean("--json", false, {
+    description: "For CI: JSON progress events, one per line, then the result (needs --auto-approve)",
+  });
   output = Option.String("-o,--output", {
     description: "json or yaml: print the result as one document without asking, as kukeon's apply does",
   });
   pull = Option.String("--pull", { description: PULL_DESCRIPTION });
   maxImpact = Option.String("--max-impact", { description: "Refuse plans beyond: live, restart, recreate or delete" });
   lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
-  progress = Option.String("--progress", "auto", {
-    description: "auto (a live count of steps on a terminal), plain, or json (a JSON object per line; implies --json)",
+  progress = Option.String("--progress", {
+    description: "auto (default: a live count of steps on a terminal), plain, or json (the same as --json)",
   });
 
   async run(): Promise<number> {
@@ -87,8 +89,11 @@ export class ApplyCommand extends PlanFlagsCommand {
     // A saved plan was reviewed when it was saved (as with terraform apply PLANFILE): no question.
     // kukeon's `apply -o json|yaml` never asks either; kuke keeps that meaning for its users' scripts.
     const approved = this.autoApprove || this.planFile !== undefined || format !== undefined;
-    const progress = parseProgress(this.progress);
-    const json = this.json || format !== undefined || progress === "json";
+    const { json, progress } = resolveProgress({
+      json: this.json,
+      progress: this.progress,
+      structured: format !== undefined,
+    });
     refuseNoRefresh(this.refreshEnabled(), "apply");
     checkApprovalPossible({ autoApprove: approved, stdin: this.context.stdin, verb: "apply", json });
     const streams: PlanStreams = {

@@ -6,7 +6,7 @@ import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, parseParallelism } from "../plan-flags.js";
 import { type PlanStreams, writeLoadWarnings } from "../plan-output.js";
-import { parseProgress } from "../progress.js";
+import { resolveProgress } from "../progress.js";
 
 export class DestroyCommand extends PlanFlagsCommand {
   static override paths = [["destroy"]];
@@ -31,10 +31,12 @@ export class DestroyCommand extends PlanFlagsCommand {
 
   autoApprove = Option.Boolean("--auto-approve", false, { description: "Destroy without asking" });
   parallelism = Option.String("--parallelism", "10", { description: "Steps run at once (default 10)" });
-  json = Option.Boolean("--json", false, { description: "Print the plan and result as one JSON document" });
+  json = Option.Boolean("--json", false, {
+    description: "For CI: JSON progress events, one per line, then the result (needs --auto-approve)",
+  });
   lockTimeout = Option.String("--lock-timeout", "30s", { description: "How long to wait for the lock (default 30s)" });
-  progress = Option.String("--progress", "auto", {
-    description: "auto (a live count of steps on a terminal), plain, or json (a JSON object per line; implies --json)",
+  progress = Option.String("--progress", {
+    description: "auto (default: a live count of steps on a terminal), plain, or json (the same as --json)",
   });
 
   async run(): Promise<number> {
@@ -43,8 +45,11 @@ export class DestroyCommand extends PlanFlagsCommand {
     const parallelism = parseParallelism(this.parallelism);
     const lockTimeoutMs = parseDuration("--lock-timeout", this.lockTimeout);
     const request = this.planRequest({ destroy: true });
-    const progress = parseProgress(this.progress);
-    const json = this.json || progress === "json";
+    const { json, progress } = resolveProgress({
+      json: this.json,
+      progress: this.progress,
+      structured: false,
+    });
     refuseNoRefresh(this.refreshEnabled(), "destroy");
     checkApprovalPossible({
       autoApprove: this.autoApprove,
