@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { taskLogUri } from "../executors/containerd/log-uri.js";
 import {
   addressPath,
   type CellAddress,
@@ -77,7 +78,7 @@ export const containerCreate: StepHandler<"container.create"> = async (ctx, s) =
 function labelsFor(ctx: RunContext, s: ContainerPayload & { address: string }): Record<string, string> {
   if (s.labels[RESTART_LABELS.policy] === undefined) return s.labels;
   const log = containerLogPath(ctx.host.logDir, parseAddress(s.address) as ContainerAddress);
-  return { ...s.labels, [RESTART_LABELS.logUri]: `file://${log}` };
+  return { ...s.labels, [RESTART_LABELS.logUri]: taskLogUri(log) };
 }
 
 async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.create">>): Promise<void> {

@@ -28,6 +28,10 @@ export interface LogSourcesOptions {
   prefix?: boolean;
   /** @default 250 */
   pollMs?: number;
+  /** Each line's time in front of it (`--timestamps`). @default false */
+  timestamps?: boolean;
+  /** Only lines written at or after this time, in milliseconds since the epoch (`--since`). */
+  sinceMs?: number;
 }
 
 /**
@@ -46,6 +50,8 @@ export async function readLogSources(sources: readonly LogSource[], o: LogSource
       address: s.container,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.timestamps ? { timestamps: true } : {}),
+      ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
       ...(o.tail !== undefined ? { from: await tailOffset(path, o.tail) } : {}),
     };
     await readLogs(path, read);

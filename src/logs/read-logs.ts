@@ -1,13 +1,15 @@
 /**
- * `kuke logs ADDR [--follow]`: prints a container's captured stdout+stderr from its log file, and
- * with `follow` keeps printing what the task appends until the signal aborts.
+ * `kuke logs ADDR [--follow]`: prints a container's captured stdout+stderr from its log file (the
+ * logger's records, decoded by `log-records.ts`), and with `follow` keeps printing what the task
+ * appends until the signal aborts.
  */
 import { watch } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { errnoOf } from "../fs/fs-errors.js";
 import { type ContainerAddress, formatAddress, KukeError } from "../model/index.js";
+import { type DecodeOptions, RecordDecoder } from "./log-records.js";
 
-export interface ReadLogsOptions {
+export interface ReadLogsOptions extends DecodeOptions {
   /** Where the bytes go (the command's stdout). Awaited, so a slow consumer slows the reader. */
   write: (chunk: Buffer) => void | Promise<void>;
   /** Keep reading what is appended after the end is reached. @default false */
@@ -40,9 +42,10 @@ export async function readLogs(logPath: string, options: ReadLogsOptions): Promi
   } catch (e) {
     throw classify(e, logPath, options.address);
   }
+  const decoder = new RecordDecoder(options);
   try {
-    let offset = await drain(handle, options.from ?? 0, options);
-    if (!options.follow) return;
+    let offset = await drain(handle, options.from ?? 0, options, decoder);
+    if (!options.follow) return await flush(decoder, options);
     const signal = options.signal;
     if (signal?.aborted) return;
     let wake: (() => void) | undefined;
@@ -68,9 +71,13 @@ export async function readLogs(logPath: string, options: ReadLogsOptions): Promi
         wake = undefined;
         if (signal?.aborted) break;
         const { size } = await handle.stat();
-        if (size < offset) offset = 0;
-        offset = await drain(handle, offset, options);
+        if (size < offset) {
+          offset = 0;
+          decoder.reset();
+        }
+        offset = await drain(handle, offset, options, decoder);
       }
+      await flush(decoder, options);
     } finally {
       watcher?.close();
       signal?.removeEventListener("abort", nudge);
@@ -80,15 +87,27 @@ export async function readLogs(logPath: string, options: ReadLogsOptions): Promi
   }
 }
 
-/** Writes everything from `offset` to the current end; returns the new offset. */
-async function drain(handle: FileHandle, offset: number, options: ReadLogsOptions): Promise<number> {
+/** Writes what the decoder still holds (a last line without its newline). */
+async function flush(decoder: RecordDecoder, options: ReadLogsOptions): Promise<void> {
+  const rest = decoder.end();
+  if (rest.length > 0) await options.write(rest);
+}
+
+/** Writes everything from `offset` to the current end, decoded; returns the new offset. */
+async function drain(
+  handle: FileHandle,
+  offset: number,
+  options: ReadLogsOptions,
+  decoder: RecordDecoder,
+): Promise<number> {
   const buf = Buffer.alloc(CHUNK);
   for (;;) {
     if (options.follow && options.signal?.aborted) return offset;
     const { bytesRead } = await handle.read(buf, 0, CHUNK, offset);
     if (bytesRead === 0) return offset;
     offset += bytesRead;
-    await options.write(Buffer.from(buf.subarray(0, bytesRead)));
+    const out = decoder.push(Buffer.from(buf.subarray(0, bytesRead)));
+    if (out.length > 0) await options.write(out);
   }
 }
 

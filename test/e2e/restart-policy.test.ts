@@ -97,7 +97,10 @@ t("an 'always' workload is handed to the monitor once started; one-shot jobs are
   const svc = await task("svc");
   assert.is(svc.labels[RESTART_LABELS.status], "running");
   assert.is(svc.labels[RESTART_LABELS.policy], "always");
-  assert.match(svc.labels[RESTART_LABELS.logUri] ?? "", /^file:\/\/\/.*\/jobs\/svc\.log$/);
+  assert.match(
+    svc.labels[RESTART_LABELS.logUri] ?? "",
+    /^binary:\/\/\/.*\/libexec\/kuke-log\?log=%2F.*%2Fjobs%2Fsvc\.log$/,
+  );
   assert.is((await task("once")).labels[RESTART_LABELS.status], undefined);
   // containerd 1.6 restarts any exit, so on-failure is not given to it (README: restart policies).
   assert.is((await task("okjob")).labels[RESTART_LABELS.status], undefined);

@@ -51,8 +51,10 @@ t("a cell's logs: every container, each line whole and prefixed; tail applies pe
   const app = containerLogPath(runPathLayout(runPath).logs, containerAddress("r", "s", "t", "web", "app"));
   const sidecar = containerLogPath(runPathLayout(runPath).logs, containerAddress("r", "s", "t", "web", "sidecar"));
   await mkdir(dirname(app), { recursive: true });
-  await writeFile(app, "a1\na2\na3");
-  await writeFile(sidecar, "s1\ns2\n");
+  // Records as kuke's logger writes them; app's last line has no newline yet (a P record).
+  const rec = (tag: string, text: string) => `2026-12-03T10:00:00.000001Z stdout ${tag} ${text}\n`;
+  await writeFile(app, rec("F", "a1") + rec("F", "a2") + rec("P", "a3"));
+  await writeFile(sidecar, "s1\ns2\n"); // a raw log, as kuke wrote them before its logger
   const dirOf = (c: typeof cell) => logPathOf(runPathLayout(runPath).logs, c);
   const sources = (await logFilesIn(dirOf(cell))).map((f) => ({
     container: containerAddress("r", "s", "t", "web", f.container),
@@ -71,7 +73,10 @@ t("a cell's logs: every container, each line whole and prefixed; tail applies pe
   assert.is(last.text(), "app     | a3\nsidecar | s2\n");
   const one = sink();
   await readLogSources(sources.slice(0, 1), { write: one.write, tail: 2 });
-  assert.is(one.text(), "a2\na3", "one container: no prefix, bytes as written");
+  assert.is(one.text(), "a2\na3", "one container: no prefix, the output as written");
+  const stamped = sink();
+  await readLogSources(sources, { write: stamped.write, tail: 1, timestamps: true });
+  assert.is(stamped.text(), "app     | 2026-12-03T10:00:00.000001Z a3\nsidecar | s2\n");
   assert.equal(await logFilesIn(dirOf(cellAddress("r", "s", "t", "none"))), []);
 });
 

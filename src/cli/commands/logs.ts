@@ -10,9 +10,12 @@ export class LogsCommand extends KukeCommand {
     category: "Resource commands",
     description: "print a container's output, or a cell's",
     details: `
-      Prints what the container wrote to stdout and stderr (kept under the run path). For a cell,
-      every container's log, each line prefixed with the container's name. \`--tail N\` prints only
-      the last N lines of each; \`--follow\` keeps printing what they write until Ctrl-C.
+      Prints what the container wrote to stdout and stderr (kept under the run path, each line with
+      the time it was written). For a cell, every container's log, each line prefixed with the
+      container's name. \`--tail N\` prints only the last N lines of each, \`--since\` only what was
+      written since a moment (\`10m\`, \`2h\` ago, or a time such as \`2026-12-03T10:00:00Z\`),
+      \`--timestamps\` each line's time in front of it; \`--follow\` keeps printing what they write
+      until Ctrl-C.
 
       Each log is capped (\`logMaxBytes\` on the container or its space's container defaults,
       default 10 MiB): kuke rotates it on each run that takes the lock, keeping one previous file,
@@ -21,13 +24,20 @@ export class LogsCommand extends KukeCommand {
     examples: [
       ["Print a container's log", "$0 logs container/shop/apps/front/web/app"],
       ["Follow every container of a cell, from the last 20 lines", "$0 logs cell/shop/apps/front/web --tail 20 -f"],
-      ["What the container before a replace wrote", "$0 logs container/shop/apps/front/web/app --previous"],
+      [
+        "The last ten minutes, with each line's time",
+        "$0 logs container/shop/apps/front/web/app --since 10m --timestamps",
+      ],
     ],
   });
 
   address = Option.String({ name: "ADDR" });
   follow = Option.Boolean("-f,--follow", false, { description: "Keep printing new output until Ctrl-C" });
   tail = Option.String("--tail", { description: "Only the last N lines of each log" });
+  since = Option.String("--since", {
+    description: "Only lines written since: a duration ago (10m, 2h, 1h30m) or a time (RFC 3339)",
+  });
+  timestamps = Option.Boolean("-t,--timestamps", false, { description: "Each line's time (UTC) in front of it" });
   previous = Option.Boolean("--previous", false, {
     description: "The previous log (a replaced container's, or the last rotation's)",
   });
@@ -59,6 +69,8 @@ export class LogsCommand extends KukeCommand {
         follow: this.follow,
         signal: controller.signal,
         previous: this.previous,
+        timestamps: this.timestamps,
+        ...(this.since !== undefined ? { since: this.since } : {}),
         ...(tail !== undefined ? { tail } : {}),
       });
     } finally {

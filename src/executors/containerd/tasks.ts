@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { KukeError } from "../../model/errors.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
+import { taskLogUri } from "./log-uri.js";
 import { sealedCreate } from "./sealed-env.js";
 import { snapshotMounts } from "./snapshots.js";
 
@@ -66,7 +67,7 @@ export async function deleteTask(client: ContainerdClient, call: CallOptions, id
 
 /**
  * Creates and starts the task with the container's snapshot as rootfs, stdout and stderr appended
- * to `logPath`. A running task is left alone (its pid is returned); a stopped one is deleted first.
+ * to `logPath` by kuke's logger, a line a record with its time (`log-uri.ts`). A running task is left alone (its pid is returned); a stopped one is deleted first.
  * If create fails the half-made task is deleted so the next attempt does not hit "file exists".
  * `sealedEnv` (`NAME=value`) reaches the task's process but is not kept in the stored spec
  * (`sealed-env.ts`).
@@ -85,8 +86,8 @@ export async function startTask(
 
   const rootfs = await snapshotMounts(client, call, id);
   await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
-  // Both streams to the same file: setting only stdout crashes the 1.6 shim.
-  const uri = `file://${logPath}`;
+  // Both streams to the same logger: setting only stdout crashes the 1.6 shim.
+  const uri = taskLogUri(logPath);
   try {
     await sealedCreate(client, call, id, sealedEnv, async () => {
       await client.unary(

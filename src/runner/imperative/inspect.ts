@@ -3,7 +3,7 @@
  * the Runner's existence checks and `kuke logs`. None takes the lock: records are atomic files.
  */
 
-import { type LogSource, logFilesIn, readLogSources } from "../../logs/index.js";
+import { type LogSource, logFilesIn, parseSince, readLogSources } from "../../logs/index.js";
 import {
   type ActualState,
   type Address,
@@ -116,6 +116,13 @@ export interface LogsOptions {
   tail?: number;
   /** The previous log (a replaced container's, or the last rotation's) instead of the current one. @default false */
   previous?: boolean;
+  /** Each line's time (RFC 3339, UTC) in front of it. @default false */
+  timestamps?: boolean;
+  /**
+   * Only lines written since this: a duration back from now (`10m`, `2h`), a time (RFC 3339) or
+   * epoch seconds (`src/logs/since.ts`). A usage error otherwise.
+   */
+  since?: string;
 }
 
 /**
@@ -127,6 +134,7 @@ export async function resourceLogs(
   address: ContainerAddress | CellAddress,
   l: LogsOptions,
 ): Promise<void> {
+  const sinceMs = l.since !== undefined ? parseSince(l.since, Date.now()) : undefined;
   const logs = runPathLayout(o.runPath).logs;
   const source = (container: ContainerAddress): LogSource => {
     const path = containerLogPath(logs, container);
@@ -151,5 +159,7 @@ export async function resourceLogs(
     previous: l.previous ?? false,
     ...(l.tail !== undefined ? { tail: l.tail } : {}),
     ...(l.signal ? { signal: l.signal } : {}),
+    ...(l.timestamps ? { timestamps: true } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
   });
 }
