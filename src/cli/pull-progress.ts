@@ -1,6 +1,6 @@
 /**
- * `kuke image pull` on a terminal: one line for the image, rewritten in place (at most every
- * 100 ms) as blobs arrive, with the total and each layer's bytes, as compose shows a pull:
+ * `kuke image pull` and `kuke image load` on a terminal: one line for the image, rewritten in place
+ * (at most every 100 ms) as blobs arrive (from the registry, or from the archive into containerd), with the total and each layer's bytes, as compose shows a pull:
  * `busybox:latest  1.2/2.3 MB  [a1b2c3d4 done] [e5f6a7b8 0.4/1.1 MB]`.
  */
 import type { PullProgress } from "../executors/registry/verifying-stream.js";

@@ -3,7 +3,7 @@
  * in a realm that is not applied (images are staged in `<realm>.kukeon.io`).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ContainerdClient } from "../../src/executors/containerd/client.js";
@@ -66,10 +66,20 @@ t("ls of a realm with no namespace yet is empty", async () => {
 
 t("load stages an archive in the realm's default namespace, under --name if given", async () => {
   const archive = await buildBusyboxArchive(dir);
-  const r = await kuke(["image", "load", archive, "--realm", realm]);
+  // On a terminal, one line for the image, redrawn in place, with each blob's bytes and total (a
+  // blob the shared containerd already holds may be left part-read; the config is always read
+  // whole); without a terminal, no progress at all.
+  const r = await runKuke(["image", "load", archive, "--realm", realm], { env, tty: true });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, `Loaded docker.io/library/busybox:latest (sha256:`);
   assert.match(r.stdout, `into ${namespace}`);
+  const draws = r.stderr.split("\r\x1b[K");
+  assert.ok(draws.length > 2, `drawn in place: ${JSON.stringify(r.stderr)}`);
+  const name = basename(archive).replaceAll(".", "\\.");
+  assert.match(draws.at(-1) ?? "", new RegExp(`^${name}  [\\d.]+/[\\d.]+ MB  (\\[[0-9a-f]{8} [^\\]]*\\] ?)+\n$`));
+  assert.match(draws.at(-1) ?? "", /\[[0-9a-f]{8} done\]/);
+  const plain = await kuke(["image", "load", archive, "--realm", realm]);
+  assert.equal([plain.code, plain.stderr], [0, ""]);
   const named = await kuke(["image", "load", archive, "--realm", realm, "--name", "registry.local/busybox:1"]);
   assert.is(named.code, 0, named.stderr);
   assert.equal(await names(), ["docker.io/library/busybox:latest", "registry.local/busybox:1"]);

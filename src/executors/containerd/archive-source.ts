@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-stream";
 import { errnoOf } from "../../fs/fs-errors.js";
@@ -124,6 +124,8 @@ export async function openImageArchive(
     name?: string;
     /** Entries up to this size are kept in memory, larger ones spooled to a temp dir. @default 4 MiB */
     inMemoryMaxBytes?: number;
+    /** Called as each blob's bytes are read for the import (what `kuke image load` shows on a terminal). */
+    onProgress?: (p: BlobProgress) => void;
   } = {},
 ): Promise<ArchiveImageSource> {
   const spool = await mkdtemp(join(tmpdir(), "kuke-image-"));
@@ -135,11 +137,34 @@ export async function openImageArchive(
         ? await fromDockerSave(file, entries, opts.name)
         : undefined;
     if (!base) throw invalid(file, "it has neither index.json (OCI layout) nor manifest.json (docker save)");
-    return { ...base, close: () => rm(spool, { recursive: true, force: true }) };
+    const onProgress = opts.onProgress;
+    const openBlob: ImageSource["openBlob"] = onProgress
+      ? async (d) => (await base.openBlob(d)).pipe(progressCounter(d, onProgress))
+      : base.openBlob;
+    return { ...base, openBlob, close: () => rm(spool, { recursive: true, force: true }) };
   } catch (e) {
     await rm(spool, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** A blob's bytes read so far, of its size. */
+export interface BlobProgress {
+  digest: string;
+  bytes: number;
+  total: number;
+}
+
+/** Passes a blob's bytes through, reporting the count after each chunk. */
+function progressCounter(d: Descriptor, onProgress: (p: BlobProgress) => void): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onProgress({ digest: d.digest, bytes, total: d.size });
+      done(null, chunk);
+    },
+  });
 }
 
 function blobOpener(file: string, byDigest: Map<string, Entry>): ImageSource["openBlob"] {

@@ -1,3 +1,4 @@
+import type { BlobProgress } from "./archive-source.js";
 import { ContainerdClient } from "./client.js";
 import { qualifyImageName } from "./image-name.js";
 import { type ImageRecord, listImages, loadImageArchive, removeImage } from "./images.js";
@@ -20,7 +21,7 @@ export interface ImageCommandTarget {
 export async function imageLoad(
   t: ImageCommandTarget,
   file: string,
-  opts: { name?: string } = {},
+  opts: { name?: string; onProgress?: (p: BlobProgress) => void } = {},
 ): Promise<ImportResult> {
   const client = new ContainerdClient(t.address);
   try {

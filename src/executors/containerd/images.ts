@@ -1,6 +1,7 @@
 import { KukeError } from "../../model/errors.js";
 import type { Descriptor } from "../oci/image-source.js";
 import { hostPlatform, isIndexMediaType } from "../oci/media-types.js";
+import type { BlobProgress } from "./archive-source.js";
 import type { ContainerdClient } from "./client.js";
 import { readBlob } from "./content.js";
 import { chainIds, type ImageProcessConfig, parseImageConfig } from "./image-config.js";
@@ -70,7 +71,7 @@ export async function loadImageArchive(
   client: ContainerdClient,
   namespace: string,
   file: string,
-  opts: { name?: string } = {},
+  opts: { name?: string; onProgress?: (p: BlobProgress) => void } = {},
 ): Promise<ImportResult> {
   // tar-stream and the archive reader load only for `kuke image load`.
   const { openImageArchive } = await import("./archive-source.js");

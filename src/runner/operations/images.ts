@@ -2,6 +2,7 @@
  * `kuke image load|pull|ls|rm`: each resolves containerd and the realm's namespace (recorded, or
  * the default one so images can be staged before the realm is applied) and does one thing.
  */
+import type { BlobProgress } from "../../executors/containerd/archive-source.js";
 import { createContainerdExecutor } from "../../executors/containerd/executor.js";
 import { imageList, imageLoad, imageRemove } from "../../executors/containerd/image-commands.js";
 import type { ImageRecord } from "../../executors/containerd/images.js";
@@ -38,10 +39,13 @@ export async function imageTarget(o: ImageTargetOptions): Promise<ImageTarget> {
 
 /** Imports an OCI-layout or `docker save` archive into the realm's namespace. */
 export async function loadImage(
-  o: ImageTargetOptions & { file: string; name?: string },
+  o: ImageTargetOptions & { file: string; name?: string; onProgress?: (p: BlobProgress) => void },
 ): Promise<ImportResult & { namespace: string }> {
   const t = await imageTarget(o);
-  const result = await imageLoad(t, o.file, o.name !== undefined ? { name: o.name } : {});
+  const result = await imageLoad(t, o.file, {
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  });
   return { ...result, namespace: t.namespace };
 }
 
