@@ -68,7 +68,8 @@ export async function deleteTask(client: ContainerdClient, call: CallOptions, id
 /**
  * Creates and starts the task with the container's snapshot as rootfs, stdout and stderr appended
  * to `logPath` by kuke's logger, a line a record with its time (`log-uri.ts`). A running task is
- * left alone (its pid is returned); a stopped one is deleted first. If create fails the half-made task is deleted so the next attempt does not hit "file exists".
+ * left alone (its pid is returned); a stopped one is deleted first. If create fails the half-made
+ * task is deleted so the next attempt does not hit "file exists".
  * `sealedEnv` (`NAME=value`) reaches the task's process but is not kept in the stored spec
  * (`sealed-env.ts`).
  */
