@@ -1,52 +1,60 @@
 /**
- * `npm run bench -- apply [--cells 10,50] [--parallelism N] [--timings] [--phases] [--profile DIR] [--podman]`: kuke apply /
- * no-op plan / destroy of N cells (a
- * synthesized pause root + 2 busybox containers each, one space, one stack) on a private
- * containerd with temporary run path and runtime dir, against the same containerd operations done
- * one after another with the containerd executor in the same run (create+start root and 2
- * containers per cell, then stop+delete). The no-op plan runs as a separate
- * `node dist/src/cli/main.js plan` process, so Node start-up is included.
- * Prints ms per cell and the ratios; removes everything it made. The no-op plan is run 3 times
- * (the median is shown) next to `kuke version`, the process start-up floor. `--timings` adds, per
- * step kind, how long apply's and destroy's steps took (from the apply journal); `--profile DIR`
- * runs the plan processes under `node --cpu-prof` and writes the profiles to DIR; `--phases`
- * times each part of refresh + plan in this process (`bench/plan-phases.ts`); `--podman` then runs
- * `bench/podman.ts` for the same sizes and prints kuke/podman ratios (DESIGN §7).
+ * `npm run bench -- apply [--cells 10,20,50] [--rounds 3] [--podman] [--kuke LABEL=MAIN_JS]…
+ * [--parallelism N] [--timings] [--phases] [--profile DIR]`: kuke as users run it, against podman,
+ * in one interleaved run (DESIGN §7, issue 13).
+ *
+ * Every kuke figure is a separate `node MAIN_JS …` process (the package's `bin`, start-up
+ * included): `kuke apply` of N cells from empty, `kuke plan --detailed-exitcode` of the unchanged
+ * stack, `kuke version` (the process floor), `kuke destroy`. With `--podman`, `podman kube play` /
+ * `kube down` of the same N pods run in the same rounds. Each round runs every tool once per size,
+ * in an order rotated round by round, so the machine's other load falls on all of them alike;
+ * medians and ranges of `--rounds` rounds are printed. `--kuke LABEL=PATH` (repeatable) adds
+ * another kuke build — a copy of an older tree, for before/after ratios from one run; the default
+ * is this tree's `dist/src/cli/main.js`.
+ *
+ * Same work on both sides:
+ * - a cell is a synthesized root plus 2 busybox containers running `sleep 3600`; a pod is podman's
+ *   infra container plus the same 2 containers;
+ * - the busybox image comes from the same locally built archive, loaded before timing on both sides
+ *   (`kuke image load`, `podman load`); kuke's pause image and podman's infra image are in place
+ *   before timing too (a 1-cell apply + destroy and a 1-pod play + down warm each side up; podman
+ *   builds its own infra image from catatonit then, offline);
+ * - one bridge network: kuke's space, podman's `network create` (no DNS);
+ * - stopping: `sleep` and pause install no SIGTERM handler, so kuke sends SIGKILL at once (it reads
+ *   the process's caught signals); podman's pods get `terminationGracePeriodSeconds: 0` (kube play
+ *   makes it each container's stop timeout; `stop_timeout = 0` in containers.conf alone is not
+ *   used by kube play), so podman sends SIGKILL at once as well (checked before timing). Its infra
+ *   container keeps a 10 s timeout but runs catatonit, which exits on SIGTERM at once, as kuke's
+ *   pause is killed at once (an infra `sleep` would make every `kube down` wait 10 s).
+ *
+ * CPU: `cutime + cstime` of this process (getrusage RUSAGE_CHILDREN) around each command, i.e. the
+ * tool's own process and every descendant it waited for. For kuke that is node plus the CNI
+ * plugins, `ip`, `iptables`, `mount` it runs; containerd's CPU (its own pid) is shown beside it;
+ * its shims and runc are not counted. For podman it is podman plus what it waits for (runc start,
+ * netavark); conmon, and runc create under conmon, are daemonized and not counted.
+ *
+ * Runs as root on a private containerd (the test harness daemon) with temporary run paths; removes
+ * everything it made. Not part of the tests.
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { runCli } from "../src/cli/cli.js";
 import { detectCgroupDriver } from "../src/executors/cgroup/index.js";
 import { NetworkExecutor } from "../src/executors/cni/index.js";
-import { openImageArchive } from "../src/executors/containerd/archive-source.js";
-import { removeEmptyCgroups } from "../src/executors/containerd/cgroup-cleanup.js";
-import { createContainerdExecutor } from "../src/executors/containerd/executor.js";
-import { pauseImageSource } from "../src/executors/containerd/pause-image.js";
-import { cellAddress, cgroupPath, PAUSE_IMAGE } from "../src/model/index.js";
+import { cellAddress, cgroupPath } from "../src/model/index.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-image.js";
-import { minimalOciSpec, startContainerd, type TestContainerd } from "../test/harness/containerd.js";
+import { startContainerd, type TestContainerd } from "../test/harness/containerd.js";
+import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
 import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
-import { podmanFigures } from "./podman.js";
 
-const run = promisify(execFile);
-const MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const PODMAN_BUSYBOX = "localhost/kuke-bench/busybox:1";
 
-/** A writable that drops everything (kuke's progress lines would dominate a terminal). */
-class Sink extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _e: BufferEncoding, done: () => void): void {
-    this.text = (this.text + chunk.toString()).slice(-4000);
-    done();
-  }
-}
-
-function manifest(realm: string, cells: number): string {
+function kukeManifest(realm: string, cells: number): string {
   const docs = [
     `kind: Realm\nmetadata: {name: ${realm}}`,
     `kind: Space\nmetadata: {name: net}\nspec: {realmId: ${realm}}`,
@@ -66,120 +74,253 @@ spec:
   return `${docs.join("\n---\n")}\n`;
 }
 
-/** Median of a few timings of a separate kuke process (start-up included). */
-async function processMs(argv: string[], env: Record<string, string>, profileDir?: string): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const node = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-    times.push(
-      await timed(() =>
-        run(process.execPath, [...node, MAIN_JS, ...argv], { env: { ...process.env, ...env } }).catch(
-          (e: { code?: number }) => {
-            // `plan --detailed-exitcode` exits 2 when the stack is not converged: a bug worth seeing.
-            throw new Error(`kuke ${argv.join(" ")} exited ${e.code}`);
-          },
-        ),
-      ),
-    );
+function kubeYaml(cells: number): string {
+  const pods: string[] = [];
+  for (let i = 0; i < cells; i++) {
+    pods.push(`apiVersion: v1
+kind: Pod
+metadata: {name: c${i}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - {name: a, image: ${PODMAN_BUSYBOX}, command: [/bin/sleep, "3600"]}
+    - {name: b, image: ${PODMAN_BUSYBOX}, command: [/bin/sleep, "3600"]}`);
   }
-  return times.sort((a, b) => a - b)[1] as number;
+  return `${pods.join("\n---\n")}\n`;
 }
 
-async function kuke(argv: string[], env: Record<string, string>): Promise<number> {
-  const out = new Sink();
-  const err = new Sink();
-  const code = await runCli(argv, { stdin: Readable.from([]), stdout: out, stderr: err, env, colorDepth: 1 });
-  if (code !== 0) throw new Error(`kuke ${argv.join(" ")} exited ${code}:\n${out.text}\n${err.text}`);
-  return code;
+/** `utime + stime` (own) and `cutime + cstime` (waited-for descendants) of a pid, ms (100 Hz ticks). */
+function procCpuMs(pid: number | "self"): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // proc(5) fields 14–17, counted here from field 3 (state).
+  const t = (i: number) => Number(f[i]) * 10;
+  return { own: t(11) + t(12), children: t(13) + t(14) };
 }
 
-/** CPU time of this process's waited-for children (`cutime` + `cstime` of `/proc/self/stat`), ms. */
-async function childrenCpuMs(): Promise<number> {
-  const stat = await readFile("/proc/self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // Fields 16 and 17 of proc(5), counted from the state field (3) after the command name.
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+/** The private containerd daemon's pid (its command line names the bench's config file). */
+function containerdPid(ctd: TestContainerd): number | undefined {
+  const needle = join(ctd.dir, "config.toml");
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+      if (argv.includes(needle) && (argv[0] ?? "").endsWith("containerd")) return Number(e);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
 }
 
-/** Busy and total jiffies of all cores (`/proc/stat`), to tell a CPU-bound run from a waiting one. */
 async function hostCpu(): Promise<{ busy: number; total: number }> {
   const line = (await readFile("/proc/stat", "utf8")).split("\n")[0] as string;
   const v = line.split(/\s+/).slice(1).map(Number);
   const total = v.reduce((a, b) => a + b, 0);
-  const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  return { busy: total - idle, total };
+  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
 }
 
-function busyPercent(a: { busy: number; total: number }, b: { busy: number; total: number }): string {
-  return (((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100).toFixed(0);
+async function loadavg(): Promise<string> {
+  return (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
+/** One timed command: wall ms, CPU ms of it and its waited-for descendants, containerd's CPU ms, host busy %. */
+interface Sample {
+  ms: number;
+  cpuMs: number;
+  containerdCpuMs: number;
+  busyPct: number;
+}
+
+/** Runs `cmd args` to completion with output kept only for an error message. */
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let tail = "";
+    const keep = (b: Buffer) => {
+      tail = (tail + b.toString()).slice(-3000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${tail}`)),
+    );
+  });
+}
+
+async function sample(ctdPid: number | undefined, fn: () => Promise<void>): Promise<Sample> {
+  const c0 = procCpuMs("self").children;
+  const d0 = ctdPid !== undefined ? procCpuMs(ctdPid).own : 0;
+  const h0 = await hostCpu();
+  const t0 = performance.now();
   await fn();
-  return performance.now() - start;
+  const ms = performance.now() - t0;
+  const h1 = await hostCpu();
+  return {
+    ms,
+    cpuMs: procCpuMs("self").children - c0,
+    containerdCpuMs: ctdPid !== undefined ? procCpuMs(ctdPid).own - d0 : 0,
+    busyPct: ((h1.busy - h0.busy) / Math.max(1, h1.total - h0.total)) * 100,
+  };
 }
 
-interface Row {
-  cells: number;
-  apply: number;
-  plan: number;
-  version: number;
-  destroy: number;
-  directCreate: number;
-  directDelete: number;
+type Op = "up" | "plan" | "version" | "down";
+
+interface Tool {
+  label: string;
+  /** Setup before any timing (image load, warm-up). */
+  prepare(): Promise<void>;
+  /** Timed operations of one round for `cells`. */
+  round(cells: number, record: (op: Op, s: Sample) => void): Promise<void>;
+  /** Removes everything (safe after a failure). */
+  cleanup(): Promise<void>;
+  /** Extra lines after the run (journal timings). */
+  notes: string[];
 }
 
-/** The containerd work of N cells, one operation after another, with the executor directly. */
-async function direct(ctd: TestContainerd, work: string, cells: number, tag: string): Promise<[number, number]> {
-  const ns = `bench-direct-${tag}`;
-  const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
-  const ids: { id: string; cg: string }[] = [];
-  try {
-    const busy = await openImageArchive(await buildBusyboxArchive(work));
-    try {
-      await exec.importImage(ns, busy);
-    } finally {
-      await busy.close();
-    }
-    await exec.importImage(ns, await pauseImageSource());
-    const busybox = await exec.resolveImage(ns, BUSYBOX_IMAGE);
-    const pause = await exec.resolveImage(ns, PAUSE_IMAGE);
-    const create = await timed(async () => {
-      for (let i = 0; i < cells; i++) {
-        for (const [k, img, args] of [
-          ["root", pause, ["/pause"]],
-          ["a", busybox, ["sleep", "3600"]],
-          ["b", busybox, ["sleep", "3600"]],
-        ] as const) {
-          const id = `c${i}_${k}`;
-          const cg = `/kuke-bench-${tag}/c${i}/${k}`;
-          ids.push({ id, cg });
-          await exec.createContainer(ns, {
-            id,
-            image: img.name,
-            snapshotParent: img.topChainId,
-            spec: minimalOciSpec([...args], cg),
-            labels: { "kuke.dev/managed-by": "kuke" },
-          });
-          await exec.startTask(ns, id, join(work, "direct-logs", `${id}.log`));
-        }
+interface KukeToolOptions {
+  label: string;
+  mainJs: string;
+  ctd: TestContainerd;
+  ctdPid: number | undefined;
+  work: string;
+  archive: string;
+  parallelism: string | undefined;
+  profileDir: string | undefined;
+  timings: boolean;
+}
+
+function kukeTool(o: KukeToolOptions): Tool & {
+  file(cells: number): string;
+  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string; KUKE_CONTAINERD_ADDRESS: string; KUKE_RUNC_ROOT: string };
+} {
+  const realm = `b${randomBytes(3).toString("hex")}`;
+  const dir = join(o.work, realm);
+  const env = {
+    KUKE_RUN_PATH: join(dir, "run"),
+    KUKE_RUNTIME_DIR: join(dir, "rt"),
+    KUKE_CONTAINERD_ADDRESS: o.ctd.address,
+    KUKE_RUNC_ROOT: o.ctd.runcRoot,
+  };
+  const file = (cells: number) => join(dir, `cells-${cells}.yaml`);
+  const written = new Set<number>();
+  const par = o.parallelism !== undefined ? ["--parallelism", o.parallelism] : [];
+  const kuke = async (argv: string[], node: string[] = []) =>
+    exec(process.execPath, [...node, o.mainJs, ...argv], { ...process.env, ...env });
+  const ensureFile = async (cells: number) => {
+    if (written.has(cells)) return;
+    await writeFile(file(cells), kukeManifest(realm, cells));
+    written.add(cells);
+  };
+  let maxCells = 0;
+  const notes: string[] = [];
+  return {
+    label: o.label,
+    env,
+    file,
+    notes,
+    async prepare() {
+      await mkdir(dir, { recursive: true });
+      await kuke(["image", "load", o.archive, "--realm", realm]);
+      // Imports the pause image, as podman's infra image is built before timing.
+      await ensureFile(1);
+      await kuke(["apply", "--auto-approve", "-f", file(1)]);
+      await kuke(["destroy", "--auto-approve", "-f", file(1)]);
+    },
+    async round(cells, record) {
+      await ensureFile(cells);
+      maxCells = Math.max(maxCells, cells);
+      const prof = o.profileDir !== undefined ? ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, o.label)] : [];
+      record("up", await sample(o.ctdPid, () => kuke(["apply", "--auto-approve", ...par, "-f", file(cells)])));
+      const applyTimings = o.timings ? await latestJournalTimings(env.KUKE_RUN_PATH) : undefined;
+      // exit 2 from --detailed-exitcode (changes pending) fails the run: the stack must be converged.
+      record("plan", await sample(o.ctdPid, () => kuke(["plan", "--detailed-exitcode", "-f", file(cells)], prof)));
+      record("version", await sample(o.ctdPid, () => kuke(["version"])));
+      record("down", await sample(o.ctdPid, () => kuke(["destroy", "--auto-approve", ...par, "-f", file(cells)])));
+      const destroyTimings = o.timings ? await latestJournalTimings(env.KUKE_RUN_PATH) : undefined;
+      if (applyTimings && destroyTimings) {
+        notes.push(
+          formatTimings(`${o.label}: apply of ${cells} cells`, applyTimings),
+          formatTimings(`${o.label}: destroy of ${cells} cells`, destroyTimings),
+        );
       }
-    });
-    const del = await timed(async () => {
-      for (const { id, cg } of ids) {
-        await exec.stopTask(ns, id, { graceMs: 0 });
-        await exec.deleteContainer(ns, id, { cgroupPath: cg });
+    },
+    async cleanup() {
+      for (const cells of written) await kuke(["destroy", "--auto-approve", "-f", file(cells)]).catch(() => undefined);
+      const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
+      for (let i = 0; i < maxCells; i++) {
+        await net.detach(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
+        await net.unpin(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
       }
-    });
-    return [create, del];
-  } finally {
-    for (const { id, cg } of ids) {
-      await exec.deleteContainer(ns, id, { cgroupPath: cg, graceMs: 0 }).catch(() => undefined);
-      await removeEmptyCgroups(cg).catch(() => undefined);
-    }
-    exec.close();
+      await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
+      await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+    },
+  };
+}
+
+async function podmanTool(): Promise<Tool> {
+  if (!(await podmanAvailable())) {
+    throw new Error("podman is not installed (apt-get install --no-install-recommends podman catatonit)");
   }
+  // Outside kuke's pool (10.88/16), the tests' pools (10.100–10.239) and the export tests' (10.251).
+  const sandbox = await podmanSandbox({ prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", stopTimeout: 0 }, [
+    PODMAN_BUSYBOX,
+  ]);
+  const { podman, work, network } = sandbox;
+  const files = new Set<string>();
+  const file = async (cells: number) => {
+    const f = join(work, `pods-${cells}.yaml`);
+    if (!files.has(f)) await writeFile(f, kubeYaml(cells));
+    files.add(f);
+    return f;
+  };
+  const env = { ...process.env, ...sandbox.env };
+  return {
+    label: "podman",
+    notes: [],
+    async prepare() {
+      // The first pod builds podman's own infra image (catatonit) offline, before timing.
+      const one = await file(1);
+      await podman(["kube", "play", "--network", network, one]);
+      const ids = (await podman(["ps", "-a", "--format", "{{.ID}} {{.IsInfra}}"])).split("\n").filter(Boolean);
+      for (const [id, infra] of ids.map((l) => l.split(" "))) {
+        const t = (await podman(["inspect", "--format", "{{.Config.StopTimeout}}", id as string])).trim();
+        // The infra container keeps podman's 10 s, but catatonit exits on SIGTERM at once.
+        if (infra !== "true" && t !== "0") throw new Error(`podman container ${id} has stop timeout ${t}, expected 0`);
+      }
+      await podman(["kube", "down", one]);
+    },
+    async round(cells, record) {
+      const f = await file(cells);
+      record(
+        "up",
+        await sample(undefined, () =>
+          exec("podman", [...sandbox.global, "kube", "play", "--network", network, f], env),
+        ),
+      );
+      const running = (await podman(["ps", "-q", "--filter", "status=running"])).split("\n").filter(Boolean);
+      if (running.length !== cells * 3)
+        throw new Error(`expected ${cells * 3} running containers, got ${running.length}`);
+      record("down", await sample(undefined, () => exec("podman", [...sandbox.global, "kube", "down", f], env)));
+    },
+    async cleanup() {
+      for (const f of files) await podman(["kube", "down", f]).catch(() => undefined);
+      await sandbox.remove();
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function fmtRange(xs: number[], scale = 1, digits = 0): string {
+  if (xs.length === 0) return "-";
+  const v = xs.map((x) => x / scale);
+  return `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -187,135 +328,184 @@ export async function main(args: string[]): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const parallelism = flag("--parallelism");
-  const profileDir = flag("--profile");
-  const showTimings = args.includes("--timings");
-  const showPhases = args.includes("--phases");
-  const timings: string[] = [];
-  const sizes = (flag("--cells") ?? "10,50")
+  const flags = (name: string) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1] as string] : []));
+  const sizes = (flag("--cells") ?? "10,20,50")
     .split(",")
     .map(Number)
     .filter((n) => n > 0);
+  const rounds = Number(flag("--rounds") ?? 3);
+  const parallelism = flag("--parallelism");
+  const profileDir = flag("--profile");
+  const builds = flags("--kuke").map((s) => {
+    const at = s.indexOf("=");
+    return at > 0 ? { label: s.slice(0, at), mainJs: s.slice(at + 1) } : { label: s, mainJs: s };
+  });
+  if (builds.length === 0) builds.push({ label: "kuke", mainJs: THIS_MAIN_JS });
+
   const ctd = await startContainerd();
+  const ctdPid = containerdPid(ctd);
   const work = await mkdtemp("/tmp/kuke-bench-apply-");
-  const rows: Row[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
+  const tools: Tool[] = [];
+  const lines: string[] = [];
+  const samples = new Map<string, Sample[]>();
+  const key = (label: string, cells: number, op: Op) => `${label}\0${cells}\0${op}`;
   try {
+    const archive = await buildBusyboxArchive(work);
+    const kukes = builds.map((b) =>
+      kukeTool({
+        ...b,
+        ctd,
+        ctdPid,
+        work,
+        archive,
+        parallelism,
+        profileDir,
+        timings: args.includes("--timings"),
+      }),
+    );
+    tools.push(...kukes);
+    if (args.includes("--podman")) tools.push(await podmanTool());
+    for (const t of tools) await t.prepare();
+
+    lines.push(`load average at start: ${await loadavg()}`);
     for (const cells of sizes) {
-      const tag = randomBytes(3).toString("hex");
-      const realm = `bench${tag}`;
-      const dir = join(work, realm);
-      const env = {
-        KUKE_RUN_PATH: join(dir, "run"),
-        KUKE_RUNTIME_DIR: join(dir, "rt"),
-        KUKE_CONTAINERD_ADDRESS: ctd.address,
-        KUKE_RUNC_ROOT: ctd.runcRoot,
-      };
-      const file = join(work, `${realm}.yaml`);
-      await writeFile(file, manifest(realm, cells));
-      cleanups.push(async () => {
-        await kuke(["destroy", "--auto-approve", "-f", file], env).catch(() => undefined);
-        const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
-        for (let i = 0; i < cells; i++) {
-          await net.detach(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
-          await net.unpin(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
+      for (let r = 0; r < rounds; r++) {
+        // Rotated order: each tool runs first, second, … in turn, so load spikes spread over all.
+        const order = tools.map((_, i) => tools[(i + r) % tools.length] as Tool);
+        for (const t of order) {
+          await t.round(cells, (op, s) => {
+            const k = key(t.label, cells, op);
+            samples.set(k, [...(samples.get(k) ?? []), s]);
+          });
         }
-        await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
-        await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
-      });
-      await kuke(["image", "load", await buildBusyboxArchive(work), "--realm", realm], env);
-      const par = parallelism !== undefined ? ["--parallelism", parallelism] : [];
-      const cpuBefore = process.cpuUsage();
-      const childrenBefore = await childrenCpuMs();
-      const hostBefore = await hostCpu();
-      const apply = await timed(() => kuke(["apply", "--auto-approve", ...par, "-f", file], env));
-      const cpu = process.cpuUsage(cpuBefore);
-      const children = (await childrenCpuMs()) - childrenBefore;
-      timings.push(
-        `apply of ${cells} cells: kuke's own process used ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU ` +
-          `(user ${(cpu.user / 1000).toFixed(0)}, system ${(cpu.system / 1000).toFixed(0)}) in ${apply.toFixed(0)} ms, ` +
-          `the processes it ran (CNI plugins, ip, iptables) ${children.toFixed(0)} ms; ` +
-          `the host's cores were ${busyPercent(hostBefore, await hostCpu())}% busy`,
-      );
-      const applyTimings = await latestJournalTimings(env.KUKE_RUN_PATH);
-      const plan = await processMs(["plan", "--detailed-exitcode", "-f", file], env, profileDir);
-      if (showPhases) {
-        const phases = await planPhases(file, env);
-        timings.push(
-          `no-op refresh + plan of ${cells} cells, in process (ms):`,
-          ...Object.entries(phases).map(([k, v]) => `  ${k.padEnd(26)} ${v.toFixed(1).padStart(8)}`),
-        );
       }
-      const version = await processMs(["version"], env);
-      const hostBeforeDestroy = await hostCpu();
-      const destroy = await timed(() => kuke(["destroy", "--auto-approve", ...par, "-f", file], env));
-      timings.push(
-        `destroy of ${cells} cells: the host's cores were ${busyPercent(hostBeforeDestroy, await hostCpu())}% busy`,
-      );
-      const destroyTimings = await latestJournalTimings(env.KUKE_RUN_PATH);
-      if (showTimings && applyTimings && destroyTimings) {
-        timings.push(
-          formatTimings(`apply of ${cells} cells`, applyTimings),
-          formatTimings(`destroy of ${cells} cells`, destroyTimings),
-        );
+      lines.push(`load average after ${cells} cells: ${await loadavg()}`);
+      if (args.includes("--phases")) {
+        const k = kukes[0];
+        if (k !== undefined) {
+          // The tree's own refresh + plan in process on the applied stack, then destroyed again.
+          await exec(process.execPath, [THIS_MAIN_JS, "apply", "--auto-approve", "-f", k.file(cells)], {
+            ...process.env,
+            ...k.env,
+          });
+          const phases = await planPhases(k.file(cells), k.env);
+          lines.push(
+            `no-op refresh + plan of ${cells} cells in process, this tree (ms):`,
+            ...Object.entries(phases).map(([p, v]) => `  ${p.padEnd(26)} ${v.toFixed(1).padStart(8)}`),
+          );
+          await exec(process.execPath, [THIS_MAIN_JS, "destroy", "--auto-approve", "-f", k.file(cells)], {
+            ...process.env,
+            ...k.env,
+          });
+        }
       }
-      const [directCreate, directDelete] = await direct(ctd, work, cells, tag);
-      rows.push({ cells, apply, plan, version, destroy, directCreate, directDelete });
     }
+    lines.push(`load average at end: ${await loadavg()}`);
   } finally {
-    for (const c of cleanups) await c();
+    for (const t of [...tools].reverse()) await t.cleanup().catch(() => undefined);
     await ctd.stop();
     await rm(work, { recursive: true, force: true });
   }
-  const f = (n: number) => n.toFixed(1).padStart(9);
-  const lines = [
-    "kuke apply / plan / destroy vs the same containerd operations done one by one (ms; per cell = total / cells)",
-    ["cells", "apply/cell", "direct/cell", "ratio", "plan(ms)", "version(ms)", "destroy/cell", "direct/cell", "ratio"]
-      .map((h) => h.padStart(h === "cells" ? 5 : 12))
-      .join(" "),
+
+  const get = (label: string, cells: number, op: Op) => samples.get(key(label, cells, op)) ?? [];
+  const labels = builds.map((b) => b.label).concat(args.includes("--podman") ? ["podman"] : []);
+  const head = [
+    "tool".padEnd(8),
+    "cells".padStart(5),
+    "up s, median (range)".padStart(22),
+    "up CPU s/cell".padStart(14),
+    "down s, median (range)".padStart(24),
+    "down CPU s/cell".padStart(16),
+    "plan ms".padStart(18),
+    "version ms".padStart(18),
+    "plan/version".padStart(13),
   ];
-  for (const r of rows) {
-    lines.push(
-      [
-        String(r.cells).padStart(5),
-        f(r.apply / r.cells).padStart(12),
-        f(r.directCreate / r.cells).padStart(12),
-        (r.apply / r.directCreate).toFixed(2).padStart(12),
-        f(r.plan).padStart(12),
-        f(r.version).padStart(12),
-        f(r.destroy / r.cells).padStart(12),
-        f(r.directDelete / r.cells).padStart(12),
-        (r.destroy / r.directDelete).toFixed(2).padStart(12),
-      ].join(" "),
-    );
-  }
-  lines.push(
-    `apply/destroy include refresh, planning, CNI and cgroups (kuke, parallelism ${parallelism ?? "default"}); direct is containerd only, sequential.`,
-    "plan is a separate `node dist/src/cli/main.js plan` process (start-up included) on the unchanged stack, median of 3;",
-    "version is `kuke version` the same way: the process start-up floor.",
-    ...timings,
-  );
-  if (args.includes("--podman")) {
-    // After kuke's figures, on a host where kuke's containerd is gone again.
-    lines.push("", "podman kube play / kube down of the same pods in the same run (DESIGN §7: kuke ≤ 0.4× podman)");
-    lines.push(
-      ["cells", "podman up(ms)", "kuke/podman", "podman down(ms)", "kuke/podman"].map((h) => h.padStart(15)).join(""),
-    );
-    for (const p of await podmanFigures(sizes)) {
-      const r = rows.find((x) => x.cells === p.cells);
-      if (r === undefined) continue;
-      lines.push(
+  const table = [
+    `${rounds} rounds per size, tools interleaved in rotated order; times are wall clock of one CLI process; ` +
+      "CPU is the process and its waited-for children, per cell (containerd's own CPU in brackets for kuke)",
+    head.join(" "),
+  ];
+  for (const cells of sizes) {
+    for (const label of labels) {
+      const up = get(label, cells, "up");
+      const down = get(label, cells, "down");
+      const plan = get(label, cells, "plan");
+      const version = get(label, cells, "version");
+      const cpu = (xs: Sample[]) => {
+        if (xs.length === 0) return "-";
+        const own = median(xs.map((s) => s.cpuMs)) / 1000 / cells;
+        const ctdCpu = median(xs.map((s) => s.containerdCpuMs)) / 1000 / cells;
+        return label === "podman" ? own.toFixed(3) : `${own.toFixed(3)} [${ctdCpu.toFixed(3)}]`;
+      };
+      table.push(
         [
-          String(p.cells),
-          p.up.toFixed(0),
-          (r.apply / p.up).toFixed(2),
-          p.down.toFixed(0),
-          (r.destroy / p.down).toFixed(2),
-        ]
-          .map((c) => c.padStart(16))
-          .join(""),
+          label.padEnd(8),
+          String(cells).padStart(5),
+          fmtRange(
+            up.map((s) => s.ms),
+            1000,
+            2,
+          ).padStart(22),
+          cpu(up).padStart(14),
+          fmtRange(
+            down.map((s) => s.ms),
+            1000,
+            2,
+          ).padStart(24),
+          cpu(down).padStart(16),
+          fmtRange(plan.map((s) => s.ms)).padStart(18),
+          fmtRange(version.map((s) => s.ms)).padStart(18),
+          (plan.length && version.length
+            ? (median(plan.map((s) => s.ms)) / median(version.map((s) => s.ms))).toFixed(2)
+            : "-"
+          ).padStart(13),
+        ].join(" "),
       );
     }
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  const ratios: string[] = [];
+  if (labels.includes("podman")) {
+    ratios.push("", "kuke/podman, ratio of medians (DESIGN §7: ≤ 0.4)");
+    for (const cells of sizes) {
+      const pu = median(get("podman", cells, "up").map((s) => s.ms));
+      const pd = median(get("podman", cells, "down").map((s) => s.ms));
+      for (const b of builds) {
+        const ku = median(get(b.label, cells, "up").map((s) => s.ms));
+        const kd = median(get(b.label, cells, "down").map((s) => s.ms));
+        ratios.push(
+          `${String(cells).padStart(5)} cells ${b.label.padEnd(8)} up ${(ku / pu).toFixed(2)}  down ${(kd / pd).toFixed(2)}`,
+        );
+      }
+    }
+  }
+  if (builds.length > 1) {
+    const base = builds[0] as { label: string };
+    ratios.push("", `against ${base.label}, ratio of medians`);
+    for (const cells of sizes) {
+      for (const b of builds.slice(1)) {
+        const r = (op: Op) =>
+          (
+            median(get(b.label, cells, op).map((s) => s.ms)) / median(get(base.label, cells, op).map((s) => s.ms))
+          ).toFixed(2);
+        ratios.push(
+          `${String(cells).padStart(5)} cells ${b.label.padEnd(8)} up ${r("up")}  plan ${r("plan")}  down ${r("down")}  version ${r("version")}`,
+        );
+      }
+    }
+  }
+  const busy = (label: string, op: Op) =>
+    sizes.map((c) => `${c}: ${median(get(label, c, op).map((s) => s.busyPct)).toFixed(0)}%`).join(", ");
+  const busyLines = ["", "host cores busy (median, all processes on the machine)"];
+  for (const label of labels) busyLines.push(`  ${label} up ${busy(label, "up")}; down ${busy(label, "down")}`);
+  process.stdout.write(
+    `${[
+      ...table,
+      ...ratios,
+      ...busyLines,
+      "",
+      "not counted in CPU: kuke's containerd shims and runc; podman's conmon and the runc it starts",
+      ...lines,
+      ...tools.flatMap((t) => t.notes),
+    ].join("\n")}\n`,
+  );
 }

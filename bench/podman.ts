@@ -47,7 +47,7 @@ export async function podmanFigures(sizes: number[]): Promise<PodmanFigures[]> {
   }
   // Outside kuke's pool (10.88/16), the tests' pools (10.100–10.239) and the export tests' (10.251).
   const sandbox = await podmanSandbox(
-    { prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", infraImage: INFRA },
+    { prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", infraImage: INFRA, stopTimeout: 0 },
     [BUSYBOX],
   );
   const { podman, work, network } = sandbox;

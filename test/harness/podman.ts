@@ -25,6 +25,10 @@ export interface PodmanSandbox {
   readonly work: string;
   /** The bridge network the sandbox made; pass it as `--network` to `kube play`. */
   readonly network: string;
+  /** The global flags that point podman at the sandbox (storage, run state, network config). */
+  readonly global: readonly string[];
+  /** The environment variables podman needs besides these flags (`CONTAINERS_CONF`). */
+  readonly env: Readonly<Record<string, string>>;
   /** Runs `podman ARGS…` in the sandbox and returns its stdout; rejects with stderr on failure. */
   podman(args: string[]): Promise<string>;
   /** Removes everything the sandbox made. Safe to call twice. */
@@ -38,6 +42,8 @@ export interface PodmanSandboxOptions {
   subnetPrefix?: string;
   /** Image podman uses for pod sandboxes. @default podman's own pause image, built offline from catatonit */
   infraImage?: string;
+  /** Seconds podman waits after the stop signal before SIGKILL (`stop_timeout`). @default podman's, 10 */
+  stopTimeout?: number;
 }
 
 /** Whether podman is installed (scripts/setup.sh installs it). */
@@ -90,6 +96,7 @@ export async function podmanSandbox(opts: PodmanSandboxOptions = {}, tags: strin
       'cgroup_manager = "cgroupfs"',
       'events_logger = "file"',
       ...(opts.infraImage !== undefined ? [`infra_image = "${opts.infraImage}"`] : []),
+      ...(opts.stopTimeout !== undefined ? [`stop_timeout = ${opts.stopTimeout}`] : []),
       "[network]",
       'network_backend = "netavark"',
       "",
@@ -136,5 +143,5 @@ export async function podmanSandbox(opts: PodmanSandboxOptions = {}, tags: strin
     await remove();
     throw e;
   }
-  return { work, network, podman, remove };
+  return { work, network, podman, remove, global, env: { CONTAINERS_CONF: conf } };
 }
