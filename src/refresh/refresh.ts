@@ -1,4 +1,3 @@
-import PQueue from "p-queue";
 import type { CgroupDriver } from "../executors/cgroup/driver.js";
 import type { ContainerdExecutor, ContainerRecord } from "../executors/containerd/executor.js";
 import {
@@ -12,6 +11,7 @@ import {
   type KukeError,
   LABELS,
   MANAGED_BY,
+  monitorRestarts,
   parseAddress,
   type ResourceRecord,
   type TaskStatus,
@@ -23,7 +23,7 @@ import type { HostInventory } from "./host-inventory.js";
 export interface RefreshSource {
   records: Pick<RecordStore, "loadAll">;
   containerd: Pick<ContainerdExecutor, "listContainers">;
-  cgroups: Pick<CgroupDriver, "exists">;
+  cgroups: Pick<CgroupDriver, "existing">;
   inventory: HostInventory;
 }
 
@@ -35,6 +35,11 @@ export interface RefreshScope {
   cgroupPaths?: string[];
   /** A desired cell publishes ports: read the host's bound sockets (a host port must be free). */
   ports?: boolean;
+  /**
+   * A desired container has a restart policy: ask containerd which policies its restart monitor
+   * enforces. Also asked when a record has one or a listed container is in the monitor's hands.
+   */
+  restarts?: boolean;
   /** Called once per problem that does not stop the refresh (a corrupt record file). */
   onWarning?: (warning: KukeError) => void;
 }
@@ -54,11 +59,9 @@ export function refreshScopeOf(desired: DesiredState): Omit<RefreshScope, "onWar
     namespaces: desired.realms.map((r) => r.spec.namespace),
     cgroupPaths: paths.map((p) => cgroupPath(...p)),
     ports: desired.cells.some((c) => c.spec.containers.some((k) => (k.ports ?? []).length > 0)),
+    restarts: desired.cells.some((c) => c.spec.containers.some((k) => (k.restartPolicy ?? "no") !== "no")),
   };
 }
-
-/** Checks per refresh at once: enough to keep the thread pool busy, few enough not to starve it. */
-const CGROUP_CONCURRENCY = 32;
 
 /**
  * Reads the host in bulk and returns the actual state the planner diffs against: kuke's records,
@@ -86,17 +89,25 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     (r) => r.kind === "space" && (r.view.spec.network as { egress?: unknown } | undefined)?.egress !== undefined,
   );
 
-  const [existing, cgroups, networks, netnsPinned, attachments, egressChains, boundPorts, restartMonitor] =
+  // The monitor's facts only matter for containers with a restart policy (an introspection RPC
+  // and one more .proto to load otherwise): asked up front when one is desired or recorded.
+  const restartsRecorded = loaded.records.some(
+    (r) => r.kind === "container" && (r.view.spec.restartPolicy ?? "no") !== "no",
+  );
+  const askMonitor = () =>
+    // Unknown (an old or unusual daemon): planned as for containerd 1.6's monitor.
+    host.inventory.restartMonitor().catch(() => undefined);
+
+  const [existing, cgroups, networks, netnsPinned, attachments, egressChains, boundPorts, monitorAsked] =
     await Promise.all([
       host.inventory.namespaces(),
-      existingCgroups(host.cgroups, [...paths]),
+      host.cgroups.existing([...paths]).then((found) => [...found].sort()),
       host.inventory.networks(),
       host.inventory.pinnedNetns(),
       host.inventory.attachments(),
       hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
       scope.ports ? host.inventory.boundPorts() : Promise.resolve(undefined),
-      // Unknown (an old or unusual daemon): planned as for containerd 1.6's monitor.
-      host.inventory.restartMonitor().catch(() => undefined),
+      scope.restarts || restartsRecorded ? askMonitor() : Promise.resolve(undefined),
     ]);
   const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
   const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
@@ -104,6 +115,8 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   present.forEach((ns, i) => {
     namespaces[ns] = listed[i] as ActualNamespace;
   });
+  const monitored = listed.some((n) => Object.values(n.containers).some((c) => monitorRestarts(c.labels)));
+  const restartMonitor = monitorAsked ?? (monitored ? await askMonitor() : undefined);
   return actualState({
     records,
     namespaces,
@@ -145,15 +158,4 @@ function toActual(c: ContainerRecord): ActualContainer {
       ...(c.pid !== undefined && status !== "stopped" ? { pid: c.pid } : {}),
     },
   };
-}
-
-async function existingCgroups(driver: Pick<CgroupDriver, "exists">, paths: string[]): Promise<string[]> {
-  const found: string[] = [];
-  const queue = new PQueue({ concurrency: CGROUP_CONCURRENCY });
-  await queue.addAll(
-    paths.map((p) => async () => {
-      if (await driver.exists(p)) found.push(p);
-    }),
-  );
-  return found.sort();
 }

@@ -151,6 +151,9 @@ export function fakeHost(label: string): FakeHost {
     async exists(path) {
       return cgroupPaths.has(path);
     },
+    async existing(paths) {
+      return new Set(paths.filter((p) => cgroupPaths.has(p)));
+    },
     pids: unused("pids"),
   };
 

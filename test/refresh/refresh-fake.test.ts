@@ -40,7 +40,10 @@ function source(over: {
       listed.push("sockets");
       return [];
     },
-    restartMonitor: async () => ({ loaded: true, capabilities: [] }),
+    restartMonitor: async () => {
+      listed.push("monitor");
+      return { loaded: true, capabilities: ["always"] };
+    },
     close() {},
   };
   return {
@@ -70,9 +73,9 @@ function source(over: {
       },
     },
     cgroups: {
-      exists: async (p) => {
-        probed.push(p);
-        return (over.cgroups ?? []).includes(p);
+      existing: async (paths) => {
+        probed.push(...paths);
+        return new Set(paths.filter((p) => (over.cgroups ?? []).includes(p)));
       },
     },
     inventory,
@@ -127,7 +130,7 @@ t("task states, exit codes, unmanaged ids, corrupt records and cgroups reach the
   );
   assert.equal(Object.keys(actual.namespaces), ["r.ns"], "missing namespaces are absent, unwanted ones not listed");
   assert.equal(
-    src.listed.filter((x) => x !== "iptables"),
+    src.listed.filter((x) => x !== "iptables" && x !== "monitor"),
     ["r.ns"],
   );
   const c = (k: string) => actual.resources[`container/r/s/t/c/${k}`]?.container;
@@ -168,6 +171,28 @@ t("iptables is listed only when a recorded space has an egress policy", async ()
     const src = source({ namespaces: [], managed: {}, records: [space(egress)] });
     await refresh(src, { namespaces: [] });
     assert.is(src.listed.includes("iptables"), egress, `egress recorded: ${egress}`);
+  }
+});
+
+t("the restart monitor is asked only when a container has a restart policy or is in its hands", async () => {
+  const policy = (p: string) => {
+    const r = rec("container/r/s/t/c/run");
+    r.view.spec = { restartPolicy: p };
+    return r;
+  };
+  const held = managed("s_t_c_run", "stopped", true);
+  held.labels = { ...held.labels, "containerd.io/restart.status": "running" };
+  const cases: [string, Parameters<typeof source>[0], boolean, boolean][] = [
+    ["nothing", { namespaces: ["r.ns"], managed: { "r.ns": [] }, records: [policy("no")] }, false, false],
+    ["desired", { namespaces: ["r.ns"], managed: { "r.ns": [] }, records: [] }, true, true],
+    ["recorded", { namespaces: ["r.ns"], managed: { "r.ns": [] }, records: [policy("always")] }, false, true],
+    ["listed", { namespaces: ["r.ns"], managed: { "r.ns": [held] }, records: [] }, false, true],
+  ];
+  for (const [what, over, restarts, asked] of cases) {
+    const src = source(over);
+    const actual = await refresh(src, { namespaces: ["r.ns"], restarts });
+    assert.is(src.listed.includes("monitor"), asked, what);
+    assert.equal(actual.restartMonitor, asked ? { loaded: true, capabilities: ["always"] } : undefined, what);
   }
 });
 

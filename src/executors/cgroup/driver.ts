@@ -44,6 +44,12 @@ export interface CgroupDriver {
   /** True when `path` exists (on v1: in every hierarchy kuke manages, so a partial ensure reads as missing). */
   exists(path: string): Promise<boolean>;
 
+  /**
+   * Which of `paths` exist, as `exists` decides for each, in one pass: one directory listing per
+   * distinct parent (and hierarchy) instead of one per path and hierarchy. Refresh asks this.
+   */
+  existing(paths: readonly string[]): Promise<Set<string>>;
+
   /** Process ids inside `path` and its descendants; empty when the path does not exist. */
   pids(path: string): Promise<number[]>;
 

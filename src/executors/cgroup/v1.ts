@@ -5,7 +5,7 @@ import { KukeError } from "../../model/errors.js";
 import type { Resources } from "../../model/types.js";
 import { type CgroupDriver, DEFAULT_CPU_SHARES, LIMIT_CONTROLLERS, pathSegments, roundToPage } from "./driver.js";
 import { cgroupError, isMissing } from "./errno.js";
-import { listSubtree, readProcs } from "./v2.js";
+import { existingIn, listSubtree, readProcs } from "./v2.js";
 
 /** One mounted cgroup hierarchy: where it is and which controllers (or `name=…`) it carries. */
 export interface CgroupHierarchy {
@@ -138,6 +138,13 @@ export class CgroupV1Driver implements CgroupDriver {
       if ((await listSubtree(join(h.mountPoint, ...pathSegments(path)), 0)).length === 0) return false;
     }
     return true;
+  }
+
+  existing(paths: readonly string[]): Promise<Set<string>> {
+    return existingIn(
+      this.hierarchies.map((h) => h.mountPoint),
+      paths,
+    );
   }
 
   async pids(path: string): Promise<number[]> {

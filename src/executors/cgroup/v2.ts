@@ -144,6 +144,10 @@ export class CgroupV2Driver implements CgroupDriver {
     return (await listSubtree(this.dir(path), 0)).length > 0;
   }
 
+  existing(paths: readonly string[]): Promise<Set<string>> {
+    return existingIn([this.root], paths);
+  }
+
   async pids(path: string): Promise<number[]> {
     const out: number[] = [];
     for (const d of await listSubtree(this.dir(path))) out.push(...(await readProcs(d)));
@@ -208,4 +212,44 @@ export async function readProcs(dir: string): Promise<number[]> {
 
 function readPseudoFile(file: string): Promise<string> {
   return new Promise((resolve, reject) => readFileCallback(file, "utf8", (e, text) => (e ? reject(e) : resolve(text))));
+}
+
+/**
+ * Which of `paths` exist as directories under every one of `roots` (the v2 root, or each v1
+ * hierarchy): paths are grouped by parent and each parent is listed once per root, all at once.
+ * A path of no segments (the root itself) always exists.
+ */
+export async function existingIn(roots: readonly string[], paths: readonly string[]): Promise<Set<string>> {
+  const byParent = new Map<string, { name: string; path: string }[]>();
+  const found = new Set<string>();
+  for (const path of paths) {
+    const segments = pathSegments(path);
+    const name = segments.pop();
+    if (name === undefined) {
+      found.add(path);
+      continue;
+    }
+    const parent = segments.join("/");
+    const kids = byParent.get(parent);
+    if (kids) kids.push({ name, path });
+    else byParent.set(parent, [{ name, path }]);
+  }
+  await Promise.all(
+    [...byParent].map(async ([parent, kids]) => {
+      const listings = await Promise.all(roots.map((r) => childDirs(join(r, parent))));
+      for (const k of kids) if (listings.every((l) => l.has(k.name))) found.add(k.path);
+    }),
+  );
+  return found;
+}
+
+/** Names of the subdirectories of `dir` (its child cgroups); none when it is missing. */
+async function childDirs(dir: string): Promise<Set<string>> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
+  } catch (e) {
+    if (isMissing(e) || errnoOf(e) === "ENOTDIR") return new Set();
+    throw cgroupError(e, `list ${dir}`);
+  }
 }

@@ -78,6 +78,7 @@ t("ensure makes the tree in every hierarchy and writes limits that read back", a
   await d.ensure(leaf, limits);
   try {
     assert.ok(await d.exists(leaf));
+    assert.equal([...(await d.existing([leaf, `${leaf}-not`]))], [leaf]);
     for (const dir of dirsOf(d, leaf)) assert.ok(await dirExists(dir), dir);
     assert.equal(await d.readLimits(leaf), d.effective(limits));
     assert.is((await d.readLimits(leaf)).memoryLimitBytes, 49_999_872);
@@ -153,6 +154,7 @@ t("the leak check sees a tree left in a single hierarchy (v1 and hybrid hosts)",
   await mkdir(join(memory.mountPoint, top));
   try {
     assert.not.ok(await d.exists(top), "a partial tree does not count as existing");
+    assert.equal([...(await d.existing([top, "/"]))], ["/"], "nor in the bulk check");
     assert.equal(await leakCheck({ cgroups: { driver: d, paths: [top] } }), [`cgroup: ${memory.mountPoint}${top}`]);
   } finally {
     await d.remove(top);

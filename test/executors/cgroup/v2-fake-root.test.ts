@@ -35,6 +35,13 @@ t("ensure creates the path, enables controllers in every ancestor and writes lim
   const driver = new CgroupV2Driver({ root, removeDir: cgroupRmdir });
   await driver.ensure(PATH, { memoryLimitBytes: 64 * 1024 * 1024, cpuShares: 512, pidsLimit: 100 });
   assert.ok(await driver.exists(PATH));
+  const asked = [PATH, "/kukeon/r/s/t/c", "/kukeon/r/s/t/c/other", "/kukeon/r/x/t", "/kukeon", "/"];
+  assert.equal(
+    [...(await driver.existing(asked))].sort(),
+    ["/", "/kukeon", "/kukeon/r/s/t/c", PATH],
+    "existing(): each path as exists() decides; interface files are not cgroups",
+  );
+  assert.equal([...(await driver.existing(["/kukeon/r/s/t/c/k/memory.max"]))], []);
   let dir = root;
   for (const seg of ["kukeon", "r", "s", "t", "c"]) {
     assert.is(await read(join(dir, "cgroup.subtree_control")), "+cpu +memory +pids", `subtree_control above ${seg}`);
