@@ -84,3 +84,8 @@ export const EGRESS_CHAIN_PREFIX = "KUKE-EG-";
 export function egressChainName(realm: string, space: string): string {
   return `${EGRESS_CHAIN_PREFIX}${shortHash(`${realm}/${space}`, 12).toUpperCase()}`;
 }
+
+/** nat chain that masquerades a space's outgoing traffic, one per space (chain names cap at 28 characters). */
+export function masqueradeChainOfSpace(realm: string, space: string): string {
+  return `KUKE-MQ-${shortHash(`${realm}/${space}`, 12).toUpperCase()}`;
+}

@@ -23,6 +23,7 @@ import {
   isValidName,
   isWithin,
   LABELS,
+  masqueradeChainOfSpace,
   monitorRestarts,
   netnsName,
   networkName,
@@ -120,6 +121,7 @@ async function findSpace(
   const leaks = await network.leaks(realm, space);
   const subnet = networks[networkName(realm, space)]?.subnet;
   const chain = egressChainName(realm, space);
+  const masquerade = masqueradeChainOfSpace(realm, space);
   return {
     realm,
     space,
@@ -129,6 +131,7 @@ async function findSpace(
     ipamFiles: leaks.ipamFiles,
     ...(subnet !== undefined ? { subnet } : {}),
     ...(leaks.egressRules.length > 0 ? { egressChain: chain } : {}),
+    ...(leaks.natRules.includes(`:${masquerade} - [0:0]`) ? { masqueradeChain: masquerade } : {}),
   };
 }
 

@@ -77,7 +77,7 @@ export function purgeSteps(found: Discovery): Step[] {
   }
 
   for (const s of found.spaces) {
-    const leftovers = [s.bridge, s.conflist, s.subnet, s.egressChain].some((x) => x !== undefined);
+    const leftovers = [s.bridge, s.conflist, s.subnet, s.egressChain, s.masqueradeChain].some((x) => x !== undefined);
     if (!leftovers && s.ipamFiles.length === 0) continue;
     const address = `space/${s.realm}/${s.space}`;
     add({

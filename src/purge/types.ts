@@ -57,6 +57,8 @@ export interface FoundSpace {
   ipamFiles: string[];
   subnet?: string;
   egressChain?: string;
+  /** The space's masquerade chain in the nat table, when it exists. */
+  masqueradeChain?: string;
 }
 
 export interface Discovery {

@@ -21,6 +21,7 @@ import {
   defaultNamespace,
   egressChainName,
   formatAddress,
+  masqueradeChainOfSpace,
   realmAddress,
 } from "../../src/model/index.js";
 import { discover } from "../../src/purge/discover.js";
@@ -147,7 +148,7 @@ t("purging a cell finds and removes its container, task, pin, attachment, cgroup
   );
   assert.is(found.cells.length, 1);
   const cell = found.cells[0]!;
-  assert.ok(cell.pin && cell.attached && cell.natChain, JSON.stringify(cell));
+  assert.ok(cell.pin && cell.attached, JSON.stringify(cell));
   assert.equal(found.spaces, [], "a cell's purge leaves its space's network alone");
   assert.ok(found.cgroup.dirs.length > 0);
   assert.is(found.logs.length, 1);
@@ -164,7 +165,7 @@ t("purging a cell finds and removes its container, task, pin, attachment, cgroup
   );
   assert.not.ok(existsSync(secrets(cellA)));
   assert.ok(existsSync(secrets(cellB)), "the other cell's secrets stay");
-  assert.not.ok(await chainExists("nat", cell.natChain!));
+  assert.ok(await chainExists("nat", masqueradeChainOfSpace(realm, space)), "the space's masquerade chain stays");
   assert.not.ok(existsSync(cell.pin!));
   assert.not.ok(await cgroups.exists(cgroupPath(realm, space, "front", "a")));
   assert.equal(
@@ -186,6 +187,7 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
   const s = found.spaces[0]!;
   assert.ok(s.bridge && s.conflist && s.subnet, JSON.stringify(s));
   assert.is(s.egressChain, egressChainName(realm, space));
+  assert.is(s.masqueradeChain, masqueradeChainOfSpace(realm, space));
   assert.ok(s.ipamFiles.length > 0);
 
   const report = await purge(found);
@@ -201,6 +203,7 @@ t("purging the realm leaves nothing of it on the host, and a second purge finds 
     cgroups: { driver: cgroups, paths: [cgroupPath(realm)] },
   });
   assert.equal(leaks, []);
+  assert.not.ok(await chainExists("nat", masqueradeChainOfSpace(realm, space)));
   assert.equal(await ctd.listContainers(ns), []);
   assert.not.ok(existsSync(join(dir, "run", "logs", realm)));
   assert.not.ok(existsSync(join(dir, "runtime", "secrets", realm)));

@@ -13,11 +13,11 @@ export interface SpaceNetworkParams {
 }
 
 /**
- * A space's conflist: one bridge plugin acting as the subnet's gateway with masquerade for
- * traffic leaving the subnet, and host-local IPAM handing out addresses from the space's /24 with a
+ * A space's conflist: one bridge plugin acting as the subnet's gateway, and host-local IPAM handing out addresses from the space's /24 with a
  * default route via the gateway; then portmap, which publishes the ports a cell declares (passed
- * per attachment as `runtimeConfig.portMappings`, see `cellConflist`). Pure; the loopback interface
- * is brought up by a separate call.
+ * per attachment as `runtimeConfig.portMappings`, see `cellConflist`). Traffic leaving the subnet
+ * is masqueraded by the space's own nat chain (`space-masquerade.ts`), not by the bridge plugin
+ * per cell. Pure; the loopback interface is brought up by a separate call.
  */
 export function spaceConflist(p: SpaceNetworkParams): ConfList {
   return {
@@ -28,7 +28,7 @@ export function spaceConflist(p: SpaceNetworkParams): ConfList {
         type: "bridge",
         bridge: p.bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         ipam: {
           type: "host-local",
           ranges: [[{ subnet: p.subnet, gateway: p.gateway }]],

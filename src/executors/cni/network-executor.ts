@@ -6,7 +6,7 @@ import { readOptional, removeFile } from "../../fs/small-file.js";
 import type { ActualAttachment, ActualNetwork, BoundPort, CniPluginFacts } from "../../model/actual-state.js";
 import { type CellAddress, formatAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
-import { bridgeName, egressChainName, netnsName, networkName } from "../../model/host-names.js";
+import { bridgeName, egressChainName, masqueradeChainOfSpace, netnsName, networkName } from "../../model/host-names.js";
 import { formatPortMapping, type PortMapping } from "../../model/ports.js";
 import type { EgressPolicy } from "../../model/types.js";
 import { listBoundPorts } from "./bound-ports.js";
@@ -18,6 +18,7 @@ import { NetnsPinner } from "./netns.js";
 import { listAttachments as attachmentsIn, listNetworks as networksIn } from "./network-listing.js";
 import { type CniResult, type CniRuntime, type ConfList, PluginRunner } from "./plugin-exec.js";
 import { ensureSpaceBridge } from "./space-bridge.js";
+import { ensureSpaceMasquerade, removeSpaceMasquerade } from "./space-masquerade.js";
 import { SubnetAllocator, type SubnetCapacity } from "./subnet-allocator.js";
 
 export interface NetworkExecutorOptions {
@@ -171,14 +172,15 @@ export class NetworkExecutor {
 
   /**
    * Allocates the space's subnet (once: a /24 no host address or route overlaps), makes its bridge
-   * hold the gateway address (so other run paths see the subnet taken), and writes its conflist
-   * when it differs. Idempotent. Throws `unavailable` with counts when the pool is exhausted.
+   * hold the gateway address (so other run paths see the subnet taken), makes the space's
+   * masquerade chain hold its rules, and writes its conflist when it differs. Idempotent. Throws `unavailable` with counts when the pool is exhausted.
    * Throws `already-exists` when another space hashes to the same bridge name.
    */
   async ensureSpaceNetwork(realm: string, space: string): Promise<SpaceNetwork> {
     const network = networkName(realm, space);
     const record = await this.subnets.allocate(realm, space, bridgeName(realm, space));
     await ensureSpaceBridge(record.bridge, record.gateway);
+    await ensureSpaceMasquerade(masqueradeChainOfSpace(realm, space), record.subnet);
     const cniVersion = await this.cniVersion();
     const list = spaceConflist({ network, ...record, cniVersion, ipamDataDir: this.ipamDir });
     const conflistPath = this.conflistPath(network);
@@ -202,8 +204,8 @@ export class NetworkExecutor {
   }
 
   /**
-   * Removes everything of the space's network: egress chain, bridge, IPAM state, conflist and
-   * subnet record. Refuses with `busy` while a cell is still attached. A missing network is success.
+   * Removes everything of the space's network: egress and masquerade chains, bridge, IPAM state,
+   * conflist and subnet record. Refuses with `busy` while a cell is still attached. A missing network is success.
    */
   async removeSpaceNetwork(realm: string, space: string): Promise<void> {
     const network = networkName(realm, space);
@@ -214,6 +216,7 @@ export class NetworkExecutor {
       });
     }
     await this.egress.remove(realm, space);
+    await removeSpaceMasquerade(masqueradeChainOfSpace(realm, space));
     const bridge = bridgeName(realm, space);
     if ((await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) {
       const r = await runCommand("ip", ["link", "del", "dev", bridge]);
@@ -453,6 +456,8 @@ export class NetworkExecutor {
     const nat = await runCommand("iptables-save", ["-t", "nat"]);
     out.natRules = nat.stdout.split("\n").filter((l) => l.includes(`\\"${network}\\"`) || l.includes(`"${network}"`));
     const natLines = nat.stdout.split("\n");
+    const masquerade = masqueradeChainOfSpace(realm, space);
+    out.natRules.push(...natLines.filter((l) => l === `:${masquerade} - [0:0]` || l.endsWith(` -j ${masquerade}`)));
     for (const cell of cells) {
       // The bridge's masquerade chain, and portmap's per-attachment DNAT chain.
       for (const chain of [masqueradeChainName(network, netnsName(cell)), portmapChainName(network, netnsName(cell))]) {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { chainExists } from "../../../src/executors/cni/egress.js";
+import { runCommand } from "../../../src/executors/cni/host-command.js";
 import {
   masqueradeChainName,
   NetworkExecutor,
@@ -11,7 +12,7 @@ import {
 } from "../../../src/executors/cni/network-executor.js";
 import { cellAddress } from "../../../src/model/address.js";
 import { isKukeError } from "../../../src/model/errors.js";
-import { netnsName, networkName } from "../../../src/model/host-names.js";
+import { masqueradeChainOfSpace, netnsName, networkName } from "../../../src/model/host-names.js";
 import {
   addressIn,
   leakCheck,
@@ -141,11 +142,22 @@ t(
     const leaks = await net.leaks(realm, "s1", [cellA, cellB]);
     assert.is(leaks.bridge.length, 1);
     assert.is(leaks.veths.length, 2);
-    assert.ok(leaks.natRules.length >= 2, "the bridge plugin's masquerade rules are visible to the leak check");
-    assert.ok(
-      await chainExists("nat", masqueradeChainName(s1.network, netnsName(cellA))),
-      "the masquerade chain is named as the leak check expects",
+    const masquerade = masqueradeChainOfSpace(realm, "s1");
+    assert.equal(
+      leaks.natRules,
+      [`:${masquerade} - [0:0]`, `-A POSTROUTING -s ${s1.subnet} -j ${masquerade}`],
+      "the space's masquerade chain and its one jump are visible to the leak check",
     );
+    assert.equal(
+      (await runCommand("iptables", ["-w", "-t", "nat", "-S", masquerade])).stdout.trim().split("\n").slice(1),
+      [`-A ${masquerade} -d ${s1.subnet} -j ACCEPT`, `-A ${masquerade} ! -d 224.0.0.0/4 -j MASQUERADE`],
+    );
+    assert.not.ok(
+      await chainExists("nat", masqueradeChainName(s1.network, netnsName(cellA))),
+      "no masquerade chain per cell: the bridge plugin runs without ipMasq",
+    );
+    await net.ensureSpaceNetwork(realm, "s1");
+    assert.is((await net.leaks(realm, "s1")).natRules.length, 2, "ensuring the space again adds no second jump");
     try {
       await net.removeSpaceNetwork(realm, "s1");
       assert.unreachable("should be busy");
@@ -233,8 +245,7 @@ t("teardown leaves nothing: bridges, veths, IPAM, NAT and egress rules, pins, co
     assert.equal(left, [], `leftovers of ${space}`);
   }
   assert.equal(await readdir(net.pinner.dir), []);
-  for (const c of cells)
-    assert.not.ok(await chainExists("nat", masqueradeChainName(networkName(realm, c.space), netnsName(c))));
+  for (const space of ["s1", "s2"]) assert.not.ok(await chainExists("nat", masqueradeChainOfSpace(realm, space)));
 });
 
 t.run();

@@ -147,7 +147,7 @@ t("space conflist: bridge gateway with masquerade, host-local on the subnet unde
         type: "bridge",
         bridge: "k-12345678",
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         ipam: {
           type: "host-local",
           ranges: [[{ subnet: "10.88.4.0/24", gateway: "10.88.4.1" }]],
