@@ -59,6 +59,12 @@ function protoDir(): string {
 
 const definitions = new Map<ServiceName, PackageDefinition>();
 /**
+ * Services parsed together: the .proto files of a group share their imports (containerd's types,
+ * google's well-known types), which one `loadSync` parses once instead of once per file. Refresh
+ * uses these three; parsing them in one call measured about half the time of three calls.
+ */
+const PARSED_TOGETHER: readonly ServiceName[][] = [["namespaces", "containers", "tasks"]];
+/**
  * The service's definition, parsed from its .proto file the first time the service is used: a
  * refresh needs three of the nine services, and parsing is most of the client's start-up cost.
  */
@@ -66,16 +72,20 @@ function serviceDefinition(service: ServiceName): ServiceDefinition {
   let d = definitions.get(service);
   if (d === undefined) {
     const { loadSync } = requireCjs("@grpc/proto-loader") as typeof import("@grpc/proto-loader");
+    const group = PARSED_TOGETHER.find((g) => g.includes(service)) ?? [service];
     // Longs as Number: sizes and offsets stay far below 2^53; enums as their names.
-    d = loadSync(`containerd/services/${service}.proto`, {
-      includeDirs: [protoDir()],
-      keepCase: true,
-      longs: Number,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    definitions.set(service, d);
+    d = loadSync(
+      group.map((s) => `containerd/services/${s}.proto`),
+      {
+        includeDirs: [protoDir()],
+        keepCase: true,
+        longs: Number,
+        enums: String,
+        defaults: true,
+        oneofs: true,
+      },
+    );
+    for (const s of group) definitions.set(s, d);
   }
   return d[SERVICES[service]] as ServiceDefinition;
 }
