@@ -25,7 +25,7 @@
  *   makes it each container's stop timeout; `stop_timeout = 0` in containers.conf alone is not
  *   used by kube play), so podman sends SIGKILL at once as well (checked before timing). Its infra
  *   container keeps a 10 s timeout but runs catatonit, which exits on SIGTERM at once, as kuke's
- *   pause is killed at once (an infra `sleep` would make every `kube down` wait 10 s).
+ *   pause is killed at once (an infra that ignores SIGTERM could hold `kube down` for 10 s).
  *
  * CPU: `cutime + cstime` of this process (getrusage RUSAGE_CHILDREN) around each command, i.e. the
  * tool's own process and every descendant it waited for. For kuke that is node plus the CNI

@@ -3,15 +3,18 @@
  * kube down` of N pods shaped like the apply bench's cells (an infra container + 2 busybox
  * containers running `sleep`), on one bridge network of their own, with podman's storage, run
  * state and network config in a temporary directory. Images come from the same locally built
- * busybox OCI archive (`podman load`); the infra image is built from it offline. No traffic leaves
- * the host: nothing is pulled, the pods send nothing.
+ * busybox OCI archive (`podman load`); the infra image is podman's own (catatonit, built offline
+ * by the first pod). `terminationGracePeriodSeconds: 0` makes `kube down` SIGKILL the `sleep`
+ * containers at once, as kuke does. No traffic leaves the host: nothing is pulled, the pods send
+ * nothing.
  *
  * The sandbox (config with `default_ulimits`, temporary storage and network, cleanup of netavark's
  * chains) is test/harness/podman.ts, shared with the export tests.
  *
- * `npm run bench -- apply --podman` runs this after the kuke figures and prints the ratios.
+ * `npm run bench -- apply --podman` interleaves the same pods with kuke's cells (bench/apply.ts);
+ * this one times podman alone.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
 
@@ -24,7 +27,6 @@ export interface PodmanFigures {
 }
 
 const BUSYBOX = "localhost/kuke-bench/busybox:1";
-const INFRA = "localhost/kuke-bench/pause:1";
 
 function kubeYaml(cells: number): string {
   const pods: string[] = [];
@@ -33,6 +35,7 @@ function kubeYaml(cells: number): string {
 kind: Pod
 metadata: {name: c${i}}
 spec:
+  terminationGracePeriodSeconds: 0
   containers:
     - {name: a, image: ${BUSYBOX}, command: [/bin/sleep, "3600"]}
     - {name: b, image: ${BUSYBOX}, command: [/bin/sleep, "3600"]}`);
@@ -46,18 +49,13 @@ export async function podmanFigures(sizes: number[]): Promise<PodmanFigures[]> {
     throw new Error("podman is not installed (apt-get install --no-install-recommends podman catatonit)");
   }
   // Outside kuke's pool (10.88/16), the tests' pools (10.100–10.239) and the export tests' (10.251).
-  const sandbox = await podmanSandbox(
-    { prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", infraImage: INFRA, stopTimeout: 0 },
-    [BUSYBOX],
-  );
+  const sandbox = await podmanSandbox({ prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", stopTimeout: 0 }, [
+    BUSYBOX,
+  ]);
   const { podman, work, network } = sandbox;
   const out: PodmanFigures[] = [];
   const files: string[] = [];
   try {
-    const ctx = join(work, "infra");
-    await mkdir(ctx);
-    await writeFile(join(ctx, "Containerfile"), `FROM ${BUSYBOX}\nENTRYPOINT ["/bin/sleep", "3600"]\n`);
-    await podman(["build", "-q", "--network", "none", "-t", INFRA, ctx]);
     for (const cells of sizes) {
       const file = join(work, `pods-${cells}.yaml`);
       files.push(file);
