@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- plan-memory [--cells 50,200,400]`: peak memory (max RSS) of one `kuke plan`
  * process for N cells of 2 containers (plus a synthesized root each) in one space. Two modes per
- * size: `--refresh=false` (manifest + planner + renderer only) and a full refresh against a private,
- * empty containerd with a fresh run path. DESIGN §7: a 200-cell plan peaks at most 150 MB.
+ * size: `--refresh=false` (manifest + planner + renderer only) and a full refresh against a private
+ * containerd holding only the loaded busybox image (plan refuses an image it can neither find nor
+ * pull), with a fresh run path. DESIGN §7: a 200-cell plan peaks at most 150 MB.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -10,10 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL("./plan-memory-child.js", import.meta.url));
+const MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
 function manifest(cells: number): string {
   const docs = [
@@ -44,8 +47,12 @@ export async function main(args: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "kuke-bench-mem-"));
   const ctd = await startContainerd();
   try {
+    // plan checks that every image is loaded or pullable: load it, so nothing is looked up online.
+    const load = ["image", "load", await buildBusyboxArchive(dir), "--realm", "mem"];
+    const at = ["--run-path", join(dir, "run-load"), "--runtime-dir", join(dir, "rt-load")];
+    await run(process.execPath, [MAIN_JS, ...load, ...at, "--containerd-address", ctd.socketPath]);
     process.stdout.write(
-      "peak RSS of one kuke plan process (MB; median of 3)\ncells  no-refresh  refresh(empty host)\n",
+      "peak RSS of one kuke plan process (MB; median of 3)\ncells  no-refresh  refresh(image loaded)\n",
     );
     for (const n of sizes) {
       const file = join(dir, `cells-${n}.yaml`);
