@@ -37,7 +37,8 @@ t("a host address (even on a link that is down) and a route take their /24 out o
     // A bridge without ports stands for any interface (this kernel has no dummy driver).
     await must(["link", "add", link, "type", "bridge"]);
     await must(["addr", "add", "10.199.0.1/24", "dev", link]);
-    const a = new SubnetAllocator({ dir: await tempDir(), pool: "10.199.0.0/22" });
+    // Host-wide reservations in a dir of its own: this allocator is never released, only its dir removed.
+    const a = new SubnetAllocator({ dir: await tempDir(), pool: "10.199.0.0/22", hostDir: await tempDir() });
     assert.is((await a.allocate("r", "one", "k-one")).subnet, "10.199.1.0/24", "the link is down: its address counts");
     await must(["link", "set", link, "up"]);
     await must(["route", "add", "10.199.2.0/25", "dev", link]);
