@@ -41,9 +41,14 @@ export class PullProgressLine {
     this.draw();
   }
 
-  /** Draws the final state and ends the line. */
-  end(): void {
+  /**
+   * Draws the final state and ends the line. After a pull that succeeded every blob is in
+   * containerd, including those it already had (their download stops as soon as containerd says
+   * so), so all show as done.
+   */
+  end(succeeded = false): void {
     if (!this.shown) return;
+    if (succeeded) for (const [k, b] of this.blobs) this.blobs.set(k, { ...b, bytes: b.total });
     this.draw();
     this.out.write("\n");
   }

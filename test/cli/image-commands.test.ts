@@ -115,6 +115,7 @@ t("pull from a local registry into the realm's namespace", async () => {
   assert.match(
     tty.stderr,
     new RegExp(`kuke-cli/${realm}:v1  [\\d.]+/[\\d.]+ MB  (\\[[0-9a-f]{8} [^\\]]*\\] )*\\[[0-9a-f]{8} done\\]`),
+    JSON.stringify(tty.stderr),
   );
   const missing = await kuke(["image", "pull", `${reg.host}/kuke-cli/${realm}:nope`, "--realm", realm]);
   assert.is(missing.code, 1);

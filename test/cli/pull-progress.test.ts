@@ -40,4 +40,20 @@ t("updates rewrite the same line (at most every 100 ms unless a blob completes);
   assert.not.match(out.text, "\n\r", "one line, never a new one until the end");
 });
 
+t(
+  "a pull that succeeded ends with every blob done, also one containerd already had (its download stopped early)",
+  () => {
+    const out = new CaptureStream(true);
+    const p = new PullProgressLine(out, "busybox:latest", () => 1000);
+    p.update({ digest: a, bytes: 300_000, total: 1_000_000 });
+    p.end(true);
+    assert.ok(out.text.endsWith("busybox:latest  1.0/1.0 MB  [a1b2c3d4 done]\n"), JSON.stringify(out.text));
+    const failed = new CaptureStream(true);
+    const q = new PullProgressLine(failed, "busybox:latest", () => 1000);
+    q.update({ digest: a, bytes: 300_000, total: 1_000_000 });
+    q.end();
+    assert.ok(failed.text.endsWith("[a1b2c3d4 0.3/1.0 MB]\n"), "a failed pull shows how far it got");
+  },
+);
+
 t.run();

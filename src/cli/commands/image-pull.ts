@@ -46,7 +46,16 @@ export class ImagePullCommand extends KukeCommand {
       ref: this.ref,
       credentials,
       ...(progress ? { onProgress: (p: PullProgress) => progress.update(p) } : {}),
-    }).finally(() => progress?.end());
+    }).then(
+      (done) => {
+        progress?.end(true);
+        return done;
+      },
+      (e: unknown) => {
+        progress?.end();
+        throw e;
+      },
+    );
     this.context.stdout.write(`Pulled ${r.name} (${r.digest}) into ${r.namespace}\n`);
     return 0;
   }
