@@ -50,9 +50,9 @@ import { startContainerd, type TestContainerd } from "../test/harness/containerd
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
 import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
+import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
 
 const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const PODMAN_BUSYBOX = "localhost/kuke-bench/busybox:1";
 
 function kukeManifest(realm: string, cells: number): string {
   const docs = [
@@ -72,21 +72,6 @@ spec:
     - {id: b, image: ${BUSYBOX_IMAGE}, command: /bin/sleep, args: ["3600"]}`);
   }
   return `${docs.join("\n---\n")}\n`;
-}
-
-function kubeYaml(cells: number): string {
-  const pods: string[] = [];
-  for (let i = 0; i < cells; i++) {
-    pods.push(`apiVersion: v1
-kind: Pod
-metadata: {name: c${i}}
-spec:
-  terminationGracePeriodSeconds: 0
-  containers:
-    - {name: a, image: ${PODMAN_BUSYBOX}, command: [/bin/sleep, "3600"]}
-    - {name: b, image: ${PODMAN_BUSYBOX}, command: [/bin/sleep, "3600"]}`);
-  }
-  return `${pods.join("\n---\n")}\n`;
 }
 
 /** `utime + stime` (own) and `cutime + cstime` (waited-for descendants) of a pid, ms (100 Hz ticks). */

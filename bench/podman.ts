@@ -17,6 +17,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
+import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
 
 export interface PodmanFigures {
   cells: number;
@@ -26,23 +27,6 @@ export interface PodmanFigures {
   down: number;
 }
 
-const BUSYBOX = "localhost/kuke-bench/busybox:1";
-
-function kubeYaml(cells: number): string {
-  const pods: string[] = [];
-  for (let i = 0; i < cells; i++) {
-    pods.push(`apiVersion: v1
-kind: Pod
-metadata: {name: c${i}}
-spec:
-  terminationGracePeriodSeconds: 0
-  containers:
-    - {name: a, image: ${BUSYBOX}, command: [/bin/sleep, "3600"]}
-    - {name: b, image: ${BUSYBOX}, command: [/bin/sleep, "3600"]}`);
-  }
-  return `${pods.join("\n---\n")}\n`;
-}
-
 /** Times podman kube play / down of `sizes` pods each, one size after the other. */
 export async function podmanFigures(sizes: number[]): Promise<PodmanFigures[]> {
   if (!(await podmanAvailable())) {
@@ -50,7 +34,7 @@ export async function podmanFigures(sizes: number[]): Promise<PodmanFigures[]> {
   }
   // Outside kuke's pool (10.88/16), the tests' pools (10.100–10.239) and the export tests' (10.251).
   const sandbox = await podmanSandbox({ prefix: "/tmp/kuke-bench-podman-", subnetPrefix: "10.250", stopTimeout: 0 }, [
-    BUSYBOX,
+    PODMAN_BUSYBOX,
   ]);
   const { podman, work, network } = sandbox;
   const out: PodmanFigures[] = [];
