@@ -36,6 +36,8 @@ export const namespaceEnsure: StepHandler<"namespace.ensure"> = (ctx, s) =>
  */
 export const namespaceDelete: StepHandler<"namespace.delete"> = async (ctx, s) => {
   const c = ctx.host.containerd;
+  // What a killed kuke left (a prepared snapshot, its lease) would keep the namespace forever.
+  await c.removeOrphans(s.namespace);
   const kept: string[] = [];
   for (const image of await c.listImages(s.namespace)) {
     if (image.name !== PAUSE_IMAGE) {

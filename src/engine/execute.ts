@@ -4,6 +4,7 @@ import { parseAddress } from "../model/address.js";
 import { isKukeError, KukeError } from "../model/errors.js";
 import type { Step, StepKind } from "../planner/step-types.js";
 import type { JournalStepStatus } from "../state/apply-journal.js";
+import { JournalKillSwitch, killPointFromEnv } from "./fault-injection.js";
 import { HANDLERS } from "./handlers.js";
 import type { Host } from "./host.js";
 import { newRunContext, type RunContext } from "./run-context.js";
@@ -96,18 +97,23 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
     options.onEvent?.(n);
   };
   const ctx = newRunContext(host, options.env ?? process.env, options.stopGraceMs ?? 10_000, note);
+  const kill = new JournalKillSwitch(killPointFromEnv());
   const journal = await host.journal.begin({ ...options.journalMeta, steps: steps.length });
+  kill.wrote();
   const byId = new Map(steps.map((s) => [s.id, s]));
   const ended = new Set<string>();
 
   const onEvent = (e: WalkEvent) => {
     const step = byId.get(e.id) as Step;
     const base = { step: e.id, address: step.address };
-    if (e.type === "start") journal.record({ event: "start", ...base });
-    else {
+    if (e.type === "start") {
+      journal.record({ event: "start", ...base });
+      kill.wrote();
+    } else {
       const status: JournalStepStatus = e.type === "succeed" ? "succeeded" : e.type === "fail" ? "failed" : "skipped";
       const error = e.type === "fail" ? errorLine(e.error) : undefined;
       journal.record({ event: "end", ...base, status, ...(error !== undefined ? { error } : {}) });
+      kill.wrote();
       ended.add(e.id);
     }
     options.onEvent?.({ ...e, kind: step.kind, address: step.address });

@@ -86,6 +86,11 @@ export interface DriftItem {
   kind: DriftKind;
   /** What was seen, e.g. `task exited with code 137 outside kuke`. */
   text: string;
+  /**
+   * kuke's own interrupted apply left it so (its journal shows that apply working on the address
+   * or inside it): shown as left by that apply, never as changed outside kuke.
+   */
+  interrupted?: true;
 }
 
 export interface Diagnostic {

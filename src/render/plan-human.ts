@@ -17,7 +17,13 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
   const out: string[] = [];
   // A task stopped with `kuke stop` is kuke's own doing, not drift: it is listed apart and kept.
   const stopped = plan.drift.filter((d) => d.kind === "stopped-by-kuke");
-  const drift = plan.drift.filter((d) => d.kind !== "stopped-by-kuke");
+  const left = plan.drift.filter((d) => d.kind !== "stopped-by-kuke" && isLeftByKuke(d));
+  const drift = plan.drift.filter((d) => d.kind !== "stopped-by-kuke" && !isLeftByKuke(d));
+  if (left.length > 0) {
+    out.push(c.bold("Left by an interrupted apply"), "");
+    for (const d of left) out.push(`  # ${c.bold(d.address)}: ${d.text}`);
+    out.push("", "kuke will finish or redo this work as part of the plan below.", "");
+  }
   if (drift.length > 0) {
     out.push(c.bold("Objects changed outside kuke"), "");
     for (const d of drift) out.push(`  # ${c.bold(d.address)}: ${d.text}`);
@@ -98,4 +104,9 @@ function renderBody(ch: ResourceChange, c: ChalkInstance): string[] {
   });
   if (hidden > 0) out.push(c.dim(`  ${hiddenNote(hidden)}`));
   return out;
+}
+
+/** kuke's own half-done work: what an interrupted apply left, not a change made outside kuke. */
+function isLeftByKuke(d: Plan["drift"][number]): boolean {
+  return d.interrupted === true || d.kind === "left-behind";
 }

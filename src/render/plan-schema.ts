@@ -121,8 +121,9 @@ const drift = closed<DriftItem>(
       "stopped-by-kuke": true,
     }),
     text: string,
+    interrupted: { const: true, description: "Left so by kuke's own interrupted apply, not changed outside kuke" },
   },
-  [],
+  ["interrupted"],
 );
 
 const diagnostic = closed<Diagnostic>(

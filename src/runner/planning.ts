@@ -163,6 +163,7 @@ export function planFor(desired: DesiredState, actual: ActualState, request: Pla
 export async function noteInterruptedApply(plan: Plan, journal: JournalStore): Promise<void> {
   const last = await journal.lastUnfinished();
   if (last === undefined) return;
+  markInterruptedWork(plan, new Set(last.steps.map((s) => s.address)));
   const ended = new Set(last.steps.filter((s) => s.event === "end").map((s) => s.step));
   const done = last.steps.filter((s) => s.event === "end" && s.status === "succeeded").length;
   const running = last.steps.filter((s) => s.event === "start" && !ended.has(s.step)).map((s) => s.address);
@@ -176,4 +177,33 @@ export async function noteInterruptedApply(plan: Plan, journal: JournalStore): P
       "This plan was made from a fresh look at the host and repairs what it left.",
     ].join("\n"),
   });
+}
+
+/**
+ * Drift on an address the interrupted apply worked on (or inside of: a cell whose containers it
+ * was making) is that apply's half-done work, not a change made outside kuke: the item is marked,
+ * and its text and the change's reason say so.
+ */
+export function markInterruptedWork(plan: Plan, touched: ReadonlySet<string>): void {
+  const touchedInside = (address: string) => touched.has(address) || [...touched].some((t) => insideOf(t, address));
+  const retexted = new Map<string, string>();
+  for (const d of plan.drift) {
+    if (d.kind === "stopped-by-kuke" || !touchedInside(d.address)) continue;
+    const before = d.text;
+    d.interrupted = true;
+    if (d.kind !== "left-behind") d.text = `${d.text.replace(/ outside kuke$/, "")} (left by an interrupted apply)`;
+    retexted.set(`${d.address}\n${before}`, d.text);
+  }
+  for (const ch of plan.changes) {
+    const reason = ch.reason;
+    if (reason === undefined || !reason.text.startsWith("drift: ")) continue;
+    const text = retexted.get(`${ch.address}\n${reason.text.slice("drift: ".length)}`);
+    if (text !== undefined) reason.text = `drift: ${text}`;
+  }
+}
+
+/** `inner` is an address below `outer` (`container/r/s/t/c/k` is inside `cell/r/s/t/c`). */
+function insideOf(inner: string, outer: string): boolean {
+  const path = (a: string) => a.slice(a.indexOf("/") + 1);
+  return path(inner).startsWith(`${path(outer)}/`);
 }

@@ -41,7 +41,11 @@ t("create realm, get it, delete it: each change is a plan of steps run on the co
   host.calls.length = 0;
   const deleted = await kuke("delete", "realm", "shop");
   assert.is(deleted.code, 0, deleted.stderr);
-  assert.equal(changes().sort(), ["cgroup.remove /kukeon/shop", "deleteNamespace shop.kukeon.io"]);
+  assert.equal(changes().sort(), [
+    "cgroup.remove /kukeon/shop",
+    "deleteNamespace shop.kukeon.io",
+    "removeOrphans shop.kukeon.io",
+  ]);
   assert.is(await host.records.get(realmAddress("shop")), undefined);
   assert.equal([...host.namespaces], []);
 });

@@ -129,6 +129,10 @@ export function fakeHost(label: string): FakeHost {
     async listContainers(): Promise<ContainerRecord[]> {
       return [];
     },
+    async removeOrphans(ns) {
+      calls.push(`removeOrphans ${ns}`);
+      return { snapshots: [], leases: [] };
+    },
     close() {},
   };
 

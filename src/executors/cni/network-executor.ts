@@ -398,9 +398,17 @@ export class NetworkExecutor {
       }
       list = JSON.parse(text) as ConfList;
     }
-    await this.plugins.del(list, rt, known?.attachment.result);
-    if (await this.pinner.isPinned(cell))
+    if (await this.pinner.isPinned(cell)) {
+      await this.plugins.del(list, rt, known?.attachment.result);
       await this.plugins.del(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" });
+    } else {
+      // No namespace behind the pin path (a kill between creating the pin file and mounting it, or
+      // the pin already removed): the plugins get no netns, as the CNI spec allows for DEL, so they
+      // release the address without entering a namespace that is gone (its veth died with it).
+      // The bridge plugin then skips its masquerade rules, so they are removed here by name.
+      await this.plugins.del(list, { ...rt, netnsPath: "" }, known?.attachment.result);
+      await removeNatChain(masqueradeChainName(list.name, netnsName(cell)));
+    }
     await removeFile(this.attachmentPath(cell));
   }
 

@@ -1,6 +1,8 @@
+import { KukeError } from "../../model/errors.js";
 import { LABELS, MANAGED_BY } from "../../model/host-names.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { withLease } from "./importer.js";
+import { findOrphans, snapshotLabelsOf } from "./orphans.js";
 import { runcOptions } from "./runc-options.js";
 import { prepareSnapshot, removeSnapshot, SNAPSHOTTER } from "./snapshots.js";
 
@@ -42,7 +44,27 @@ function specAny(spec: object): { type_url: string; value: Buffer } {
  */
 export async function createContainer(client: ContainerdClient, namespace: string, c: NewContainer): Promise<void> {
   await withLease(client, namespace, async (call) => {
-    await prepareSnapshot(client, call, c.id, c.snapshotParent);
+    const labels = snapshotLabelsOf(c.labels);
+    try {
+      await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
+    } catch (e) {
+      // A snapshot a killed kuke prepared for this container before creating it: kuke's own
+      // orphan (its label says so, and no container uses it), so it is replaced, not in the way.
+      if ((e as { code?: string }).code !== "already-exists") throw e;
+      if (!(await isOrphanSnapshot(client, call, c.id))) {
+        throw new KukeError(
+          "failed-precondition",
+          `containerd already has a snapshot ${c.id} that is not kuke's orphan`,
+          {
+            detail: `snapshotter ${SNAPSHOTTER}, namespace ${namespace}: a container uses it, or kuke did not label it`,
+            remedy: `ctr -n ${namespace} snapshots --snapshotter ${SNAPSHOTTER} rm ${c.id}`,
+            cause: e,
+          },
+        );
+      }
+      await removeSnapshot(client, call, c.id);
+      await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
+    }
     try {
       await client.unary(
         "containers",
@@ -130,4 +152,9 @@ export async function deleteContainerRecord(client: ContainerdClient, call: Call
   } catch (e) {
     if ((e as { code?: string }).code !== "not-found") throw e;
   }
+}
+
+/** The snapshot `key` is one of kuke's orphans (labeled by kuke, used by no container). */
+async function isOrphanSnapshot(client: ContainerdClient, call: CallOptions, key: string): Promise<boolean> {
+  return (await findOrphans(client, call)).snapshots.includes(key);
 }

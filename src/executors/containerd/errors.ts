@@ -69,3 +69,13 @@ export function classifyGrpcError(e: unknown, what: string, address?: Address): 
     cause: e,
   });
 }
+
+/**
+ * The bundle directory named by a `Tasks.Create` that failed because the directory is still there
+ * (`failed to start shim: mkdir <bundle>: file exists`): what an abandoned create leaves (see
+ * abandoned-task.ts). Undefined for any other failure.
+ */
+export function leftoverBundleOf(e: unknown): string | undefined {
+  if (!(e instanceof KukeError) || e.detail === undefined) return undefined;
+  return /mkdir (\/\S+): file exists/.exec(e.detail)?.[1];
+}

@@ -1,6 +1,7 @@
 import { LABELS } from "../../model/host-names.js";
 import type { RestartMonitorFacts } from "../../model/restart-policy.js";
 import type { ImageSource } from "../oci/image-source.js";
+import { clearAbandonedTask, DEFAULT_RUNC_ROOT } from "./abandoned-task.js";
 import { removeEmptyCgroups } from "./cgroup-cleanup.js";
 import { ContainerdClient } from "./client.js";
 import {
@@ -16,6 +17,7 @@ import { type ExecOptions, type ExecSession, execInTask } from "./exec.js";
 import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage, tagImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
+import { type Orphans, removeOrphans } from "./orphans.js";
 import { restartMonitorFacts, setRestartStatus } from "./restart-monitor.js";
 import { removeSnapshot } from "./snapshots.js";
 import {
@@ -110,6 +112,12 @@ export interface ContainerdExecutor {
    * `all`, every container of the namespace, kuke's or not (refresh: an id kuke would use may be taken).
    */
   listContainers(namespace: string, opts?: { all?: boolean }): Promise<ContainerRecord[]>;
+  /**
+   * Removes kuke's orphans in the namespace: leases whose kuke process is gone and active
+   * snapshots kuke prepared that no container uses (what a killed kuke leaves). Returns what it
+   * removed; an absent namespace has none.
+   */
+  removeOrphans(namespace: string): Promise<Orphans>;
   /** Closes the gRPC channel. */
   close(): void;
 }
@@ -142,7 +150,8 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     tagImage: (ns, source, name) => tagImage(client, ns, source, name),
     createContainer: (ns, c) => createContainer(client, ns, { runcRoot: options.runcRoot, ...c }),
     updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
-    startTask: (ns, id, logPath, sealedEnv) => startTask(client, { namespace: ns }, id, logPath, sealedEnv),
+    startTask: (ns, id, logPath, sealedEnv) =>
+      startTask(client, { namespace: ns }, id, logPath, sealedEnv, options.runcRoot),
     stopTask: (ns, id, opts) => stopTask(client, { namespace: ns }, id, opts),
     killTask: (ns, id, signal) => killTask(client, { namespace: ns }, id, signal),
     containerLabels: (ns, id) => getContainerLabels(client, { namespace: ns }, id),
@@ -164,7 +173,9 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
           if ((e as { code?: string }).code !== "not-found") throw e;
         });
       }
-      await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0 });
+      const stopped = await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0 });
+      // No task in containerd, yet runc may hold one an abandoned create left (with a live init).
+      if (stopped === undefined) await clearAbandonedTask(options.runcRoot ?? DEFAULT_RUNC_ROOT, ns, id, undefined);
       await removeSnapshot(client, call, id);
       await deleteContainerRecord(client, call, id);
       if (opts.cgroupPath) await removeEmptyCgroups(opts.cgroupPath, opts.cgroupKeep ?? "/");
@@ -194,6 +205,7 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
         })
         .sort((a, b) => a.id.localeCompare(b.id));
     },
+    removeOrphans: (ns) => removeOrphans(client, { namespace: ns }),
     close: () => client.close(),
   };
 }

@@ -5,6 +5,7 @@ import { isIndexMediaType } from "../oci/media-types.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { writeBlob } from "./content.js";
 import { chainIds, parseImageConfig } from "./image-config.js";
+import { kukeLeaseLabels } from "./orphans.js";
 import { commitSnapshot, prepareSnapshot, removeSnapshot, SNAPSHOTTER, snapshotExists } from "./snapshots.js";
 
 /**
@@ -38,7 +39,12 @@ export async function withLease<T>(
 ): Promise<T> {
   const id = `kuke-${Date.now()}-${randomBytes(4).toString("hex")}`;
   const expire = new Date(Date.now() + LEASE_TTL_MS).toISOString();
-  await client.unary("leases", "Create", { id, labels: { "containerd.io/gc.expire": expire } }, { namespace });
+  await client.unary(
+    "leases",
+    "Create",
+    { id, labels: { ...kukeLeaseLabels(), "containerd.io/gc.expire": expire } },
+    { namespace },
+  );
   try {
     return await fn({ namespace, lease: id });
   } finally {

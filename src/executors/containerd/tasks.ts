@@ -1,7 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { KukeError } from "../../model/errors.js";
+import { clearAbandonedTask, DEFAULT_RUNC_ROOT } from "./abandoned-task.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
+import { leftoverBundleOf } from "./errors.js";
 import { taskLogUri } from "./log-uri.js";
 import { sealedCreate } from "./sealed-env.js";
 import { snapshotMounts } from "./snapshots.js";
@@ -79,6 +81,7 @@ export async function startTask(
   id: string,
   logPath: string,
   sealedEnv: readonly string[] = [],
+  runcRoot: string = DEFAULT_RUNC_ROOT,
 ): Promise<{ pid: number }> {
   if (!isAbsolute(logPath)) throw new KukeError("runtime", `log path ${logPath} must be absolute`);
   const existing = await getTask(client, call, id);
@@ -89,8 +92,8 @@ export async function startTask(
   await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
   // Both streams to the same logger: setting only stdout crashes the 1.6 shim.
   const uri = taskLogUri(logPath);
-  try {
-    await sealedCreate(client, call, id, sealedEnv, async () => {
+  const create = () =>
+    sealedCreate(client, call, id, sealedEnv, async () => {
       await client.unary(
         "tasks",
         "Create",
@@ -98,9 +101,20 @@ export async function startTask(
         call,
       );
     });
+  try {
+    await create();
   } catch (e) {
     await deleteTask(client, call, id).catch(() => undefined);
-    throw e;
+    // A create abandoned by a killed kuke left its bundle (containerd lists no task): clear it, once.
+    const bundle = leftoverBundleOf(e);
+    if (bundle === undefined || (await getTask(client, call, id)) !== undefined) throw e;
+    await clearAbandonedTask(runcRoot, call.namespace, id, bundle);
+    try {
+      await create();
+    } catch (again) {
+      await deleteTask(client, call, id).catch(() => undefined);
+      throw again;
+    }
   }
   try {
     const res = await client.unary<{ pid: number }>("tasks", "Start", { container_id: id }, call);
