@@ -68,6 +68,19 @@ export class NetnsPinner {
     await removeFile(target);
   }
 
+  /**
+   * Removes pin files whose name starts with `prefix` (`<realm>_<space>_`: names hold no `_`, so
+   * the prefix is one space's cells exactly) and that have no namespace mounted on them.
+   */
+  async removeUnmounted(prefix: string): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const mounted = await mountedPaths();
+    for (const n of names) {
+      const p = join(this.dir, n);
+      if (n.startsWith(prefix) && !mounted.has(p)) await removeFile(p);
+    }
+  }
+
   /** True when a namespace is mounted at the cell's pin path. */
   async isPinned(cell: CellAddress): Promise<boolean> {
     return (await mountedPaths()).has(this.pathOf(cell));

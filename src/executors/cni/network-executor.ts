@@ -226,6 +226,9 @@ export class NetworkExecutor {
     }
     await rm(join(this.ipamDir, network), { recursive: true, force: true });
     await removeFile(this.conflistPath(network));
+    // Pin files of the space's cells with no namespace mounted on them: a kill between unmounting
+    // and removing a pin (nothing else refers to them once the cells are gone).
+    await this.pinner.removeUnmounted(`${realm}_${space}_`);
     await this.subnets.release(realm, space);
   }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -47,6 +47,17 @@ t("an attached cell whose pin is a plain file detaches, unpins and leaves nothin
   await net.unpin(cell);
   await net.removeSpaceNetwork(realm, "s");
   assert.equal(await leakCheck({ network: { executor: net, realm, space: "s", cells: [cell] } }), []);
+});
+
+t("removing a space's network removes its cells' pin files that hold no namespace, and no other", async () => {
+  await net.ensureSpaceNetwork(realm, "s");
+  const other = cellAddress(realm, "s2", "t", "a");
+  await mkdir(net.pinner.dir, { recursive: true });
+  await writeFile(net.pinner.pathOf(cell), "");
+  await writeFile(net.pinner.pathOf(other), "");
+  await net.removeSpaceNetwork(realm, "s");
+  assert.equal(await net.pinner.list(), [net.pinner.pathOf(other)]);
+  await net.unpin(other);
 });
 
 t.run();
