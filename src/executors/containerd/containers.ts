@@ -52,6 +52,12 @@ export async function createContainer(client: ContainerdClient, namespace: strin
       // orphan (its label says so, and no container uses it), so it is replaced, not in the way.
       if ((e as { code?: string }).code !== "already-exists") throw e;
       if (!(await isOrphanSnapshot(client, call, c.id))) {
+        // The container itself exists: that is the caller's `already-exists`.
+        const taken = await client.unary("containers", "Get", { id: c.id }, call).then(
+          () => true,
+          () => false,
+        );
+        if (taken) throw e;
         throw new KukeError(
           "failed-precondition",
           `containerd already has a snapshot ${c.id} that is not kuke's orphan`,
