@@ -105,10 +105,13 @@ export async function startTask(
     await create();
   } catch (e) {
     await deleteTask(client, call, id).catch(() => undefined);
+    // A killed kuke's Tasks.Create may still finish inside containerd after the look-up above: the
+    // task it made (created, never started, by a process that is gone) was just deleted; create again, once.
+    const raced = isCode(e, "already-exists");
     // A create abandoned by a killed kuke left its bundle (containerd lists no task): clear it, once.
     const bundle = leftoverBundleOf(e);
-    if (bundle === undefined || (await getTask(client, call, id)) !== undefined) throw e;
-    await clearAbandonedTask(runcRoot, call.namespace, id, bundle);
+    if (!raced && (bundle === undefined || (await getTask(client, call, id)) !== undefined)) throw e;
+    if (bundle !== undefined) await clearAbandonedTask(runcRoot, call.namespace, id, bundle);
     try {
       await create();
     } catch (again) {
