@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runCommand } from "../../../src/executors/cni/host-command.js";
-import { NetworkExecutor } from "../../../src/executors/cni/network-executor.js";
+import type { NetworkExecutor } from "../../../src/executors/cni/network-executor.js";
 import { CniPluginError } from "../../../src/executors/cni/plugin-exec.js";
 import { cellAddress } from "../../../src/model/address.js";
 import { masqueradeChainOfSpace } from "../../../src/model/host-names.js";
 import { leakCheck, runId, startNetnsHolder } from "../../harness/netns.js";
 import { onTeardown } from "../../harness/teardown.js";
+import { tempNetwork } from "../../harness/temp-network.js";
 
 // attach runs the lo and bridge ADDs at once; when lo fails after the bridge succeeded, the
 // bridge's address, veth and NAT rules must be released before the error reaches the caller.
@@ -32,21 +33,16 @@ esac
 let net: NetworkExecutor;
 
 t.before(async () => {
-  const runPath = await mkdtemp(join(tmpdir(), "kt-netfail-run-"));
-  const runtimeDir = await mkdtemp(join(tmpdir(), "kt-netfail-rt-"));
   const pluginDir = await mkdtemp(join(tmpdir(), "kt-netfail-bin-"));
-  onTeardown(`temp ${runPath}`, () => rm(runPath, { recursive: true, force: true }));
-  onTeardown(`temp ${runtimeDir}`, () => rm(runtimeDir, { recursive: true, force: true }));
   onTeardown(`temp ${pluginDir}`, () => rm(pluginDir, { recursive: true, force: true }));
   for (const real of ["bridge", "host-local"]) await symlink(join("/usr/lib/cni", real), join(pluginDir, real));
   await writeFile(join(pluginDir, "loopback"), FAILING_LOOPBACK);
   await chmod(join(pluginDir, "loopback"), 0o755);
-  net = new NetworkExecutor({ runPath, runtimeDir, pluginDirs: [pluginDir], subnetPool: `10.${octet}.0.0/16` });
-  onTeardown(`network of ${realm}`, async () => {
-    await net.detach(cell).catch(() => undefined);
-    await net.unpin(cell).catch(() => undefined);
-    await net.removeSpaceNetwork(realm, "s").catch(() => undefined);
-  });
+  ({ net } = await tempNetwork(
+    "kt-netfail",
+    { realm, spaces: ["s"], cells: [cell] },
+    { pluginDirs: [pluginDir], subnetPool: `10.${octet}.0.0/16` },
+  ));
 });
 
 t("the plugin's error is thrown and the bridge's attachment is undone", async () => {

@@ -1,13 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { mustRun } from "../../../src/executors/cni/host-command.js";
-import { NetworkExecutor } from "../../../src/executors/cni/network-executor.js";
+import type { NetworkExecutor } from "../../../src/executors/cni/network-executor.js";
 import { cellAddress } from "../../../src/model/address.js";
 import { leakCheck, runId, startNetnsHolder } from "../../harness/netns.js";
-import { onTeardown } from "../../harness/teardown.js";
+import { tempNetwork } from "../../harness/temp-network.js";
 
 // A kuke killed between creating a cell's pin file and mounting the namespace on it (or a pin
 // unmounted by hand) leaves a plain file at the pin path. Detach must still release the cell's
@@ -20,16 +18,11 @@ const octet = 150 + Math.floor(Math.random() * 100);
 let net: NetworkExecutor;
 
 t.before(async () => {
-  const runPath = await mkdtemp(join(tmpdir(), "kt-netdet-run-"));
-  const runtimeDir = await mkdtemp(join(tmpdir(), "kt-netdet-rt-"));
-  onTeardown(`temp ${runPath}`, () => rm(runPath, { recursive: true, force: true }));
-  onTeardown(`temp ${runtimeDir}`, () => rm(runtimeDir, { recursive: true, force: true }));
-  net = new NetworkExecutor({ runPath, runtimeDir, subnetPool: `10.${octet}.0.0/16` });
-  onTeardown(`network of ${realm}`, async () => {
-    await net.detach(cell).catch(() => undefined);
-    await net.unpin(cell).catch(() => undefined);
-    await net.removeSpaceNetwork(realm, "s").catch(() => undefined);
-  });
+  ({ net } = await tempNetwork(
+    "kt-netdet",
+    { realm, spaces: ["s"], cells: [cell] },
+    { subnetPool: `10.${octet}.0.0/16` },
+  ));
 });
 
 t("an attached cell whose pin is a plain file detaches, unpins and leaves nothing", async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -7,7 +6,7 @@ import { chainExists } from "../../../src/executors/cni/egress.js";
 import { runCommand } from "../../../src/executors/cni/host-command.js";
 import {
   masqueradeChainName,
-  NetworkExecutor,
+  type NetworkExecutor,
   type SpaceNetwork,
 } from "../../../src/executors/cni/network-executor.js";
 import { cellAddress } from "../../../src/model/address.js";
@@ -25,7 +24,7 @@ import {
   serveTcp,
   startNetnsHolder,
 } from "../../harness/netns.js";
-import { onTeardown } from "../../harness/teardown.js";
+import { tempNetwork } from "../../harness/temp-network.js";
 
 const t = suite("executors/cni/network on this host");
 
@@ -45,30 +44,18 @@ const cellB = cellAddress(realm, "s1", "t", "b");
 const cellC = cellAddress(realm, "s2", "t", "c");
 const cells = [cellA, cellB, cellC];
 
-let runPath = "";
 let net: NetworkExecutor;
 const holders = new Map<string, NetnsHolder>();
 
-async function teardownAll(): Promise<void> {
-  for (const c of cells) {
-    await net.detach(c).catch(() => undefined);
-    await net.unpin(c).catch(() => undefined);
-  }
-  for (const s of ["s1", "s2"]) await net.removeSpaceNetwork(realm, s).catch(() => undefined);
-}
-
 t.before(async () => {
-  runPath = await mkdtemp(join(tmpdir(), "kt-net-run-"));
-  const runtimeDir = await mkdtemp(join(tmpdir(), "kt-net-rt-"));
-  onTeardown(`temp ${runPath}`, () => rm(runPath, { recursive: true, force: true }));
-  onTeardown(`temp ${runtimeDir}`, () => rm(runtimeDir, { recursive: true, force: true }));
-  net = new NetworkExecutor({
-    runPath,
-    runtimeDir,
-    subnetPool: pool,
-    resolver: async (host) => (host === "outside.test" ? [outsideIp] : Promise.reject(new Error("NXDOMAIN"))),
-  });
-  onTeardown(`networks of ${realm}`, teardownAll);
+  ({ net } = await tempNetwork(
+    "kt-net",
+    { realm, spaces: ["s1", "s2"], cells },
+    {
+      subnetPool: pool,
+      resolver: async (host) => (host === "outside.test" ? [outsideIp] : Promise.reject(new Error("NXDOMAIN"))),
+    },
+  ));
 });
 
 let s1: SpaceNetwork;

@@ -1,16 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runCommand } from "../../../src/executors/cni/host-command.js";
-import { NetworkExecutor, portmapChainName } from "../../../src/executors/cni/network-executor.js";
+import { type NetworkExecutor, portmapChainName } from "../../../src/executors/cni/network-executor.js";
 import { cellAddress } from "../../../src/model/address.js";
 import { netnsName, networkName } from "../../../src/model/host-names.js";
 import { type PortMapping, parsePortMapping } from "../../../src/model/ports.js";
 import { fetchLoopback, freeLoopbackPort } from "../../harness/loopback.js";
 import { leakCheck, runId, serveTcp, startNetnsHolder } from "../../harness/netns.js";
-import { onTeardown } from "../../harness/teardown.js";
+import { tempNetwork } from "../../harness/temp-network.js";
 
 /**
  * Published ports on the real host: portmap publishes a cell's `ports` on 127.0.0.1, `setPorts`
@@ -32,16 +29,11 @@ async function natChains(): Promise<string> {
 }
 
 t.before(async () => {
-  const runPath = await mkdtemp(join(tmpdir(), "kp-net-run-"));
-  const runtimeDir = await mkdtemp(join(tmpdir(), "kp-net-rt-"));
-  onTeardown(`temp ${runPath}`, () => rm(runPath, { recursive: true, force: true }));
-  onTeardown(`temp ${runtimeDir}`, () => rm(runtimeDir, { recursive: true, force: true }));
-  net = new NetworkExecutor({ runPath, runtimeDir, subnetPool: `10.${octet}.0.0/16` });
-  onTeardown(`network of ${realm}`, async () => {
-    await net.detach(cell).catch(() => undefined);
-    await net.unpin(cell).catch(() => undefined);
-    await net.removeSpaceNetwork(realm, "s").catch(() => undefined);
-  });
+  ({ net } = await tempNetwork(
+    "kp-net",
+    { realm, spaces: ["s"], cells: [cell] },
+    { subnetPool: `10.${octet}.0.0/16` },
+  ));
 });
 
 t("a published port answers on 127.0.0.1, moves without a new address, and DEL removes its rules", async () => {

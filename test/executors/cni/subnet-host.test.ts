@@ -11,11 +11,11 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runCommand } from "../../../src/executors/cni/host-command.js";
-import { NetworkExecutor } from "../../../src/executors/cni/index.js";
 import { HOST_SUBNET_DIR, SubnetAllocator } from "../../../src/executors/cni/subnet-allocator.js";
-import { bridgeName, isKukeError } from "../../../src/model/index.js";
+import { isKukeError } from "../../../src/model/index.js";
 import { removeLink, runId } from "../../harness/netns.js";
 import { onTeardown } from "../../harness/teardown.js";
+import { tempNetwork } from "../../harness/temp-network.js";
 
 const t = suite("executors/cni/subnet-host");
 
@@ -28,6 +28,21 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "kt-subnet-host-"));
   onTeardown(`temp ${dir}`, () => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Two kuke run paths on this host drawing from one pool, each with a realm of its own and a space
+ * "s"; `cleanup` removes both spaces' networks and bridges.
+ */
+async function twoRunPaths(pool: string) {
+  const [realmA, realmB] = [`kta${runId()}`, `ktb${runId()}`];
+  const a = await tempNetwork("kt-subnet-host", { realm: realmA, spaces: ["s"] }, { subnetPool: pool });
+  const b = await tempNetwork("kt-subnet-host", { realm: realmB, spaces: ["s"] }, { subnetPool: pool });
+  const cleanup = async () => {
+    await a.cleanup();
+    await b.cleanup();
+  };
+  return { a: a.net, b: b.net, realmA, realmB, cleanup };
 }
 
 t("a host address (even on a link that is down) and a route take their /24 out of the pool", async () => {
@@ -64,17 +79,7 @@ t("a host address (even on a link that is down) and a route take their /24 out o
 });
 
 t("two run paths on one host get different /24s: the first space's bridge holds its subnet", async () => {
-  const pool = "10.199.4.0/23";
-  const [realmA, realmB] = [`kta${runId()}`, `ktb${runId()}`];
-  const a = new NetworkExecutor({ runPath: await tempDir(), runtimeDir: await tempDir(), subnetPool: pool });
-  const b = new NetworkExecutor({ runPath: await tempDir(), runtimeDir: await tempDir(), subnetPool: pool });
-  const cleanup = async () => {
-    await a.removeSpaceNetwork(realmA, "s").catch(() => undefined);
-    await b.removeSpaceNetwork(realmB, "s").catch(() => undefined);
-    await removeLink(bridgeName(realmA, "s"));
-    await removeLink(bridgeName(realmB, "s"));
-  };
-  onTeardown(`bridges of ${realmA} ${realmB}`, cleanup);
+  const { a, b, realmA, realmB, cleanup } = await twoRunPaths("10.199.4.0/23");
   try {
     const first = await a.ensureSpaceNetwork(realmA, "s");
     assert.is(first.subnet, "10.199.4.0/24");
@@ -95,17 +100,7 @@ t("two run paths on one host get different /24s: the first space's bridge holds 
 t(
   "two run paths creating their first space at the same moment get different /24s (host-wide reservations)",
   async () => {
-    const pool = "10.199.6.0/23";
-    const [realmA, realmB] = [`ktc${runId()}`, `ktd${runId()}`];
-    const a = new NetworkExecutor({ runPath: await tempDir(), runtimeDir: await tempDir(), subnetPool: pool });
-    const b = new NetworkExecutor({ runPath: await tempDir(), runtimeDir: await tempDir(), subnetPool: pool });
-    const cleanup = async () => {
-      await a.removeSpaceNetwork(realmA, "s").catch(() => undefined);
-      await b.removeSpaceNetwork(realmB, "s").catch(() => undefined);
-      await removeLink(bridgeName(realmA, "s"));
-      await removeLink(bridgeName(realmB, "s"));
-    };
-    onTeardown(`bridges of ${realmA} ${realmB}`, cleanup);
+    const { a, b, realmA, realmB, cleanup } = await twoRunPaths("10.199.6.0/23");
     try {
       const [x, y] = await Promise.all([a.ensureSpaceNetwork(realmA, "s"), b.ensureSpaceNetwork(realmB, "s")]);
       assert.equal([x.subnet, y.subnet].sort(), ["10.199.6.0/24", "10.199.7.0/24"]);
