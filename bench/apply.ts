@@ -47,6 +47,7 @@ import { NetworkExecutor } from "../src/executors/cni/index.js";
 import { cellAddress, cgroupPath } from "../src/model/index.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd, type TestContainerd } from "../test/harness/containerd.js";
+import { type KukeEnv, kukeEnv } from "../test/harness/kuke-env.js";
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
 import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
@@ -178,16 +179,11 @@ interface KukeToolOptions {
 
 function kukeTool(o: KukeToolOptions): Tool & {
   file(cells: number): string;
-  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string; KUKE_CONTAINERD_ADDRESS: string; KUKE_RUNC_ROOT: string };
+  env: KukeEnv;
 } {
   const realm = `b${randomBytes(3).toString("hex")}`;
   const dir = join(o.work, realm);
-  const env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "rt"),
-    KUKE_CONTAINERD_ADDRESS: o.ctd.address,
-    KUKE_RUNC_ROOT: o.ctd.runcRoot,
-  };
+  const env = kukeEnv(dir, o.ctd);
   const file = (cells: number) => join(dir, `cells-${cells}.yaml`);
   const written = new Set<number>();
   const par = o.parallelism !== undefined ? ["--parallelism", o.parallelism] : [];

@@ -13,23 +13,15 @@ import { promisify } from "node:util";
 import { createContainerdExecutor } from "../src/executors/containerd/executor.js";
 import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
+import { kukeEnv } from "../test/harness/kuke-env.js";
+import { stackHeader } from "../test/harness/stack-header.js";
 
 const run = promisify(execFile);
 const MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function manifest(realm: string): string {
-  return `kind: Realm
-metadata: {name: ${realm}}
----
-kind: Space
-metadata: {name: net}
-spec: {realmId: ${realm}}
----
-kind: Stack
-metadata: {name: st}
-spec: {realmId: ${realm}, spaceId: net}
----
+  return `${stackHeader(realm)}---
 kind: Cell
 metadata: {name: svc}
 spec:
@@ -55,13 +47,7 @@ async function measure(interval: string, rounds: number): Promise<number[]> {
   const ctd = await startContainerd({ restartInterval: interval });
   const dir = await mkdtemp("/tmp/kuke-bench-restart-");
   const realm = `rb${process.pid}`;
-  const env = {
-    ...process.env,
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "rt"),
-    KUKE_CONTAINERD_ADDRESS: ctd.address,
-    KUKE_RUNC_ROOT: ctd.runcRoot,
-  };
+  const env = { ...process.env, ...kukeEnv(dir, ctd) };
   const kuke = (...argv: string[]) => run(process.execPath, [MAIN_JS, ...argv], { env });
   const file = join(dir, "stack.yaml");
   const ex = createContainerdExecutor(ctd.address, { runcRoot: ctd.runcRoot });

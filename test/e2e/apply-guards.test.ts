@@ -12,21 +12,20 @@ import { Readable, Writable } from "node:stream";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runCli } from "../../src/cli/cli.js";
-import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
-import { NetworkExecutor } from "../../src/executors/cni/index.js";
-import { cellAddress, cgroupPath } from "../../src/model/index.js";
 import { RunLock, runPathLayout } from "../../src/state/index.js";
 import { runKuke } from "../cli/capture.js";
-import { buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd } from "../harness/containerd.js";
-import { leakCheck, runId } from "../harness/netns.js";
+import { type KukeEnv, kukeEnv } from "../harness/kuke-env.js";
+import { runId } from "../harness/netns.js";
+import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
-import { removeContainers } from "./stack-host.js";
+import { loadBusybox, removeStackLeftovers } from "./stack-host.js";
+import { cellLeaks } from "./stack-leaks.js";
 
 const t = suite("e2e/apply-guards");
 const realm = `g${runId()}`;
 let dir = "";
-let env = { KUKE_RUN_PATH: "", KUKE_RUNTIME_DIR: "", KUKE_CONTAINERD_ADDRESS: "", KUKE_RUNC_ROOT: "" };
+let env: KukeEnv;
 let manifest = "";
 const CELLS = ["good", "bad"];
 
@@ -42,17 +41,7 @@ spec:
   containers:
     - {id: app, root: true, image: "${image}", command: ${command}, args: ["3600"]}
 `;
-  return `kind: Realm
-metadata: {name: ${realm}}
----
-kind: Space
-metadata: {name: net}
-spec: {realmId: ${realm}}
----
-kind: Stack
-metadata: {name: st}
-spec: {realmId: ${realm}, spaceId: net}
-${cell("good", goodImage)}${cell("bad", badImage, badCommand)}`;
+  return `${stackHeader(realm)}${cell("good", goodImage)}${cell("bad", badImage, badCommand)}`;
 }
 
 const BUSYBOX = "docker.io/library/busybox:latest";
@@ -67,14 +56,7 @@ async function cleanup(): Promise<void> {
   if (dir === "" || !existsSync(dir)) return;
   await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
   await kuke(["destroy", "--auto-approve", "-f", manifest]).catch(() => undefined);
-  const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
-  for (const c of CELLS) {
-    await net.detach(cellAddress(realm, "net", "st", c)).catch(() => undefined);
-    await net.unpin(cellAddress(realm, "net", "st", c)).catch(() => undefined);
-  }
-  await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
-  await removeContainers(env.KUKE_CONTAINERD_ADDRESS, `${realm}.kukeon.io`);
-  await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+  await removeStackLeftovers(env, realm, "net", "st", CELLS);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -83,17 +65,8 @@ t.before(async () => {
   dir = await mkdtemp("/tmp/kuke-e2e-guards-");
   onTeardown(`e2e guards ${realm}`, cleanup);
   manifest = join(dir, "stack.yaml");
-  env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "rt"),
-    KUKE_CONTAINERD_ADDRESS: ctd.address,
-    KUKE_RUNC_ROOT: ctd.runcRoot,
-  };
-  const archive = await buildBusyboxArchive(dir);
-  const load = await kuke(["image", "load", archive, "--realm", realm]);
-  assert.is(load.code, 0, load.stderr);
-  const other = await kuke(["image", "load", archive, "--realm", realm, "--name", OTHER]);
-  assert.is(other.code, 0, other.stderr);
+  env = kukeEnv(dir, ctd);
+  await loadBusybox(env, dir, realm, [OTHER]);
 });
 t.after(cleanup);
 
@@ -131,12 +104,15 @@ class InterruptingStream extends Writable {
   }
 }
 
-t("Ctrl-C: running steps finish, nothing new starts, exit 8; the next apply completes", async () => {
-  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
-  const stdout = new InterruptingStream();
-  const stderr = new InterruptingStream();
-  const code = await runCli(["apply", "--auto-approve", "-f", manifest], {
-    stdin: Readable.from([]),
+/** kuke in this process, its interrupt source being `stdout`'s Ctrl-C; the exit code. */
+function runInterruptible(
+  argv: string[],
+  stdin: Readable,
+  stdout: InterruptingStream,
+  stderr: InterruptingStream,
+): Promise<number> {
+  return runCli(argv, {
+    stdin,
     stdout,
     stderr,
     env,
@@ -146,6 +122,13 @@ t("Ctrl-C: running steps finish, nothing new starts, exit 8; the next apply comp
       off: (l: () => void) => stdout.ctrlC.off("interrupt", l),
     },
   } as Parameters<typeof runCli>[1]);
+}
+
+t("Ctrl-C: running steps finish, nothing new starts, exit 8; the next apply completes", async () => {
+  await writeFile(manifest, stack(BUSYBOX, BUSYBOX));
+  const stdout = new InterruptingStream();
+  const stderr = new InterruptingStream();
+  const code = await runInterruptible(["apply", "--auto-approve", "-f", manifest], Readable.from([]), stdout, stderr);
   assert.is(code, 8, stdout.text + stderr.text);
   assert.match(stderr.text, "Interrupt received");
   assert.match(stderr.text, "Apply cancelled");
@@ -161,17 +144,7 @@ t("Ctrl-C at the approval question cancels (exit 8), releases the lock and chang
   const stderr = new InterruptingStream("\u0000never");
   // A terminal nobody types on: only the interrupt can end the question.
   const stdin = Object.assign(new Readable({ read() {} }), { isTTY: true });
-  const code = await runCli(["apply", "--lock-timeout", "1s", "-f", manifest], {
-    stdin,
-    stdout,
-    stderr,
-    env,
-    colorDepth: 1,
-    interrupts: {
-      on: (l: () => void) => stdout.ctrlC.on("interrupt", l),
-      off: (l: () => void) => stdout.ctrlC.off("interrupt", l),
-    },
-  } as Parameters<typeof runCli>[1]);
+  const code = await runInterruptible(["apply", "--lock-timeout", "1s", "-f", manifest], stdin, stdout, stderr);
   stdin.destroy();
   assert.is(code, 8, stdout.text + stderr.text);
   assert.match(stderr.text, "Apply cancelled");
@@ -260,18 +233,7 @@ t("after an apply that was killed, plan notes it", async () => {
 t("destroy leaves nothing behind", async () => {
   const r = await kuke(["destroy", "--auto-approve", "-f", manifest]);
   assert.is(r.code, 0, r.stderr);
-  const leaks = await leakCheck({
-    network: {
-      executor: new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR }),
-      realm,
-      space: "net",
-      cells: CELLS.map((c) => cellAddress(realm, "net", "st", c)),
-    },
-    cgroups: {
-      driver: await detectCgroupDriver(),
-      paths: [cgroupPath(realm), ...CELLS.map((c) => cgroupPath(realm, "net", "st", c, "app"))],
-    },
-  });
+  const leaks = await cellLeaks(env, realm, "net", "st", Object.fromEntries(CELLS.map((c) => [c, ["app"]])));
   assert.equal(leaks, []);
 });
 

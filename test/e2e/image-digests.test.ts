@@ -14,6 +14,7 @@ import * as assert from "uvu/assert";
 import { buildLayerImage, writeImageArchive } from "../../src/executors/containerd/pause-image.js";
 import { busyboxEntries } from "../harness/busybox-image.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
+import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
 import { environOf, type StackHost, stackHost } from "./stack-host.js";
 
@@ -26,17 +27,7 @@ let reg: TestRegistry;
 let repo: string;
 const digests: string[] = [];
 
-const manifest = (realm: string, cells: string) => `kind: Realm
-metadata: {name: ${realm}}
----
-kind: Space
-metadata: {name: apps}
-spec: {realmId: ${realm}}
----
-kind: Stack
-metadata: {name: shop}
-spec: {realmId: ${realm}, spaceId: apps}
-${cells}`;
+const manifest = (realm: string, cells: string) => `${stackHeader(realm, "apps", "shop")}${cells}`;
 
 const webCell = (realm: string, image: string) => `---
 kind: Cell

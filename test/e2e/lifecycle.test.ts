@@ -10,22 +10,21 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
-import { NetworkExecutor } from "../../src/executors/cni/index.js";
 import { createContainerdExecutor } from "../../src/executors/containerd/executor.js";
-import { cellAddress, cgroupPath } from "../../src/model/index.js";
 import { runKuke } from "../cli/capture.js";
-import { buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd } from "../harness/containerd.js";
-import { leakCheck, runId } from "../harness/netns.js";
+import { type KukeEnv, kukeEnv } from "../harness/kuke-env.js";
+import { runId } from "../harness/netns.js";
+import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
-import { removeContainers } from "./stack-host.js";
+import { loadBusybox, removeStackLeftovers } from "./stack-host.js";
+import { cellLeaks } from "./stack-leaks.js";
 
 const t = suite("e2e/lifecycle");
 const realm = `l${runId()}`;
 const namespace = `${realm}.kukeon.io`;
 let dir = "";
-let env = { KUKE_RUN_PATH: "", KUKE_RUNTIME_DIR: "", KUKE_CONTAINERD_ADDRESS: "", KUKE_RUNC_ROOT: "" };
+let env: KukeEnv;
 let manifest = "";
 const CELLS = ["keep", "free"];
 const KEEP = `cell/${realm}/net/st/keep`;
@@ -52,17 +51,7 @@ spec:
   containers:
     - {id: app, root: true, image: "${o.keepImage ?? BUSYBOX}", command: /bin/sleep, args: ["3600"]}
 `;
-  return `kind: Realm
-metadata: {name: ${realm}}
----
-kind: Space
-metadata: {name: net}
-spec: {realmId: ${realm}}
----
-kind: Stack
-metadata: {name: st}
-spec: {realmId: ${realm}, spaceId: net}
-${o.withKeep === false ? "" : keep}---
+  return `${stackHeader(realm)}${o.withKeep === false ? "" : keep}---
 kind: Cell
 metadata: {name: free}
 spec:
@@ -96,14 +85,7 @@ async function containers(): Promise<Record<string, string>> {
 async function cleanup(): Promise<void> {
   if (dir === "" || !existsSync(dir)) return;
   await kuke(["purge", "realm", realm]).catch(() => undefined);
-  const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
-  for (const c of CELLS) {
-    await net.detach(cellAddress(realm, "net", "st", c)).catch(() => undefined);
-    await net.unpin(cellAddress(realm, "net", "st", c)).catch(() => undefined);
-  }
-  await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
-  await removeContainers(env.KUKE_CONTAINERD_ADDRESS, namespace);
-  await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+  await removeStackLeftovers(env, realm, "net", "st", CELLS);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -114,15 +96,8 @@ t.before(async () => {
   dir = await mkdtemp("/tmp/kuke-e2e-lifecycle-");
   onTeardown(`e2e lifecycle ${realm}`, cleanup);
   manifest = join(dir, "stack.yaml");
-  env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "rt"),
-    KUKE_CONTAINERD_ADDRESS: ctd.address,
-    KUKE_RUNC_ROOT: ctd.runcRoot,
-  };
-  const archive = await buildBusyboxArchive(dir);
-  assert.is((await kuke(["image", "load", archive, "--realm", realm])).code, 0);
-  assert.is((await kuke(["image", "load", archive, "--realm", realm, "--name", OTHER])).code, 0);
+  env = kukeEnv(dir, ctd);
+  await loadBusybox(env, dir, realm, [OTHER]);
   await writeFile(manifest, stack());
   const r = await kuke(["apply", "--auto-approve", "-f", manifest]);
   assert.is(r.code, 0, r.stdout + r.stderr);
@@ -196,18 +171,7 @@ t("lifting preventDestroy is a records-only apply; then destroy goes through and
   assert.equal(await containers(), before);
   const r = await kuke(["destroy", "--auto-approve", "-f", manifest]);
   assert.is(r.code, 0, r.stdout + r.stderr);
-  const leaks = await leakCheck({
-    network: {
-      executor: new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR }),
-      realm,
-      space: "net",
-      cells: CELLS.map((c) => cellAddress(realm, "net", "st", c)),
-    },
-    cgroups: {
-      driver: await detectCgroupDriver(),
-      paths: [cgroupPath(realm), ...CELLS.map((c) => cgroupPath(realm, "net", "st", c, "app"))],
-    },
-  });
+  const leaks = await cellLeaks(env, realm, "net", "st", Object.fromEntries(CELLS.map((c) => [c, ["app"]])));
   assert.equal(leaks, []);
 });
 

@@ -9,15 +9,16 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
 import { NetworkExecutor } from "../../src/executors/cni/index.js";
-import { cellAddress, cgroupPath, netnsName } from "../../src/model/index.js";
+import { cellAddress, netnsName } from "../../src/model/index.js";
 import { runKuke } from "../cli/capture.js";
-import { buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd } from "../harness/containerd.js";
-import { leakCheck, runId } from "../harness/netns.js";
+import { kukeEnv } from "../harness/kuke-env.js";
+import { runId } from "../harness/netns.js";
+import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
-import { removeContainers } from "./stack-host.js";
+import { loadBusybox, removeStackLeftovers } from "./stack-host.js";
+import { cellLeaks } from "./stack-leaks.js";
 
 const t = suite("e2e/long-names");
 const long = (prefix: string) => (prefix + "x".repeat(63)).slice(0, 63);
@@ -28,19 +29,10 @@ t("63-character names everywhere apply, run and destroy without a leak", async (
   const realm = long(`e2e${runId()}`);
   const [space, stack, cell, container] = ["s", "t", "c", "k"].map(long) as [string, string, string, string];
   const address = cellAddress(realm, space, stack, cell);
-  const env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "runtime"),
-    KUKE_CONTAINERD_ADDRESS: ctd.address,
-    KUKE_RUNC_ROOT: ctd.runcRoot,
-  };
+  const env = kukeEnv(dir, ctd);
   const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
   const cleanup = async () => {
-    await net.detach(address).catch(() => undefined);
-    await net.unpin(address).catch(() => undefined);
-    await net.removeSpaceNetwork(realm, space).catch(() => undefined);
-    await removeContainers(ctd.address, `${realm}.kukeon.io`);
-    await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+    await removeStackLeftovers(env, realm, space, stack, [cell]);
     await rm(dir, { recursive: true, force: true });
   };
   onTeardown(`long names ${realm}`, cleanup);
@@ -50,17 +42,7 @@ t("63-character names everywhere apply, run and destroy without a leak", async (
     const manifest = join(dir, "long.yaml");
     await writeFile(
       manifest,
-      `kind: Realm
-metadata: {name: ${realm}}
----
-kind: Space
-metadata: {name: ${space}}
-spec: {realmId: ${realm}}
----
-kind: Stack
-metadata: {name: ${stack}}
-spec: {realmId: ${realm}, spaceId: ${space}}
----
+      `${stackHeader(realm, space, stack)}---
 kind: Cell
 metadata: {name: ${cell}}
 spec:
@@ -76,8 +58,7 @@ spec:
 `,
     );
     assert.is(netnsName(address).length, 255);
-    const load = await runKuke(["image", "load", await buildBusyboxArchive(dir), "--realm", realm], { env });
-    assert.is(load.code, 0, load.stderr);
+    await loadBusybox(env, dir, realm);
 
     const apply = await runKuke(["apply", "--auto-approve", "-f", manifest], { env });
     assert.is(apply.code, 0, `${apply.stdout.slice(-2000)}\n${apply.stderr}`);
@@ -90,11 +71,7 @@ spec:
     const destroy = await runKuke(["destroy", "--auto-approve", "-f", manifest], { env });
     assert.is(destroy.code, 0, `${destroy.stdout.slice(-2000)}\n${destroy.stderr}`);
     assert.not.match(destroy.stdout + destroy.stderr, "this is a bug");
-    const leaks = await leakCheck({
-      network: { executor: net, realm, space, cells: [address] },
-      cgroups: { driver: await detectCgroupDriver(), paths: [cgroupPath(realm)] },
-    });
-    assert.equal(leaks, []);
+    assert.equal(await cellLeaks(env, realm, space, stack, { [cell]: [container] }), []);
     const records = await readdir(join(env.KUKE_RUN_PATH, "records"), { recursive: true }).catch(() => []);
     assert.equal(
       records.filter((f) => f.endsWith(".json")),

@@ -15,6 +15,7 @@ import { cellAddress, cgroupPath, containerAddress, containerdId } from "../../s
 import { type KukeRun, runKuke } from "../cli/capture.js";
 import { buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd, type TestContainerd } from "../harness/containerd.js";
+import { type KukeEnv, kukeEnv } from "../harness/kuke-env.js";
 import { freeLoopbackPort } from "../harness/loopback.js";
 import { runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
@@ -32,7 +33,7 @@ export interface StackHost {
   namespace: string;
   dir: string;
   manifest: string;
-  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string; KUKE_CONTAINERD_ADDRESS: string; KUKE_RUNC_ROOT: string };
+  env: KukeEnv;
   containerd: TestContainerd;
   kuke(argv: string[], opts?: { tty?: boolean; stdin?: string }): Promise<KukeRun>;
   /** Rewrites the manifest: the fixture with the realm renamed, then `edit` applied to the text. */
@@ -51,12 +52,7 @@ export async function stackHost(opts: { containerd?: TestContainerd } = {}): Pro
   const namespace = `${realm}.kukeon.io`;
   const dir = await mkdtemp("/tmp/kuke-e2e-");
   const manifest = join(dir, "stack.yaml");
-  const env = {
-    KUKE_RUN_PATH: join(dir, "run"),
-    KUKE_RUNTIME_DIR: join(dir, "runtime"),
-    KUKE_CONTAINERD_ADDRESS: containerd.address,
-    KUKE_RUNC_ROOT: containerd.runcRoot,
-  };
+  const env = kukeEnv(dir, containerd);
   const hostPort = await freeLoopbackPort();
   const fixture = readFileSync(STACK_FIXTURE, "utf8").replace("127.0.0.1:18080:", `127.0.0.1:${hostPort}:`);
   let cleaned = false;
@@ -85,26 +81,26 @@ export async function stackHost(opts: { containerd?: TestContainerd } = {}): Pro
       if (cleaned) return;
       cleaned = true;
       await host.kuke(["destroy", "--auto-approve", "-f", manifest]).catch(() => undefined);
-      const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
-      for (const cell of Object.keys(CELLS)) {
-        const a = cellAddress(realm, SPACE, STACK, cell);
-        await net.detach(a).catch(() => undefined);
-        await net.unpin(a).catch(() => undefined);
-      }
-      await net.removeEgress(realm, SPACE).catch(() => undefined);
-      await net.removeSpaceNetwork(realm, SPACE).catch(() => undefined);
-      await removeContainers(containerd.address, namespace);
-      const driver = await detectCgroupDriver();
-      await driver.remove(cgroupPath(realm)).catch(() => undefined);
+      await removeStackLeftovers(env, realm, SPACE, STACK, Object.keys(CELLS));
       await rm(dir, { recursive: true, force: true });
     },
   };
   onTeardown(`e2e host ${realm}`, () => host.cleanup());
   await host.writeManifest();
-  const archive = await buildBusyboxArchive(dir);
-  const load = await host.kuke(["image", "load", archive, "--realm", realm]);
-  if (load.code !== 0) throw new Error(`image load failed: ${load.stderr}`);
+  await loadBusybox(env, dir, realm);
   return host;
+}
+
+/**
+ * Loads the busybox image (harness/busybox-image.ts, its archive written to `dir`) into `realm`
+ * under its own name and under each of `aliases`; throws with kuke's stderr when a load fails.
+ */
+export async function loadBusybox(env: KukeEnv, dir: string, realm: string, aliases: string[] = []): Promise<void> {
+  const archive = await buildBusyboxArchive(dir);
+  for (const name of [undefined, ...aliases]) {
+    const r = await runKuke(["image", "load", archive, "--realm", realm, ...(name ? ["--name", name] : [])], { env });
+    if (r.code !== 0) throw new Error(`image load${name ? ` as ${name}` : ""} failed: ${r.stderr}`);
+  }
 }
 
 /** Waits until `check` is true (polling every 50 ms), failing after `ms`. */
@@ -119,6 +115,30 @@ export async function waitFor(what: string, check: () => Promise<boolean>, ms = 
 /** `/proc/PID/environ` as `K=V` strings. */
 export async function environOf(pid: number): Promise<string[]> {
   return (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").filter((l) => l !== "");
+}
+
+/**
+ * Removes by hand what kuke may have left of one stack after a failed test or destroy: the cells'
+ * attachments and pins, the space's egress rules and network, every container in the realm's
+ * namespace and the realm's cgroups. Each removal ignores what is already gone.
+ */
+export async function removeStackLeftovers(
+  env: KukeEnv,
+  realm: string,
+  space: string,
+  stack: string,
+  cells: readonly string[],
+): Promise<void> {
+  const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
+  for (const cell of cells) {
+    const a = cellAddress(realm, space, stack, cell);
+    await net.detach(a).catch(() => undefined);
+    await net.unpin(a).catch(() => undefined);
+  }
+  await net.removeEgress(realm, space).catch(() => undefined);
+  await net.removeSpaceNetwork(realm, space).catch(() => undefined);
+  await removeContainers(env.KUKE_CONTAINERD_ADDRESS, `${realm}.kukeon.io`);
+  await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
 }
 
 /** Stops and deletes every kuke container left in `namespace` (cleanup after a failed test). */

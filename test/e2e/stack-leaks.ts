@@ -31,26 +31,41 @@ export async function stackLeaks(h: StackHost): Promise<string[]> {
     const [id, , labels] = row.trim().split(/\s+/);
     out.push(`lease: ${id}${labels ? ` ${labels}` : ""}`);
   }
-  const cellNames = Object.keys(CELLS) as (keyof typeof CELLS)[];
-  const cells = cellNames.map((c) => cellAddress(h.realm, SPACE, STACK, c));
-  const paths = [
-    cgroupPath(h.realm),
-    ...cellNames.flatMap((c) => CELLS[c].map((k) => cgroupPath(h.realm, SPACE, STACK, c, k))),
-  ];
-  out.push(
-    ...(await leakCheck({
-      network: {
-        executor: new NetworkExecutor({ runPath: h.env.KUKE_RUN_PATH, runtimeDir: h.env.KUKE_RUNTIME_DIR }),
-        realm: h.realm,
-        space: SPACE,
-        cells,
-      },
-      cgroups: { driver: await detectCgroupDriver(), paths },
-    })),
-  );
+  out.push(...(await cellLeaks(h.env, h.realm, SPACE, STACK, CELLS)));
+  const cells = Object.keys(CELLS).map((c) => cellAddress(h.realm, SPACE, STACK, c));
   const pins = await readdir(join(h.env.KUKE_RUNTIME_DIR, "netns")).catch(() => [] as string[]);
   for (const p of pins) if (cells.some((c) => netnsName(c) === p)) out.push(`pin: ${p}`);
   const records = await readdir(join(h.env.KUKE_RUN_PATH, "records"), { recursive: true }).catch(() => [] as string[]);
   for (const f of records) if (f.endsWith(".json")) out.push(`record: ${f}`);
   return out;
+}
+
+/**
+ * What the cells of one stack leave after a destroy (`leakCheck`): the space's network with each
+ * cell's pin and attachment, and the cgroups of the realm and of each container. `cells` maps a
+ * cell's name to its containers' ids.
+ */
+export async function cellLeaks(
+  env: { KUKE_RUN_PATH: string; KUKE_RUNTIME_DIR: string },
+  realm: string,
+  space: string,
+  stack: string,
+  cells: Readonly<Record<string, readonly string[]>>,
+): Promise<string[]> {
+  const names = Object.keys(cells);
+  return leakCheck({
+    network: {
+      executor: new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR }),
+      realm,
+      space,
+      cells: names.map((c) => cellAddress(realm, space, stack, c)),
+    },
+    cgroups: {
+      driver: await detectCgroupDriver(),
+      paths: [
+        cgroupPath(realm),
+        ...names.flatMap((c) => (cells[c] ?? []).map((k) => cgroupPath(realm, space, stack, c, k))),
+      ],
+    },
+  });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ExportOptions, type ExportResult, exportKubernetes, type KubeObject } from "../../src/export/index.js";
 import { loadManifests } from "../../src/manifest/index.js";
+import { stackHeader } from "../harness/stack-header.js";
 
 export const repo = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -32,17 +33,7 @@ export function containerOf(pod: KubeObject, name: string): Record<string, unkno
 }
 
 /** A minimal realm/space/stack header for test manifests. */
-export const HEADER = `kind: Realm
-metadata: {name: r}
----
-kind: Space
-metadata: {name: s}
-spec: {realmId: r}
----
-kind: Stack
-metadata: {name: t}
-spec: {realmId: r, spaceId: s}
-`;
+export const HEADER = stackHeader("r", "s", "t");
 
 export function cellDoc(name: string, containers: string, extra = ""): string {
   return `---

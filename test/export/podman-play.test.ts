@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { runKuke } from "../cli/capture.js";
 import { freeLoopbackPort } from "../harness/loopback.js";
 import { type PodmanSandbox, podmanAvailable, podmanSandbox } from "../harness/podman.js";
+import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
 
 /**
@@ -50,17 +51,7 @@ async function eventually(probe: () => Promise<boolean>, tries = 60): Promise<bo
 }
 
 function manifest(hostDir: string): string {
-  return `kind: Realm
-metadata: {name: demo}
----
-kind: Space
-metadata: {name: apps}
-spec: {realmId: demo}
----
-kind: Stack
-metadata: {name: shop}
-spec: {realmId: demo, spaceId: apps}
----
+  return `${stackHeader("demo", "apps", "shop")}---
 kind: Cell
 metadata: {name: web}
 spec:

@@ -21,6 +21,7 @@ import { planManifests } from "../../src/runner/operations/plan.js";
 import { sharedContainerd, type TestContainerd } from "../harness/containerd.js";
 import { freeLoopbackPort } from "../harness/loopback.js";
 import { leakCheck, runId } from "../harness/netns.js";
+import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
 
 const t = suite("runner/preflight-host");
@@ -29,17 +30,7 @@ let dir = "";
 let ctd: TestContainerd;
 
 function manifest(container: string): string {
-  return `kind: Realm
-metadata: {name: ${realm}}
----
-kind: Space
-metadata: {name: net}
-spec: {realmId: ${realm}}
----
-kind: Stack
-metadata: {name: st}
-spec: {realmId: ${realm}, spaceId: net}
----
+  return `${stackHeader(realm)}---
 kind: Cell
 metadata: {name: web}
 spec:
