@@ -12,6 +12,7 @@ import { GLOBAL_OPTION_NAMES, type KukeContext } from "./kuke-command.js";
 import { wantsColor } from "./output-style.js";
 import { packageVersion } from "./package-info.js";
 import { reportError } from "./report-error.js";
+import { explainCommandSyntax, explainUnknownCommand, type UsageProblem } from "./usage-errors.js";
 
 /** Exit code for a command line kuke cannot parse (DESIGN §5). */
 export const EXIT_USAGE = 64;
@@ -86,21 +87,32 @@ export class KukeCli extends Cli<KukeContext> {
     if (!isSyntaxError(error)) return super.error(error as Error, opts);
     const candidates = error.candidates ?? [];
     const infos = this.helpInfos();
-    const usages = [
+    const matched = [
       ...new Set(
         candidates
           .map((c) => commandOfUsage(infos, this.binaryName, c.usage))
-          .filter((i): i is HelpCommandInfo => i !== undefined)
-          .map((i) => `  ${usageLine(this.binaryName, i)}`),
+          .filter((i): i is HelpCommandInfo => i !== undefined),
       ),
     ];
+    const usages = [...new Set(matched.map((i) => `  ${usageLine(this.binaryName, i)}`))];
     const reasons = [...new Set(candidates.map((c) => c.reason).filter((r): r is string => r !== null))];
-    const input = error.input.filter((t) => typeof t === "string" && !/^[\u0000\u0001]/.test(t)).join(" ");
+    const words = error.input.filter((t): t is string => typeof t === "string" && !/^[\u0000\u0001]/.test(t));
+    const input = words.join(" ");
     if (usages.length === 0 || usages.length > 3) {
-      return `Error: unknown command or arguments: ${this.binaryName} ${input}\nRun ${this.binaryName} --help for the commands.\n`;
+      const { why, remedy } = explainUnknownCommand(this.binaryName, infos, words);
+      return `Error: ${why}\n${remedyLine(remedy)}Run ${this.binaryName} --help for the commands.\n`;
     }
-    const why = reasons.length === 1 ? reasons[0] : `cannot read: ${this.binaryName} ${input}`;
-    return `Error: ${why}\n\nUsage:\n${usages.join("\n")}\n(${this.binaryName} <command> --help for options and examples)\n`;
+    const only = matched.length === 1 ? matched[0] : undefined;
+    const problem: UsageProblem =
+      only !== undefined
+        ? explainCommandSyntax(this.binaryName, only, words, reasons.length === 1 ? reasons[0] : undefined)
+        : {
+            why:
+              reasons[0] !== undefined && reasons.length === 1
+                ? reasons[0]
+                : `cannot read: ${this.binaryName} ${input}`,
+          };
+    return `Error: ${problem.why}\n${remedyLine(problem.remedy)}\nUsage:\n${usages.join("\n")}\n(${this.binaryName} <command> --help for options and examples)\n`;
   }
 
   /** The global options, as any kuke command declares them. */
@@ -114,6 +126,11 @@ interface SyntaxErrorView {
   name: string;
   input: unknown[];
   candidates?: { usage: string; reason: string | null }[];
+}
+
+/** The "  Remedy: …" line of a usage error (as KukeError prints one), or nothing. */
+function remedyLine(remedy: string | undefined): string {
+  return remedy !== undefined ? `  Remedy: ${remedy}\n` : "";
 }
 
 function isSyntaxError(e: unknown): e is SyntaxErrorView {

@@ -1,4 +1,5 @@
 export type { Diagnostic, Severity, SourcePosition } from "./diagnostic.js";
+export { didYouMean } from "./did-you-mean.js";
 export { type LoadResult, loadManifests, type ManifestSource } from "./load.js";
 export {
   countLine,

@@ -90,7 +90,8 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
     value = JSON.parse(text) as Partial<SavedPlan>;
   } catch (e) {
     throw new KukeError("usage", `${file} is not a kuke plan file (not JSON)`, {
-      remedy: "pass a file written by kuke plan --out FILE",
+      // The likely mistake: `kuke apply stack.yaml` for `kuke apply -f stack.yaml`.
+      remedy: "pass a file written by kuke plan --out FILE; manifests are named with -f (kuke apply -f FILE)",
       cause: e,
     });
   }
