@@ -55,8 +55,11 @@ const REMEDIES: Record<string, string> = {
   BAD_INDENT: "indent the line like its siblings (spaces, not tabs)",
   TAB_AS_INDENT: "indent with spaces; YAML does not allow tabs for indentation",
   MISSING_CHAR: "add the missing closing character",
-  BLOCK_AS_IMPLICIT_KEY: "put the key on its own line",
-  MULTILINE_IMPLICIT_KEY: "write the key on a single line",
+  // Both come, at the key before it, from a line indented deeper than its siblings (`name: x` then
+  // `   labels: …`); the first alone from `a: b: c` on one line.
+  BLOCK_AS_IMPLICIT_KEY:
+    "a value here holds 'key: value': indent the next key like its siblings, or put an inner key on a line of its own",
+  MULTILINE_IMPLICIT_KEY: "the next line is indented deeper than this key: indent it like its siblings",
 };
 
 const TOO_DEEP = `nesting goes deeper than ${MAX_DEPTH} levels of mappings and lists`;

@@ -154,6 +154,20 @@ t("YAML syntax errors carry line and column and do not stop other documents", ()
   assert.ok(r.sources.has("stack/demo/apps/shop"));
 });
 
+t("a line indented deeper than its siblings: the remedy says to indent it like them", () => {
+  const r = load("kind: Realm\nmetadata:\n  name: demo\n   labels: {team: a}\n");
+  const e = errors(r);
+  assert.ok(e.length >= 1);
+  for (const d of e) {
+    assert.is(d.code, "yaml-syntax");
+    assert.is(d.line, 3);
+    assert.match(d.remedy ?? "", "indent", d.remedy);
+  }
+  // The same message also covers `a: b: c` on one line.
+  const inline = errors(load("kind: Realm\nmetadata:\n  name: demo: x\n"));
+  assert.match(inline[0]?.remedy ?? "", "put an inner key on a line of its own");
+});
+
 t("anchors, aliases and merge keys are expanded", () => {
   const text = `${cell(
     "web",
