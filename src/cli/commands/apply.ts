@@ -36,7 +36,8 @@ export class ApplyCommand extends PlanFlagsCommand {
       succeeded, failed (with the error), skipped and not started, and kuke exits 3.
 
       Exit codes: 0 done (or no changes), 1 errors in the plan or not approved, 3 partly failed,
-      4 stale saved plan, 5 refused by --max-impact, 6 lock held, 8 cancelled, 64 usage, 65 invalid files.
+      4 stale saved plan, 5 refused by a guard (--max-impact, or \`lifecycle.preventDestroy\` on a resource
+      the plan would delete or replace), 6 lock held, 8 cancelled, 64 usage, 65 invalid files.
     `,
     examples: [
       ["Apply a stack, asking first", "$0 apply -f stack.yaml"],

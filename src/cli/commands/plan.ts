@@ -35,8 +35,8 @@ export class PlanCommand extends PlanFlagsCommand {
       are; Always must reach the registry; Never uses only local images.
 
       Exit codes: 0 success, 1 the plan has errors (errors go to stderr; an image that is neither
-      loaded nor pullable is one), 2 with \`--detailed-exitcode\` when there are
-      changes, 65 invalid files.
+      loaded nor pullable is one), 2 with \`--detailed-exitcode\` when there are changes, 5 the plan
+      would delete or replace a resource with \`lifecycle.preventDestroy\`, 64 usage, 65 invalid files.
     `,
     examples: [
       ["Plan a stack", "$0 plan -f stack.yaml"],
