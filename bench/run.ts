@@ -8,7 +8,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const [name, ...args] = process.argv.slice(2);
 const here = fileURLToPath(new URL(".", import.meta.url));
 if (!name || !/^[a-z0-9-]+$/.test(name) || !existsSync(`${here}${name}.js`)) {
-  process.stderr.write("usage: npm run bench -- <containerd|network|apply|podman|plan-memory|validate> [args...]\n");
+  process.stderr.write(
+    "usage: npm run bench -- <containerd|network|apply|podman|plan-memory|validate|restart> [args...]\n",
+  );
   process.exit(64);
 }
 const mod = (await import(pathToFileURL(`${here}${name}.js`).href)) as { main(args: string[]): Promise<void> };
