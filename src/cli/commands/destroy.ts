@@ -1,4 +1,5 @@
 import { Command, Option } from "clipanion";
+import { KukeError } from "../../model/index.js";
 import { parseDuration } from "../../runner/lock-timeout.js";
 import { readManifests } from "../../runner/manifests.js";
 import { checkApprovalPossible, refuseNoRefresh, runApplySession } from "../apply-session.js";
@@ -29,6 +30,9 @@ export class DestroyCommand extends PlanFlagsCommand {
     ],
   });
 
+  // Inherited from the planning flags, but a destroy plan replaces nothing: refused in run(), and
+  // kept out of the help so that it does not promise a replacement.
+  override replaces = Option.Array("--replace", [], { hidden: true });
   autoApprove = Option.Boolean("--auto-approve", false, { description: "Destroy without asking" });
   parallelism = Option.String("--parallelism", "10", { description: "Steps run at once (default 10)" });
   json = Option.Boolean("--json", false, {
@@ -51,6 +55,11 @@ export class DestroyCommand extends PlanFlagsCommand {
       structured: false,
     });
     refuseNoRefresh(this.refreshEnabled(), "destroy");
+    if (this.replaces.length > 0) {
+      throw new KukeError("usage", "destroy deletes what the files declare; --replace has nothing to replace", {
+        remedy: "drop --replace, or run kuke apply -f FILE --replace ADDR to replace it instead",
+      });
+    }
     checkApprovalPossible({
       autoApprove: this.autoApprove,
       stdin: this.context.stdin,
