@@ -112,7 +112,8 @@ export class KukeCli extends Cli<KukeContext> {
                 ? reasons[0]
                 : `cannot read: ${this.binaryName} ${input}`,
           };
-    return `Error: ${problem.why}\n${remedyLine(problem.remedy)}\nUsage:\n${usages.join("\n")}\n(${this.binaryName} <command> --help for options and examples)\n`;
+    const helpOf = only !== undefined ? [this.binaryName, ...only.path].join(" ") : `${this.binaryName} <command>`;
+    return `Error: ${problem.why}\n${remedyLine(problem.remedy)}\nUsage:\n${usages.join("\n")}\n(${helpOf} --help for options and examples)\n`;
   }
 
   /** The global options, as any kuke command declares them. */

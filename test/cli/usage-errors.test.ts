@@ -30,6 +30,23 @@ t("a manifest named without -f: the same command with -f is the remedy", async (
   }
 });
 
+t("a usage error of one command points at that command's help", async () => {
+  const r = await runKuke(["schema"], { env });
+  assert.is(r.code, 64);
+  assert.match(r.stderr, "Not enough positional arguments");
+  assert.match(r.stderr, "(kuke schema --help for options and examples)\n");
+});
+
+t("destroy --replace is refused (a destroy plan replaces nothing) and not offered in its help", async () => {
+  const r = await runKuke(["destroy", "-f", STACK, "--replace", "cell/demo/apps/shop/web", "--auto-approve"], { env });
+  assert.is(r.code, 64);
+  assert.match(r.stderr, "destroy deletes what the files declare; --replace has nothing to replace");
+  const help = await runKuke(["destroy", "--help"], { env });
+  assert.not.match(help.stdout, "--replace");
+  const plan = await runKuke(["plan", "--help"], { env });
+  assert.match(plan.stdout, "--replace ADDR");
+});
+
 t("a misspelt option: the command's option it is closest to", async () => {
   const r = await runKuke(["validate", "-f", STACK, "--fil", "x"], { env });
   assert.is(r.code, 64);
