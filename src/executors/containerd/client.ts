@@ -1,27 +1,21 @@
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import type {
-  ChannelOptions,
-  Client,
-  ClientDuplexStream,
-  ClientReadableStream,
-  Metadata,
-  ServiceDefinition,
-} from "@grpc/grpc-js";
-import type { PackageDefinition } from "@grpc/proto-loader";
 import { KukeError } from "../../model/errors.js";
 import { grpcCodeName } from "./errors.js";
+import { GRPC_STATUS, GrpcError } from "./grpc-status.js";
+import { type CallStart, GrpcChannel, GrpcDuplexStream, serverStreamCall, unaryCall } from "./grpc-transport.js";
+import { type MethodCodec, methodCodec } from "./proto-codec.js";
 import { DEFAULT_RETRY_MS, type RetryState, withRetry } from "./retry.js";
 
 /**
- * One gRPC channel to one containerd, shared by every service module. The namespace (and lease)
- * travel with each call as parameters, never as client state, so one client serves every realm.
+ * One HTTP/2 session to one containerd (kuke's own gRPC transport, grpc-transport.ts), shared by
+ * every service module. The namespace (and lease) travel with each call as parameters, never as
+ * client state, so one client serves every realm. The transport, protobufjs and the descriptor
+ * load on the first call: commands that never talk to containerd (version, validate, plan
+ * --refresh=false) load none of them.
  */
 
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-/** containerd's service names as `<package>.<Service>`, the keys of the loaded definition. */
+/** containerd's service names as `<package>.<Service>`. */
 const SERVICES = {
   version: "containerd.services.version.v1.Version",
   namespaces: "containerd.services.namespaces.v1.Namespaces",
@@ -35,60 +29,6 @@ const SERVICES = {
   introspection: "containerd.services.introspection.v1.Introspection",
 } as const;
 export type ServiceName = keyof typeof SERVICES;
-
-/**
- * grpc-js and proto-loader (with protobufjs) are loaded on first use, not at import: commands that
- * never talk to containerd (version, validate, plan --refresh=false) skip ~50 ms of module loading.
- * Both are CommonJS, so a synchronous require keeps the client's methods synchronous.
- */
-const requireCjs = createRequire(import.meta.url);
-let grpcModule: typeof import("@grpc/grpc-js") | undefined;
-const grpc = () => (grpcModule ??= requireCjs("@grpc/grpc-js") as typeof import("@grpc/grpc-js"));
-
-/** The repository's `proto/` folder, from either `src/…` (ts) or `dist/src/…` (compiled). */
-function protoDir(): string {
-  for (const up of ["../../../proto/", "../../../../proto/"]) {
-    const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(`${dir}containerd/services/tasks.proto`)) return dir;
-  }
-  throw new KukeError("runtime", "kuke's containerd .proto files are missing", {
-    detail: `looked for proto/ next to ${fileURLToPath(import.meta.url)}`,
-    remedy: "reinstall kuke; the package must ship its proto/ folder",
-  });
-}
-
-const definitions = new Map<ServiceName, PackageDefinition>();
-/**
- * Services parsed together: the .proto files of a group share their imports (containerd's types,
- * google's well-known types), which one `loadSync` parses once instead of once per file. Refresh
- * uses these three; parsing them in one call measured about half the time of three calls.
- */
-const PARSED_TOGETHER: readonly ServiceName[][] = [["namespaces", "containers", "tasks"]];
-/**
- * The service's definition, parsed from its .proto file the first time the service is used: a
- * refresh needs three of the nine services, and parsing is most of the client's start-up cost.
- */
-function serviceDefinition(service: ServiceName): ServiceDefinition {
-  let d = definitions.get(service);
-  if (d === undefined) {
-    const { loadSync } = requireCjs("@grpc/proto-loader") as typeof import("@grpc/proto-loader");
-    const group = PARSED_TOGETHER.find((g) => g.includes(service)) ?? [service];
-    // Longs as Number: sizes and offsets stay far below 2^53; enums as their names.
-    d = loadSync(
-      group.map((s) => `containerd/services/${s}.proto`),
-      {
-        includeDirs: [protoDir()],
-        keepCase: true,
-        longs: Number,
-        enums: String,
-        defaults: true,
-        oneofs: true,
-      },
-    );
-    for (const s of group) definitions.set(s, d);
-  }
-  return d[SERVICES[service]] as ServiceDefinition;
-}
 
 /** Per-call routing: the containerd namespace is mandatory, a lease only for GC-sensitive work. */
 export interface CallOptions {
@@ -127,8 +67,6 @@ export function toGrpcAddress(address: string): string {
   return `unix://${address}`;
 }
 
-type UnaryFn = (req: unknown, md: Metadata, opts: { deadline: Date }, cb: (err: unknown, res: unknown) => void) => void;
-
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
@@ -137,15 +75,7 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 
 export class ContainerdClient {
   readonly address: string;
-  private readonly stubs = new Map<ServiceName, Client>();
-  private readonly channelOptions: ChannelOptions = {
-    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-    // After a containerd restart, reconnect within ~1 s rather than grpc-js's growing backoff
-    // (1 s up to 120 s), which would outlast the retry budget.
-    "grpc.initial_reconnect_backoff_ms": 100,
-    "grpc.max_reconnect_backoff_ms": 1000,
-  };
+  private channel: GrpcChannel | undefined;
   private closed = false;
   private readonly retry: RetryState;
 
@@ -154,30 +84,19 @@ export class ContainerdClient {
     this.retry = { answered: false, retryMs: options.retryMs ?? DEFAULT_RETRY_MS, address: this.address };
   }
 
-  private stub(service: ServiceName): Client {
+  /** The method's codec; throws at once (not as a rejected call) for a closed client or an unknown method. */
+  private codec(service: ServiceName, method: string): MethodCodec {
     if (this.closed) throw new KukeError("runtime", "containerd client used after close()");
-    let s = this.stubs.get(service);
-    if (!s) {
-      const { credentials, makeClientConstructor } = grpc();
-      const Ctor = makeClientConstructor(serviceDefinition(service), SERVICES[service]);
-      // The first stub owns the channel; the others share it through channelOverride.
-      const first = this.stubs.values().next().value as Client | undefined;
-      s = first
-        ? new Ctor(this.address, credentials.createInsecure(), {
-            ...this.channelOptions,
-            channelOverride: first.getChannel(),
-          })
-        : new Ctor(this.address, credentials.createInsecure(), this.channelOptions);
-      this.stubs.set(service, s);
-    }
-    return s;
+    const codec = methodCodec(SERVICES[service], method);
+    if (codec === undefined) throw new KukeError("runtime", `no method ${service}.${method} in kuke's protos`);
+    return codec;
   }
 
-  private metadata(opts: CallOptions): Metadata {
-    const md = new (grpc().Metadata)();
-    md.set("containerd-namespace", opts.namespace);
-    if (opts.lease) md.set("containerd-lease", opts.lease);
-    return md;
+  private start(codec: MethodCodec, opts: CallOptions, timeoutMs: number): [GrpcChannel, CallStart] {
+    this.channel ??= new GrpcChannel(this.address.slice("unix://".length), MAX_MESSAGE_BYTES);
+    const metadata: Record<string, string> = { "containerd-namespace": opts.namespace };
+    if (opts.lease) metadata["containerd-lease"] = opts.lease;
+    return [this.channel, { path: codec.path, metadata, timeoutMs }];
   }
 
   /**
@@ -185,17 +104,11 @@ export class ContainerdClient {
    * restarts (see retry.ts); failures come back as KukeError.
    */
   unary<Res>(service: ServiceName, method: string, req: object, opts: CallOptions): Promise<Res> {
-    const stub = this.stub(service) as unknown as Record<string, UnaryFn>;
-    const fn = stub[method];
-    if (typeof fn !== "function") throw new KukeError("runtime", `no method ${service}.${method} in kuke's protos`);
-    const once = () =>
-      new Promise<Res>((resolve, reject) => {
-        const deadline = new Date(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
-        fn.call(stub, req, this.metadata(opts), { deadline }, (err, res) => {
-          if (err) reject(err);
-          else resolve(res as Res);
-        });
-      });
+    const codec = this.codec(service, method);
+    const once = async () => {
+      const [channel, call] = this.start(codec, opts, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      return decode<Res>(codec, await unaryCall(channel, call, encode(codec, req)));
+    };
     return withRetry(this.retry, {
       what: `containerd ${SERVICES[service].split(".").pop()}.${method}`,
       once,
@@ -257,19 +170,12 @@ export class ContainerdClient {
 
   /** A server stream collected into an array (Snapshots.List, Content.Read); retried as a whole. */
   collect<Item>(service: ServiceName, method: string, req: object, opts: CallOptions): Promise<Item[]> {
-    const stub = this.stub(service) as unknown as Record<
-      string,
-      (req: unknown, md: Metadata, o: { deadline: Date }) => ClientReadableStream<Item>
-    >;
-    const once = () =>
-      new Promise<Item[]>((resolve, reject) => {
-        const deadline = new Date(Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
-        const stream = stub[method]!.call(stub, req, this.metadata(opts), { deadline });
-        const items: Item[] = [];
-        stream.on("data", (d: Item) => items.push(d));
-        stream.on("error", reject);
-        stream.on("end", () => resolve(items));
-      });
+    const codec = this.codec(service, method);
+    const once = async () => {
+      const [channel, call] = this.start(codec, opts, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const messages = await serverStreamCall(channel, call, encode(codec, req));
+      return messages.map((m) => decode<Item>(codec, m));
+    };
     return withRetry(this.retry, { what: `containerd ${service}.${method}`, once });
   }
 
@@ -277,13 +183,15 @@ export class ContainerdClient {
    * A bidirectional stream (Content.Write). The caller owns it and must end it; errors on it are raw
    * and must go through `classifyGrpcError`.
    */
-  duplex<Req, Res>(service: ServiceName, method: string, opts: CallOptions): ClientDuplexStream<Req, Res> {
-    const stub = this.stub(service) as unknown as Record<
-      string,
-      (md: Metadata, o: { deadline: Date }) => ClientDuplexStream<Req, Res>
-    >;
-    const deadline = new Date(Date.now() + (opts.timeoutMs ?? 10 * 60_000));
-    return stub[method]!.call(stub, this.metadata(opts), { deadline });
+  duplex<Req, Res>(service: ServiceName, method: string, opts: CallOptions): GrpcDuplexStream<Req, Res> {
+    const codec = this.codec(service, method);
+    const [channel, call] = this.start(codec, opts, opts.timeoutMs ?? 10 * 60_000);
+    return new GrpcDuplexStream<Req, Res>(
+      channel,
+      call,
+      (r) => codec.encode(r),
+      (m) => decode<Res>(codec, m),
+    );
   }
 
   /** containerd's version and git revision; the cheapest call that proves the daemon answers. */
@@ -291,9 +199,26 @@ export class ContainerdClient {
     return this.unary("version", "Version", {}, { namespace: "default", timeoutMs });
   }
 
+  /** Closes the session once the calls in flight are done; later calls throw. */
   close(): void {
     this.closed = true;
-    for (const s of this.stubs.values()) s.close();
-    this.stubs.clear();
+    this.channel?.close();
+  }
+}
+
+/** A request as bytes; a request the protos cannot hold fails as INTERNAL, as grpc-js's did. */
+function encode(codec: MethodCodec, req: unknown): Uint8Array {
+  try {
+    return codec.encode(req);
+  } catch (e) {
+    throw new GrpcError(GRPC_STATUS.INTERNAL, `Request message serialization failure: ${(e as Error).message}`);
+  }
+}
+
+function decode<T>(codec: MethodCodec, message: Buffer): T {
+  try {
+    return codec.decode(message) as T;
+  } catch (e) {
+    throw new GrpcError(GRPC_STATUS.INTERNAL, `Response message parsing error: ${(e as Error).message}`);
   }
 }

@@ -1,16 +1,17 @@
-import { createRequire } from "node:module";
-import type { ServiceError } from "@grpc/grpc-js";
 import type { Address } from "../../model/address.js";
 import { type ErrorCode, KukeError } from "../../model/errors.js";
+import { GRPC_STATUS, grpcStatusName } from "./grpc-status.js";
 
 /**
  * The one place that reads a gRPC error from containerd. Everything above this adapter branches on
  * `KukeError.code`; the daemon's own text is kept in `detail` for people.
  */
 
-// Loaded when an error is classified, i.e. after a call was made: the client loads grpc-js lazily.
-const requireCjs = createRequire(import.meta.url);
-const grpcStatus = () => (requireCjs("@grpc/grpc-js") as typeof import("@grpc/grpc-js")).status;
+/** What a call rejects with (grpc-status.ts's GrpcError, or anything of its shape). */
+interface ServiceError {
+  code: number;
+  details?: string;
+}
 
 function isServiceError(e: unknown): e is ServiceError {
   return typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "number";
@@ -18,16 +19,16 @@ function isServiceError(e: unknown): e is ServiceError {
 
 /** True for gRPC UNAVAILABLE: containerd's socket is gone or refuses (it is restarting, or not running). */
 export function isGrpcUnavailable(e: unknown): boolean {
-  return isServiceError(e) && e.code === grpcStatus().UNAVAILABLE;
+  return isServiceError(e) && e.code === GRPC_STATUS.UNAVAILABLE;
 }
 
 /** The gRPC status name of a raw error (`ALREADY_EXISTS`…), or undefined when it is no gRPC status. */
 export function grpcCodeName(e: unknown): string | undefined {
-  return isServiceError(e) ? (grpcStatus()[e.code] ?? String(e.code)) : undefined;
+  return isServiceError(e) ? grpcStatusName(e.code) : undefined;
 }
 
 function codeFor(grpcCode: number): ErrorCode {
-  const GrpcStatus = grpcStatus();
+  const GrpcStatus = GRPC_STATUS;
   switch (grpcCode) {
     case GrpcStatus.NOT_FOUND:
       return "not-found";
@@ -51,7 +52,7 @@ export function classifyGrpcError(e: unknown, what: string, address?: Address): 
   if (e instanceof KukeError) return e;
   if (isServiceError(e)) {
     const code = codeFor(e.code);
-    const grpcName = grpcStatus()[e.code] ?? String(e.code);
+    const grpcName = grpcStatusName(e.code);
     const remedy =
       code === "unavailable"
         ? "check that containerd is running and that --containerd-address points at its socket"

@@ -19,7 +19,7 @@ import { getTask } from "./tasks.js";
 const run = promisify(execFile);
 
 const PROCESS_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Process";
-/** grpc-js deadlines are timers: stay below 2^31 ms. An exec may be an interactive shell left open for days. */
+/** The client's deadlines are timers: stay below 2^31 ms. An exec may be an interactive shell left open for days. */
 const NO_DEADLINE_MS = 2_000_000_000;
 const OPEN_TIMEOUT_MS = 10_000;
 
