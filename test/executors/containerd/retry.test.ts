@@ -5,7 +5,7 @@ import { isKukeError } from "../../../src/model/errors.js";
 
 const t = suite("executors/containerd/retry");
 
-/** What grpc-js rejects with: a status code (14 UNAVAILABLE, 6 ALREADY_EXISTS) and details. */
+/** What a call rejects with (GrpcError): a status code (14 UNAVAILABLE, 6 ALREADY_EXISTS) and details. */
 const grpcError = (code: number, details: string) => Object.assign(new Error(details), { code, details });
 const UNAVAILABLE = 14;
 const ALREADY_EXISTS = 6;
