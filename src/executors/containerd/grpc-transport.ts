@@ -397,7 +397,9 @@ export class ActiveCall {
     this.done = true;
     clearTimeout(this.timer);
     const s = this.stream;
-    if (s !== undefined && !s.closed && !s.destroyed) {
+    // A stream ended both ways closes by itself; otherwise (a status while this side still
+    // writes, a deadline, a cancel) it is reset.
+    if (s !== undefined && !s.closed && !s.destroyed && (reset || !s.writableEnded)) {
       const { constants } = http2();
       s.close(reset ? constants.NGHTTP2_CANCEL : constants.NGHTTP2_NO_ERROR);
     }
