@@ -1,15 +1,9 @@
-/**
- * kuke's help: the top-level help against a golden file (under 40 lines, at most 100 columns, main
- * commands first, global options once), and every command's help (a usage line with its required
- * arguments, value placeholders instead of clipanion's `#0`, 2–3 examples at the end).
- * UPDATE_GOLDEN=1 rewrites the golden file.
- */
-import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { buildCli } from "../../src/cli/cli.js";
 import { HELP_WIDTH, placeholderOf, usageLine } from "../../src/cli/help.js";
+import { assertGolden } from "../harness/golden.js";
 import { runKuke } from "./capture.js";
 
 const t = suite("cli/help");
@@ -19,8 +13,7 @@ const commands = buildCli(false).helpInfos();
 t("kuke --help matches the golden file, under 40 lines of at most 100 columns", async () => {
   const r = await runKuke(["--help"]);
   assert.is(r.code, 0);
-  if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, r.stdout);
-  assert.fixture(r.stdout, readFileSync(golden, "utf8"));
+  assertGolden(r.stdout, golden);
   const lines = r.stdout.trimEnd().split("\n");
   assert.ok(lines.length < 40, `${lines.length} lines`);
   for (const l of lines) assert.ok(l.length <= HELP_WIDTH, `too wide: ${l}`);

@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { writeValidation } from "../../src/cli/validation-output.js";
 import { loadManifests, PLAIN } from "../../src/manifest/index.js";
+import { assertGolden } from "../harness/golden.js";
 import { CaptureStream } from "./capture.js";
 
 /**
@@ -14,7 +15,6 @@ import { CaptureStream } from "./capture.js";
 const t = suite("cli/validate-golden");
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const dir = join(repo, "fixtures/invalid");
-const update = process.env.UPDATE_GOLDEN === "1";
 const cases = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))
   .map((f) => f.slice(0, -".yaml".length))
@@ -33,9 +33,7 @@ for (const name of cases) {
     const code = writeValidation(result, { stdout, stderr, json: false, style: PLAIN });
     assert.is(code, 65, `${name} should be invalid`);
     assert.is(stdout.text, "");
-    const golden = join(dir, `${name}.golden`);
-    if (update) writeFileSync(golden, stderr.text);
-    assert.fixture(stderr.text, readFileSync(golden, "utf8"));
+    assertGolden(stderr.text, join(dir, `${name}.golden`));
   });
 }
 

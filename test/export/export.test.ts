@@ -1,17 +1,14 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { renderAll } from "../../src/export/index.js";
 import { formatAddress, isKukeError, parseAddress } from "../../src/model/index.js";
+import { assertGolden } from "../harness/golden.js";
 import { cellDoc, containerOf, exportFile, exportText, find, HEADER, repo } from "./helpers.js";
 
 const t = suite("export/kubernetes");
-const update = process.env.UPDATE_GOLDEN === "1";
-
 function golden(name: string, text: string): void {
-  const file = `${repo}/fixtures/export/${name}`;
-  if (update) writeFileSync(file, text);
-  assert.fixture(text, readFileSync(file, "utf8"));
+  assertGolden(text, `${repo}/fixtures/export/${name}`);
 }
 
 t("the everything fixture exports to its golden YAML and warnings", () => {

@@ -1,10 +1,3 @@
-/**
- * Golden step graphs: for every planning scenario (and a few imperative and host-network plans),
- * each step with the steps it waits for, implied dependencies left out. The transitive reduction
- * of a DAG is unique, so two step lists that order the same way render the same text however many
- * redundant edges they carry.
- */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -15,12 +8,12 @@ import { plan } from "../../src/planner/plan.js";
 import type { Step } from "../../src/planner/step-types.js";
 import { planToSteps } from "../../src/planner/steps.js";
 import type { Plan } from "../../src/planner/types.js";
+import { assertGolden } from "../harness/golden.js";
 import { addr, appliedFacts, containerOf, emptyFacts, host, options, world } from "./builders.js";
 import { app, base, SCENARIOS, sidecar } from "./scenarios.js";
 
 /** Compiled to dist/test/planner/, so the repository root is three levels up. */
 const GOLDEN_DIR = fileURLToPath(new URL("../../../fixtures/golden/steps/", import.meta.url));
-const update = process.env.UPDATE_GOLDEN === "1";
 const NOW = "2026-01-01T00:00:00.000Z";
 const EMPTY: DesiredState = { realms: [], spaces: [], stacks: [], cells: [], looseContainers: [] };
 
@@ -123,13 +116,7 @@ for (const [name, make] of Object.entries(CASES)) {
   if (c.plan.errors.some((e) => e.severity === "error")) continue;
   t(`golden step graph: ${name}`, () => {
     const text = renderStepGraph(planToSteps(c.plan, c.desired, c.actual));
-    const file = `${GOLDEN_DIR}${name}.txt`;
-    if (update) {
-      mkdirSync(GOLDEN_DIR, { recursive: true });
-      writeFileSync(file, text);
-    }
-    assert.ok(existsSync(file), `missing golden ${file}; run with UPDATE_GOLDEN=1`);
-    assert.fixture(text, readFileSync(file, "utf8"));
+    assertGolden(text, `${GOLDEN_DIR}${name}.txt`);
   });
 }
 

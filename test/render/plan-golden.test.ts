@@ -1,16 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { plan } from "../../src/planner/plan.js";
 import { renderPlanHuman } from "../../src/render/plan-human.js";
 import { parsePlanJson, renderPlanJson } from "../../src/render/plan-json.js";
+import { assertGolden } from "../harness/golden.js";
 import { host } from "../planner/builders.js";
 import { SCENARIOS } from "../planner/scenarios.js";
 
 /** Compiled to dist/test/render/, so the repository root is three levels up. */
 const GOLDEN_DIR = fileURLToPath(new URL("../../../fixtures/golden/plans/", import.meta.url));
-const update = process.env.UPDATE_GOLDEN === "1";
 
 const t = suite("render/plan-golden");
 
@@ -19,13 +18,7 @@ for (const [name, make] of Object.entries(SCENARIOS)) {
     const s = make();
     const p = plan(s.desired, host(s.facts), s.options);
     const text = renderPlanHuman(p, { color: false });
-    const file = `${GOLDEN_DIR}${name}.txt`;
-    if (update) {
-      mkdirSync(GOLDEN_DIR, { recursive: true });
-      writeFileSync(file, text);
-    }
-    assert.ok(existsSync(file), `missing golden ${file}; run with UPDATE_GOLDEN=1`);
-    assert.fixture(text, readFileSync(file, "utf8"));
+    assertGolden(text, `${GOLDEN_DIR}${name}.txt`);
     // The human view renders from the plan alone, so a plan read back from JSON renders the same.
     assert.fixture(renderPlanHuman(parsePlanJson(renderPlanJson(p)), { color: false }), text);
   });

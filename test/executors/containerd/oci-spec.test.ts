@@ -1,4 +1,3 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -9,10 +8,10 @@ import { isKukeError } from "../../../src/model/errors.js";
 import { cgroupPath } from "../../../src/model/host-names.js";
 import { normalizeContainer, synthesizedRoot } from "../../../src/model/normalize.js";
 import type { ContainerInput } from "../../../src/model/types.js";
+import { assertGolden } from "../../harness/golden.js";
 
 /** Golden files sit in the source tree; compiled tests run from dist/test/…, four levels down. */
 const GOLDEN_DIR = fileURLToPath(new URL("../../../../fixtures/golden/oci-spec/", import.meta.url));
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
 const t = suite("executors/containerd/oci-spec");
 
@@ -155,18 +154,7 @@ const CASES: Record<string, OciSpecInput> = {
 for (const [name, caseInput] of Object.entries(CASES)) {
   t(`golden: ${name}`, () => {
     const actual = `${JSON.stringify(buildOciSpec(caseInput), null, 2)}\n`;
-    const file = `${GOLDEN_DIR}${name}.json`;
-    if (UPDATE) {
-      mkdirSync(GOLDEN_DIR, { recursive: true });
-      writeFileSync(file, actual);
-    }
-    let expected: string;
-    try {
-      expected = readFileSync(file, "utf8");
-    } catch {
-      throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-    }
-    assert.fixture(actual, expected);
+    assertGolden(actual, `${GOLDEN_DIR}${name}.json`);
   });
 }
 
