@@ -12,7 +12,7 @@ import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
 import { NetworkExecutor } from "../../src/executors/cni/index.js";
 import { cellAddress, cgroupPath, netnsName } from "../../src/model/index.js";
 import { leakCheck } from "../harness/netns.js";
-import { CELLS, environOf, SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.js";
+import { CELLS, environOf, recordsSnapshot, SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.js";
 
 const t = suite("e2e/apply-stack");
 let h: StackHost;
@@ -31,13 +31,6 @@ async function pidOf(cell: string, container: string): Promise<number> {
   assert.ok(c, `no container ${cell}/${container}`);
   assert.is(c.status, "running", `${cell}/${container} is ${c.status}`);
   return c.pid as number;
-}
-
-async function recordsSnapshot(): Promise<string> {
-  const root = join(h.env.KUKE_RUN_PATH, "records");
-  const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".json")).sort();
-  const parts = await Promise.all(files.map(async (f) => `${f}\n${await readFile(join(root, f), "utf8")}`));
-  return parts.join("\n");
 }
 
 t("apply from empty: every task runs in its cgroup, every cell has its IP", async () => {
@@ -140,13 +133,13 @@ t("a saved plan applied after the host changed is refused with exit 4", async ()
     },
     20_000,
   );
-  const before = await recordsSnapshot();
+  const before = await recordsSnapshot(h);
   const r = await h.kuke(["apply", planFile]);
   assert.is(r.code, 4, r.stdout + r.stderr);
   assert.match(r.stderr, "is stale");
   assert.match(r.stderr, `container/${h.realm}/apps/shop/web/httpd`);
   assert.match(r.stderr, "--out");
-  assert.is(await recordsSnapshot(), before, "a refused plan changes nothing");
+  assert.is(await recordsSnapshot(h), before, "a refused plan changes nothing");
   // A fresh plan of the same files applies and repairs both the env and the killed task.
   const fresh = await h.kuke(["plan", "-f", h.manifest, "--out", planFile]);
   assert.is(fresh.code, 0, fresh.stderr);
@@ -157,24 +150,24 @@ t("a saved plan applied after the host changed is refused with exit 4", async ()
 
 t("apply without a terminal and without --auto-approve exits 64 and changes nothing", async () => {
   await h.writeManifest((text) => text.replace("GREETING=hello", "GREETING=ciao"));
-  const before = await recordsSnapshot();
+  const before = await recordsSnapshot(h);
   const pid = await pidOf("web", "httpd");
   const r = await h.kuke(["apply", "-f", h.manifest]);
   assert.is(r.code, 64);
   assert.match(r.stderr, "--auto-approve");
-  assert.is(await recordsSnapshot(), before);
+  assert.is(await recordsSnapshot(h), before);
   assert.is(await pidOf("web", "httpd"), pid);
   assert.ok((await environOf(pid)).includes("GREETING=hola"));
 });
 
 t("on a terminal, anything but 'yes' declines and changes nothing", async () => {
-  const before = await recordsSnapshot();
+  const before = await recordsSnapshot(h);
   const r = await h.kuke(["apply", "-f", h.manifest], { tty: true, stdin: "no\n" });
   assert.is(r.code, 1);
   assert.match(r.stdout, "Do you want to perform these actions?");
   assert.match(r.stdout, "Only 'yes' will be accepted to approve.");
   assert.match(r.stderr, "Apply cancelled.");
-  assert.is(await recordsSnapshot(), before);
+  assert.is(await recordsSnapshot(h), before);
 });
 
 t("on a terminal, 'yes' approves and the change is applied", async () => {

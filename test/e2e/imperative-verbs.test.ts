@@ -4,7 +4,7 @@
  * containers, refresh, create/delete of every kind, logs, delete without --cascade, and purge
  * after the run path is gone. The tests run in order and share one applied stack.
  */
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -13,7 +13,7 @@ import { NetworkExecutor } from "../../src/executors/cni/index.js";
 import { createContainerdExecutor } from "../../src/executors/containerd/executor.js";
 import { bridgeName, cellAddress, cgroupPath, netnsName } from "../../src/model/index.js";
 import { leakCheck } from "../harness/netns.js";
-import { CELLS, SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.js";
+import { CELLS, recordsSnapshot, SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.js";
 
 const t = suite("e2e/imperative-verbs");
 let h: StackHost;
@@ -50,13 +50,6 @@ async function cellStatus(cell: string): Promise<Record<string, unknown>> {
 /** Task status of `<cell>/<container>` as containerd reports it. */
 async function taskOf(cell: string, container: string): Promise<string> {
   return (await h.containers()).get(h.idOf(cell, container))?.status ?? "absent";
-}
-
-async function recordsSnapshot(): Promise<string> {
-  const root = join(h.env.KUKE_RUN_PATH, "records");
-  const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".json")).sort();
-  const parts = await Promise.all(files.map(async (f) => `${f}\n${await readFile(join(root, f), "utf8")}`));
-  return parts.join("\n");
 }
 
 t("get cells: Ready with IP and running/total; get realms, spaces, stacks, containers", async () => {
@@ -236,12 +229,12 @@ t("create -f creates what the file declares and leaves what exists", async () =>
 });
 
 t("delete of a stack with cells without --cascade is refused and changes nothing", async () => {
-  const before = await recordsSnapshot();
+  const before = await recordsSnapshot(h);
   const running = [...(await h.containers()).values()].filter((c) => c.status === "running").length;
   const r = await h.kuke(["delete", "stack", "extra", "--realm", h.realm, "--space", SPACE]);
   assert.is(r.code, 1);
   assert.match(r.stderr, "--cascade");
-  assert.is(await recordsSnapshot(), before);
+  assert.is(await recordsSnapshot(h), before);
   assert.is([...(await h.containers()).values()].filter((c) => c.status === "running").length, running);
 });
 

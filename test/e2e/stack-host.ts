@@ -5,7 +5,7 @@
  * is left (network, pins, cgroups, files); it is also registered with `onTeardown`.
  */
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
@@ -19,6 +19,7 @@ import { type KukeEnv, kukeEnv } from "../harness/kuke-env.js";
 import { freeLoopbackPort } from "../harness/loopback.js";
 import { runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
+import { until } from "../harness/until.js";
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 export const STACK_FIXTURE = join(repo, "fixtures", "examples", "stack.yaml");
@@ -103,13 +104,17 @@ export async function loadBusybox(env: KukeEnv, dir: string, realm: string, alia
   }
 }
 
+/** Every record file of the host's run path with its content, by path: a snapshot to compare. */
+export async function recordsSnapshot(h: StackHost): Promise<string> {
+  const root = join(h.env.KUKE_RUN_PATH, "records");
+  const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".json")).sort();
+  const parts = await Promise.all(files.map(async (f) => `${f}\n${await readFile(join(root, f), "utf8")}`));
+  return parts.join("\n");
+}
+
 /** Waits until `check` is true (polling every 50 ms), failing after `ms`. */
 export async function waitFor(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(what, async () => ((await check()) ? true : undefined), ms);
 }
 
 /** `/proc/PID/environ` as `K=V` strings. */

@@ -13,6 +13,7 @@ import {
   parseAddress,
 } from "../../src/model/index.js";
 import type { Plan } from "../../src/planner/types.js";
+import { until } from "../harness/until.js";
 import { world } from "../planner/builders.js";
 import { cellPaths, type HostWorld, hostWorld, httpGetFrom } from "./host-world.js";
 
@@ -66,16 +67,6 @@ function pidOf(actual: ActualState, key: string): number {
   const c = actual.resources[key]?.container;
   assert.ok(c?.task.status === "running" && c.task.pid !== undefined, `${key} runs: ${JSON.stringify(c?.task)}`);
   return c!.task.pid!;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 t.before(async () => {

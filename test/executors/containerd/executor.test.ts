@@ -18,18 +18,9 @@ import { containerLabels } from "../../../src/model/host-names.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
+import { until } from "../../harness/until.js";
 
 const t = suite("executors/containerd/executor");
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * A test container's surroundings: a temp dir, the busybox image loaded into `ns`, and one cleanup
