@@ -22,6 +22,11 @@ export interface SeededRandom {
   /** An integer in [0, n). */
   int: (n: number) => number;
   pick: <T>(xs: readonly T[]) => T;
+  /**
+   * A random object or array inside `root` (root itself included), for mutating a parsed document:
+   * walks down random keys, at most `depth` levels, stopping at each level with chance `stop`.
+   */
+  someNode<T>(root: T, depth: number, stop: number): Record<string, T> | T[] | undefined;
 }
 
 /** The seed from `envVar`, else the clock; prints `<label>: seed N (ENV=N to replay)`. */
@@ -30,5 +35,17 @@ export function seededRandom(label: string, envVar: string): SeededRandom {
   process.stdout.write(`${label}: seed ${seed} (${envVar}=${seed} to replay)\n`);
   const random = mulberry32(seed);
   const int = (n: number) => Math.floor(random() * n);
-  return { seed, random, int, pick: (xs) => xs[int(xs.length)]! };
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  function someNode<T>(root: T, depth: number, stop: number): Record<string, T> | T[] | undefined {
+    let cur: unknown = root;
+    let found: Record<string, T> | T[] | undefined;
+    for (let d = 0; d < depth && cur !== null && typeof cur === "object"; d++) {
+      found = cur as Record<string, T> | T[];
+      const keys = Object.keys(found);
+      if (keys.length === 0 || random() < stop) break;
+      cur = (found as Record<string, T>)[pick(keys)];
+    }
+    return found;
+  }
+  return { seed, random, int, pick, someNode };
 }

@@ -27,7 +27,7 @@ const t = suite("manifest/fuzz");
 const CASES = 1000;
 /** A case taking longer than this is a hang, whatever the machine's load. */
 const HANG_MS = 10_000;
-const { seed, random, int, pick } = seededRandom("manifest/fuzz", "KUKE_FUZZ_SEED");
+const { seed, random, int, pick, someNode } = seededRandom("manifest/fuzz", "KUKE_FUZZ_SEED");
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const examplesDir = join(repo, "fixtures", "examples");
@@ -93,21 +93,8 @@ const KEYS = [
   "x",
 ];
 
-/** A random object or array inside `root` (root itself included). */
-function someNode(root: Json): Record<string, Json> | Json[] | undefined {
-  let cur: Json = root;
-  let found: Record<string, Json> | Json[] | undefined;
-  for (let d = 0; d < 10 && cur !== null && typeof cur === "object"; d++) {
-    found = cur as Record<string, Json> | Json[];
-    const keys = Object.keys(found);
-    if (keys.length === 0 || random() < 0.3) break;
-    cur = (found as Record<string, Json>)[pick(keys)];
-  }
-  return found;
-}
-
 function setSomewhere(doc: Json, value: Json): void {
-  const node = someNode(doc);
+  const node = someNode(doc, 10, 0.3);
   if (node === undefined) return;
   if (Array.isArray(node)) node[int(node.length + 1)] = value;
   else {

@@ -13,7 +13,7 @@ import { seededRandom } from "../harness/seeded-random.js";
  */
 const t = suite("manifest/mutation");
 const RUNS = 1200;
-const { seed, random, int, pick } = seededRandom("manifest/mutation", "KUKE_MUTATION_SEED");
+const { seed, random, int, pick, someNode } = seededRandom("manifest/mutation", "KUKE_MUTATION_SEED");
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const corpus: string[] = ["examples", "invalid"].flatMap((d) =>
@@ -74,21 +74,8 @@ function randomScalar(): unknown {
   }
 }
 
-/** Picks a random container (object or array) inside `root`, with its parent chain. */
-function randomNode(root: unknown): Record<string, unknown> | unknown[] | undefined {
-  let cur: unknown = root;
-  let found: Record<string, unknown> | unknown[] | undefined;
-  for (let depth = 0; depth < 8 && cur !== null && typeof cur === "object"; depth++) {
-    found = cur as Record<string, unknown> | unknown[];
-    const keys = Object.keys(found);
-    if (keys.length === 0 || random() < 0.25) break;
-    cur = (found as Record<string, unknown>)[pick(keys)];
-  }
-  return found;
-}
-
 function mutateValue(doc: unknown): unknown {
-  const node = randomNode(doc);
+  const node = someNode(doc, 8, 0.25);
   if (node === undefined) return randomScalar();
   const keys = Object.keys(node);
   const key = keys.length > 0 ? pick(keys) : "0";

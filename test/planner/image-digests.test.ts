@@ -13,18 +13,21 @@ const B = `sha256:${"b".repeat(64)}`;
 const APP = "container/main/web/app/c/app";
 const ROOT = "container/main/web/app/c/main";
 
-const desired = world({
-  cells: [
-    {
-      name: "c",
-      rootContainerId: "main",
-      containers: [
-        { id: "main", image: "127.0.0.1:5000/base:1", command: "sleep" },
-        { id: "app", image: "127.0.0.1:5000/app:latest", command: "sleep" },
-      ],
-    },
-  ],
-});
+/** One cell: a root on a fixed image and a workload `app` on `appImage` (with `extra` fields). */
+const withApp = (appImage: string, extra: { imagePullPolicy?: "Always" } = {}) =>
+  world({
+    cells: [
+      {
+        name: "c",
+        rootContainerId: "main",
+        containers: [
+          { id: "main", image: "127.0.0.1:5000/base:1", command: "sleep" },
+          { id: "app", image: appImage, command: "sleep", ...extra },
+        ],
+      },
+    ],
+  });
+const desired = withApp("127.0.0.1:5000/app:latest");
 
 const digests = (app: ImageDigest, root: ImageDigest = { digest: A, present: true }): HostFacts["imageDigests"] => ({
   [APP]: app,
@@ -77,18 +80,7 @@ t("an image that could not be resolved keeps the recorded digest: no change", ()
 });
 
 t("an image reference that changed is the image field's reason, not a moved tag", () => {
-  const changed = world({
-    cells: [
-      {
-        name: "c",
-        rootContainerId: "main",
-        containers: [
-          { id: "main", image: "127.0.0.1:5000/base:1", command: "sleep" },
-          { id: "app", image: "127.0.0.1:5000/app:2", command: "sleep" },
-        ],
-      },
-    ],
-  });
+  const changed = withApp("127.0.0.1:5000/app:2");
   const p = plan(changed, after(digests({ digest: B, present: false })), options());
   assert.is(p.changes.find((c) => c.address === APP)!.reason?.text, "field spec.image forces replacement");
 });
@@ -107,18 +99,7 @@ t("a new container takes the resolved digest; the pull policy is records only", 
     options(),
   );
   assert.is(fresh.changes.find((c) => c.address === APP)!.after?.spec.imageDigest, B);
-  const policy = world({
-    cells: [
-      {
-        name: "c",
-        rootContainerId: "main",
-        containers: [
-          { id: "main", image: "127.0.0.1:5000/base:1", command: "sleep" },
-          { id: "app", image: "127.0.0.1:5000/app:latest", command: "sleep", imagePullPolicy: "Always" },
-        ],
-      },
-    ],
-  });
+  const policy = withApp("127.0.0.1:5000/app:latest", { imagePullPolicy: "Always" });
   const p = plan(policy, after(digests({ digest: A, present: true })), options());
   const app = p.changes.find((c) => c.address === APP)!;
   assert.is(app.action, "update");
