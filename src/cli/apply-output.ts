@@ -36,6 +36,7 @@ const VERBS: Record<StepKind, [string, string, string?] | undefined> = {
   "cni.detach": ["Detaching from network", "Detached"],
   "files.remove": ["Removing files", "Files removed"],
   "cni.ports": ["Publishing ports", "Ports published"],
+  "orphan.remove": ["Removing what an interrupted apply left", "Removed what an interrupted apply left", "Kept"],
   "record.write": undefined,
   "record.delete": undefined,
   "record.run-state": undefined,
@@ -82,15 +83,25 @@ export function writeApplyResult(
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const s = plan.summary;
   if (result.status === "succeeded") {
+    const removed = orphansRemoved(result);
+    const orphans = removed > 0 ? ` Left by an interrupted apply: ${removed} removed.` : "";
     out.write(
       opts.destroy
-        ? `\n${c.green.bold("Destroy complete!")} Resources: ${s.destroy} destroyed.\n`
-        : `\n${c.green.bold("Apply complete!")} Resources: ${s.add} added, ${s.change} changed, ${s.replace} replaced, ${s.destroy} destroyed.\n`,
+        ? `\n${c.green.bold("Destroy complete!")} Resources: ${s.destroy} destroyed.${orphans}\n`
+        : `\n${c.green.bold("Apply complete!")} Resources: ${s.add} added, ${s.change} changed, ${s.replace} replaced, ${s.destroy} destroyed.${orphans}\n`,
     );
     return 0;
   }
   err.write(`\n${failureReport(result, c)}`);
   return result.cancelled ? 8 : 3;
+}
+
+/** kuke's orphans (snapshots, leases) the run removed: `orphan.remove` steps that succeeded without a note. */
+export function orphansRemoved(result: Pick<RunReport, "outcomes" | "notes">): number {
+  const noted = new Set(result.notes.map((n) => n.id));
+  return Object.entries(result.outcomes).filter(
+    ([id, o]) => id.startsWith("orphan.remove:") && o.status === "succeeded" && !noted.has(id),
+  ).length;
 }
 
 /** Succeeded / failed (root causes) / skipped / not started, grouped by address. */

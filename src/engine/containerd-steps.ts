@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { describeLabels } from "../executors/containerd/containers.js";
 import { taskLogUri } from "../executors/containerd/log-uri.js";
 import {
   addressPath,
@@ -8,6 +9,7 @@ import {
   isKukeError,
   KukeError,
   LABELS,
+  labeledAddress,
   MANAGED_BY,
   PAUSE_IMAGE,
   parentAddress,
@@ -61,6 +63,15 @@ export const namespaceDelete: StepHandler<"namespace.delete"> = async (ctx, s) =
   ctx.note(s, `namespace ${s.namespace} kept: it holds ${what}`);
 };
 
+/**
+ * Removes one of kuke's orphans (what a killed kuke left). A snapshot that a container of its key
+ * uses by now stays, with a note: it is that container's, not an orphan any more.
+ */
+export const orphanRemove: StepHandler<"orphan.remove"> = async (ctx, s) => {
+  const removed = await ctx.host.containerd.removeOrphan(s.namespace, s.object, s.orphanId);
+  if (!removed) ctx.note(s, `${s.object} ${s.orphanId} kept: container ${s.orphanId} uses it now`);
+};
+
 /** On failure the secret files written for the spec are removed: no container will ever read them. */
 export const containerCreate: StepHandler<"container.create"> = async (ctx, s) => {
   try {
@@ -96,14 +107,38 @@ async function createContainer(...[ctx, s]: Parameters<StepHandler<"container.cr
     });
   } catch (e) {
     if (!isKukeError(e, "already-exists")) throw e;
-    throw new KukeError("already-exists", `containerd already has a container ${s.containerdId}`, {
-      address: parseAddress(s.address),
-      detail: `in namespace ${s.namespace}; kuke has no record of it`,
-      remedy: `${purgeRemedy(parseAddress(s.address))} (or rename the container)`,
-      cause: e,
-    });
+    throw await containerInTheWay(ctx, s, e);
   }
   ctx.containers.set(s.address, { namespace: s.namespace, containerdId: s.containerdId });
+}
+
+/**
+ * The container that holds `s.containerdId` already, named by what its labels say: kuke's (for
+ * which address; kuke has no record of it, so `kuke purge` removes it) or not kuke's (`ctr` removes
+ * it; kuke never removes what it did not make).
+ */
+async function containerInTheWay(
+  ctx: RunContext,
+  s: ContainerPayload & { address: string },
+  cause: unknown,
+): Promise<KukeError> {
+  const labels = await ctx.host.containerd.containerLabels(s.namespace, s.containerdId).catch(() => undefined);
+  const owner = labels !== undefined ? labeledAddress(labels) : undefined;
+  const address = parseAddress(s.address);
+  if (labels === undefined || owner !== undefined) {
+    return new KukeError("already-exists", `containerd already has a container ${s.containerdId}`, {
+      address,
+      detail: `in namespace ${s.namespace}: kuke made it${owner !== undefined ? ` for ${owner}` : ""} and has no record of it`,
+      remedy: `${purgeRemedy(owner !== undefined ? parseAddress(owner) : address)} (or rename the container)`,
+      cause,
+    });
+  }
+  return new KukeError("already-exists", `containerd already has a container ${s.containerdId} that is not kuke's`, {
+    address,
+    detail: `in namespace ${s.namespace}; its labels: ${describeLabels(labels)}`,
+    remedy: `remove it (ctr -n ${s.namespace} tasks kill -s SIGKILL ${s.containerdId}; ctr -n ${s.namespace} containers rm ${s.containerdId}) or rename the container`,
+    cause,
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   containerUpdate,
   namespaceDelete,
   namespaceEnsure,
+  orphanRemove,
   taskStart,
   taskStop,
 } from "./containerd-steps.js";
@@ -52,4 +53,5 @@ export const HANDLERS: HandlerTable = {
   "record.delete": recordDelete,
   "record.run-state": recordRunState,
   "files.remove": filesRemove,
+  "orphan.remove": orphanRemove,
 };

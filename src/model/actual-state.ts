@@ -7,6 +7,7 @@
 import type { ResourceKind } from "./address.js";
 import { type Address, addressPath, containerAddress, formatAddress, parseAddress, realmAddress } from "./address.js";
 import { cgroupPath, containerdId, egressChainName, LABELS, MANAGED_BY, netnsName, networkName } from "./host-names.js";
+import { isValidName } from "./names.js";
 import { defaultNamespace } from "./normalize.js";
 import type { ResourceRecord } from "./records.js";
 import type { RestartMonitorFacts } from "./restart-policy.js";
@@ -95,6 +96,28 @@ export interface HostFacts {
   cniPlugins?: CniPluginFacts;
   /** The cgroup controllers limits can use; absent when not read (no limit desired, no refresh). */
   cgroupControllers?: CgroupControllerFacts;
+  /**
+   * kuke's orphans in the listed containerd namespaces (what a killed kuke left: snapshots no
+   * container uses, leases whose kuke is gone), sorted by namespace, object and id. Absent when
+   * not read (`--refresh=false`).
+   */
+  orphans?: ContainerdOrphan[];
+}
+
+/**
+ * An object kuke made in a containerd namespace that nothing of kuke's uses any more: a rootfs
+ * snapshot prepared for a container that was never created (or whose record went without it), or
+ * a lease whose kuke process is gone or that expired. Found by kuke's labels, never by id pattern.
+ */
+export interface ContainerdOrphan {
+  object: "snapshot" | "lease";
+  namespace: string;
+  /** The snapshot key or the lease id. */
+  id: string;
+  /** Address of the container its `kukeon.io/*` labels name, when it carries all of them. */
+  container?: string;
+  /** Why it is an orphan, e.g. `no container uses it`, `its kuke (pid 4242) is gone`. */
+  why: string;
 }
 
 /** Where CNI plugins are looked for, and which of the plugins kuke runs were found there. */
@@ -256,14 +279,22 @@ function labeledContainers(facts: HostFacts): Record<string, LabeledContainer> {
   const out: Record<string, LabeledContainer> = {};
   for (const namespace of Object.keys(facts.namespaces).sort()) {
     for (const c of Object.values(facts.namespaces[namespace]!.containers)) {
-      const l = c.labels;
-      if (l[LABELS.managedBy] !== MANAGED_BY) continue;
-      const names = [l[LABELS.realm], l[LABELS.space], l[LABELS.stack], l[LABELS.cell], l[LABELS.container]];
-      if (names.some((n) => n === undefined || n === "")) continue;
-      const [realm, space, stack, cell, container] = names as [string, string, string, string, string];
-      const key = formatAddress(containerAddress(realm, space, stack, cell, container));
-      out[key] = { namespace, container: c, role: l[LABELS.role] === "root" ? "root" : "workload" };
+      const key = labeledAddress(c.labels);
+      if (key === undefined) continue;
+      out[key] = { namespace, container: c, role: c.labels[LABELS.role] === "root" ? "root" : "workload" };
     }
   }
   return out;
+}
+
+/**
+ * The container address kuke's labels name (`kukeon.io/realm` … `/container` and
+ * `kuke.dev/managed-by=kuke`), as a string; undefined when any of them is missing or not a name.
+ */
+export function labeledAddress(l: Readonly<Record<string, string>>): string | undefined {
+  if (l[LABELS.managedBy] !== MANAGED_BY) return undefined;
+  const names = [l[LABELS.realm], l[LABELS.space], l[LABELS.stack], l[LABELS.cell], l[LABELS.container]];
+  if (!names.every((n): n is string => n !== undefined && isValidName(n))) return undefined;
+  const [realm, space, stack, cell, container] = names as [string, string, string, string, string];
+  return formatAddress(containerAddress(realm, space, stack, cell, container));
 }

@@ -7,5 +7,6 @@ export * from "./names.js";
 export * from "./normalize.js";
 export * from "./ports.js";
 export * from "./records.js";
+export * from "./remedies.js";
 export * from "./restart-policy.js";
 export * from "./types.js";

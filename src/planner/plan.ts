@@ -29,6 +29,7 @@ import {
 } from "./plan-checks.js";
 import { type Draft, finishChange, newDraft, raise } from "./plan-draft.js";
 import { cellContainerKeys, hasHostState, isLeftover, LEFT_BEHIND } from "./plan-leftovers.js";
+import { planOrphans } from "./plan-orphans.js";
 import { type DesiredEntry, indexDesired } from "./resource-view.js";
 import { applyScope } from "./scope.js";
 import type { Diagnostic, DriftItem, Plan, PlanSummary } from "./types.js";
@@ -112,6 +113,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
   for (const c of changes) {
     if (c.action !== "noop") fingerprints[c.address] = specHash(actual.resources[c.address] ?? null);
   }
+  const orphans = planOrphans(desired, actual, options);
   const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0 };
   for (const c of changes) {
     if (c.action === "create") summary.add++;
@@ -139,6 +141,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     ),
     fingerprints,
     summary,
+    ...(orphans.length > 0 ? { orphans } : {}),
   };
 }
 

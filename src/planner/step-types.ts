@@ -190,6 +190,23 @@ export interface FilesRemoveStep extends StepBase {
   area: "logs" | "secrets" | "records";
 }
 
+/**
+ * Removes one of kuke's orphans in containerd (`Plan.orphans`): a rootfs snapshot no container
+ * uses, or a lease whose kuke is gone. A snapshot that a container of its key uses by then is kept.
+ */
+export interface OrphanRemoveStep extends StepBase {
+  kind: "orphan.remove";
+  namespace: string;
+  object: "snapshot" | "lease";
+  /** The snapshot key or the lease id. */
+  orphanId: string;
+}
+
+/** `orphan.remove:<object>:<namespace>:<id>`: unique, as an id is only unique in its namespace. */
+export function orphanStepId(object: OrphanRemoveStep["object"], namespace: string, id: string): string {
+  return `orphan.remove:${object}:${namespace}:${id}`;
+}
+
 export type Step =
   | NamespaceEnsureStep
   | NamespaceDeleteStep
@@ -215,6 +232,7 @@ export type Step =
   | RecordWriteStep
   | RecordDeleteStep
   | RecordRunStateStep
-  | FilesRemoveStep;
+  | FilesRemoveStep
+  | OrphanRemoveStep;
 
 export type StepKind = Step["kind"];

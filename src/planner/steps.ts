@@ -8,7 +8,7 @@ import { type ActualState, type DesiredState, KukeError } from "../model/index.j
 import { sortAddressKeys } from "./address-keys.js";
 import type { EmittedStep } from "./ordering/emitted-step.js";
 import { orderSteps } from "./ordering/order-steps.js";
-import type { Step } from "./step-types.js";
+import { orphanStepId, type Step } from "./step-types.js";
 import { buildSteps } from "./steps-build.js";
 import { stepInput } from "./steps-input.js";
 import { taskSteps } from "./steps-tasks.js";
@@ -33,11 +33,28 @@ export function planToSteps(plan: Plan, desired: DesiredState, actual: ActualSta
     plan.changes.filter((c) => c.action !== "noop" && c.action !== "read").map((c) => c.address),
   );
   const emitted = [
+    ...orphanSteps(plan),
     ...[...keys].reverse().flatMap((key) => teardownSteps(input, key)),
     ...keys.flatMap((key) => buildSteps(input, key)),
     ...taskSteps(input),
   ];
   return orderSteps(onePullPerImage(emitted));
+}
+
+/** One `orphan.remove` per orphan the plan lists, owned by the address it is attributed to. */
+export function orphanSteps(plan: Pick<Plan, "orphans">): EmittedStep[] {
+  return (plan.orphans ?? []).map((o) => ({
+    step: {
+      id: orphanStepId(o.object, o.namespace, o.id),
+      kind: "orphan.remove",
+      address: o.address,
+      namespace: o.namespace,
+      object: o.object,
+      orphanId: o.id,
+    },
+    phase: "teardown",
+    resource: o.address,
+  }));
 }
 
 /** Every container emits the image.ensure of its image; one per realm and image is kept, the first. */

@@ -142,6 +142,23 @@ export interface RunStateChange {
   runState: "running" | "stopped";
 }
 
+/**
+ * One of kuke's orphans in containerd that the plan removes (`orphan.remove`): what a killed kuke
+ * left, found by kuke's labels. Not a resource: it has no record and nothing is made in its place.
+ */
+export interface OrphanRemoval {
+  /** `snapshot`: a rootfs snapshot no container uses; `lease`: one whose kuke is gone or that expired. */
+  object: "snapshot" | "lease";
+  /** The containerd namespace that holds it. */
+  namespace: string;
+  /** The snapshot key or the lease id. */
+  id: string;
+  /** The container its `kukeon.io/*` labels name, else the realm whose namespace holds it. */
+  address: string;
+  /** One line, e.g. `left by an interrupted apply: no container uses it`. */
+  text: string;
+}
+
 export interface Plan {
   format_version: "1";
   /** ISO timestamp passed in by the caller (the planner never reads the clock). */
@@ -160,4 +177,6 @@ export interface Plan {
   tasks?: TaskChange[];
   /** Run states those operations record (absent in plans made from files). */
   runStates?: RunStateChange[];
+  /** kuke's orphans in containerd that apply removes, in address order (absent when none). */
+  orphans?: OrphanRemoval[];
 }

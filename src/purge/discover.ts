@@ -37,8 +37,16 @@ type Networks = Awaited<ReturnType<DiscoverySource["network"]["listNetworks"]>>;
 /** Lists what a purge of `scope` removes. Throws `unavailable` when containerd cannot be reached. */
 export async function discover(scope: Address, deps: DiscoverySource): Promise<Discovery> {
   const namespace = deps.namespace ?? defaultNamespace(scope.realm);
-  const containers = await findContainers(scope, namespace, deps);
-  const namespaceFound = scope.kind === "realm" && (await deps.containerd.listNamespaces()).includes(namespace);
+  const [containers, namespaces] = await Promise.all([
+    findContainers(scope, namespace, deps),
+    deps.containerd.listNamespaces(),
+  ]);
+  const namespaceFound = scope.kind === "realm" && namespaces.includes(namespace);
+  const orphans = namespaces.includes(namespace)
+    ? (await deps.containerd.listOrphans(namespace)).filter(
+        (o) => scope.kind === "realm" || (o.container !== undefined && isWithin(parseAddress(o.container), scope)),
+      )
+    : [];
   const mounts = deps.cgroupMounts ?? cgroupMounts();
   const path = cgroupPath(...addressPath(scope));
   const dirs = (await Promise.all(mounts.map((m) => subtree(join(m, path))))).flat();
@@ -56,6 +64,7 @@ export async function discover(scope: Address, deps: DiscoverySource): Promise<D
     namespace,
     namespaceFound,
     containers,
+    orphans,
     cells,
     spaces,
     // Deepest first, the order they can be removed in.

@@ -17,7 +17,7 @@ import {
   networkName,
   parseAddress,
 } from "../model/index.js";
-import type { Step } from "../planner/step-types.js";
+import { orphanStepId, type Step } from "../planner/step-types.js";
 import type { Discovery } from "./types.js";
 
 /** The removal steps for everything `found` lists, in the order a report lists them. */
@@ -45,6 +45,19 @@ export function purgeSteps(found: Discovery): Step[] {
       ...(c.monitored ? { monitored: true as const } : {}),
     });
   });
+
+  // What a killed kuke left needs nothing gone first; the realm's namespace waits for it.
+  const orphans = found.orphans.map((o) =>
+    add({
+      id: orphanStepId(o.object, o.namespace, o.id),
+      kind: "orphan.remove",
+      address: o.container ?? found.scope,
+      dependsOn: [],
+      namespace: o.namespace,
+      object: o.object,
+      orphanId: o.id,
+    }),
+  );
 
   const detachesBySpace = new Map<string, string[]>();
   for (const c of found.cells) {
@@ -113,7 +126,13 @@ export function purgeSteps(found: Discovery): Step[] {
   // while it holds images or containers kuke did not make. One that is not there is not an object
   // purge removed.
   if (scope.kind === "realm" && found.namespaceFound) {
-    add({ id: `namespace.delete:${at}`, kind: "namespace.delete", address: at, dependsOn: deletes, namespace: ns });
+    add({
+      id: `namespace.delete:${at}`,
+      kind: "namespace.delete",
+      address: at,
+      dependsOn: [...deletes, ...orphans],
+      namespace: ns,
+    });
   }
   return steps;
 }

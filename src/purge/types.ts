@@ -4,11 +4,12 @@
  */
 import type { NetworkExecutor } from "../executors/cni/network-executor.js";
 import type { ContainerdExecutor } from "../executors/containerd/executor.js";
+import type { ContainerdOrphan } from "../model/index.js";
 import type { RecordStore } from "../state/record-store.js";
 
 /** What discovery reads the host through: listings only, nothing here changes anything. */
 export interface DiscoverySource {
-  containerd: Pick<ContainerdExecutor, "listContainers" | "listNamespaces">;
+  containerd: Pick<ContainerdExecutor, "listContainers" | "listNamespaces" | "listOrphans">;
   /** Configured with the run path and runtime dir to look in (its CNI state and netns pins live there). */
   network: Pick<NetworkExecutor, "isPinned" | "leaks" | "pinner" | "listNetworks" | "listAttachments">;
   /** kuke's records, to count the files purge will forget (good or corrupt). Without it none are. */
@@ -68,6 +69,11 @@ export interface Discovery {
   /** The realm's namespace exists in containerd (read for a realm's purge only; false otherwise). */
   namespaceFound: boolean;
   containers: FoundContainer[];
+  /**
+   * kuke's orphans in the namespace (what a killed kuke left): those whose labels name a container
+   * in scope, and for a realm every one of the namespace.
+   */
+  orphans: ContainerdOrphan[];
   cells: FoundCell[];
   spaces: FoundSpace[];
   /** The scope's cgroup path (`/kukeon/<realm>/…`) and its directories found in any hierarchy, deepest first. */
@@ -97,7 +103,9 @@ export interface PurgeItem {
     | "logs"
     | "secrets"
     | "records"
-    | "namespace";
+    | "namespace"
+    | "snapshot"
+    | "lease";
   /** What it is on the host: a containerd id, a path, a network or namespace name. */
   name: string;
   outcome: PurgeOutcome;

@@ -6,6 +6,7 @@ import {
   type ActualState,
   actualState,
   addressPath,
+  type ContainerdOrphan,
   cgroupPath,
   type DesiredState,
   type KukeError,
@@ -22,7 +23,7 @@ import type { HostInventory } from "./host-inventory.js";
 /** What refresh reads the host through; the engine's `Host` satisfies it. */
 export interface RefreshSource {
   records: Pick<RecordStore, "loadAll">;
-  containerd: Pick<ContainerdExecutor, "listContainers">;
+  containerd: Pick<ContainerdExecutor, "listContainers" | "listOrphans">;
   cgroups: Pick<CgroupDriver, "existing">;
   inventory: HostInventory;
 }
@@ -113,9 +114,10 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
   const namespaces: Record<string, ActualNamespace> = {};
   present.forEach((ns, i) => {
-    namespaces[ns] = listed[i] as ActualNamespace;
+    namespaces[ns] = listed[i]!.namespace;
   });
-  const monitored = listed.some((n) => Object.values(n.containers).some((c) => monitorRestarts(c.labels)));
+  const orphans = listed.flatMap((l) => l.orphans);
+  const monitored = listed.some((n) => Object.values(n.namespace.containers).some((c) => monitorRestarts(c.labels)));
   const restartMonitor = monitorAsked ?? (monitored ? await askMonitor() : undefined);
   return actualState({
     records,
@@ -127,23 +129,33 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     egressChains,
     ...(boundPorts ? { boundPorts } : {}),
     ...(restartMonitor ? { restartMonitor } : {}),
+    orphans,
   });
 }
 
 /**
  * One namespace, one container listing and one task listing: kuke's containers with their tasks,
- * plus any other container (an id kuke may collide with).
+ * plus any other container (an id kuke may collide with); alongside, one snapshot and one lease
+ * listing for kuke's orphans (the snapshots no listed container uses).
  */
-async function listNamespace(host: RefreshSource, ns: string): Promise<ActualNamespace> {
+async function listNamespace(
+  host: RefreshSource,
+  ns: string,
+): Promise<{ namespace: ActualNamespace; orphans: ContainerdOrphan[] }> {
+  const listing = host.containerd.listContainers(ns, { all: true });
+  const used = listing.then((cs) => cs.flatMap((c) => (c.snapshotKey ? [c.snapshotKey] : [])));
+  // Settled even when the listing fails, so a failed listing is reported once (below), not twice.
+  used.catch(() => undefined);
+  const [listed, orphans] = await Promise.all([listing, host.containerd.listOrphans(ns, used)]);
   const containers: Record<string, ActualContainer> = {};
-  for (const c of await host.containerd.listContainers(ns, { all: true })) {
+  for (const c of listed) {
     // Not kuke's: its task does not matter, only that the id is taken.
     containers[c.id] =
       c.labels[LABELS.managedBy] === MANAGED_BY
         ? toActual(c)
         : { id: c.id, labels: c.labels, image: c.image, task: { status: "missing" } };
   }
-  return { containers };
+  return { namespace: { containers }, orphans };
 }
 
 function toActual(c: ContainerRecord): ActualContainer {

@@ -5,7 +5,16 @@
 
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Diagnostic, Plan, ResourceChange } from "../planner/types.js";
-import { changeBody, GUTTERS, HEADERS, hiddenNote, resourceName } from "./plan-lines.js";
+import {
+  changeBody,
+  GUTTERS,
+  HEADERS,
+  hiddenNote,
+  ORPHANS_HEADING,
+  orphanLine,
+  planTotals,
+  resourceName,
+} from "./plan-lines.js";
 
 export interface HumanRenderOptions {
   /** Use ANSI colours. The caller decides (terminal, `--no-color`, `NO_COLOR`). */
@@ -23,6 +32,12 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
     out.push(c.bold("Left by an interrupted apply"), "");
     for (const d of left) out.push(`  # ${c.bold(d.address)}: ${d.text}`);
     out.push("", "kuke will finish or redo this work as part of the plan below.", "");
+  }
+  const orphans = plan.orphans ?? [];
+  if (orphans.length > 0) {
+    out.push(c.bold(ORPHANS_HEADING), "");
+    for (const o of orphans) out.push(`  ${orphanLine(o)}`);
+    out.push("");
   }
   if (drift.length > 0) {
     out.push(c.bold("Objects changed outside kuke"), "");
@@ -54,13 +69,11 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
     out.push("");
   }
   for (const e of plan.errors) out.push(...renderDiagnostic(e, c), "");
-  if (changes.length === 0) {
+  const totals = planTotals(plan);
+  if (totals === undefined) {
     out.push(c.green("No changes. The host matches the configuration."));
   } else {
-    const s = plan.summary;
-    out.push(
-      `${c.bold("Plan:")} ${s.add} to add, ${s.change} to change, ${s.replace} to replace, ${s.destroy} to destroy.`,
-    );
+    out.push(`${c.bold("Plan:")} ${totals}`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -5,7 +5,7 @@
  * `ResourceChange` alone.
  */
 import type { JsonValue, ResourceView } from "../model/index.js";
-import type { ResourceChange } from "../planner/types.js";
+import type { OrphanRemoval, Plan, ResourceChange } from "../planner/types.js";
 
 /** What a plan holds instead of a sensitive value (see `src/planner/resource-view.ts`). */
 export const SENSITIVE = "(sensitive value)";
@@ -144,4 +144,25 @@ function display(path: string): string {
 function value(v: JsonValue | undefined): string {
   if (v === SENSITIVE) return SENSITIVE;
   return JSON.stringify(v ?? null);
+}
+
+/** The heading over the orphans a plan removes. */
+export const ORPHANS_HEADING = "Left by an interrupted apply in containerd (kuke will remove these)";
+
+/** `# container/r/s/t/c/app: snapshot s_t_c_app in r.kukeon.io, left by an interrupted apply: …` */
+export function orphanLine(o: OrphanRemoval): string {
+  return `# ${o.address}: ${o.object} ${o.id} in namespace ${o.namespace}, ${o.text}`;
+}
+
+/**
+ * `Plan: 1 to add, … 0 to destroy.` with `, N orphans to remove` when the plan removes orphans;
+ * undefined when the plan does nothing at all (the caller says "No changes").
+ */
+export function planTotals(plan: Plan): string | undefined {
+  const s = plan.summary;
+  const changes = plan.changes.some((ch) => ch.action !== "noop" && ch.action !== "read");
+  const orphans = plan.orphans?.length ?? 0;
+  if (!changes && orphans === 0) return undefined;
+  const removing = orphans > 0 ? `, ${orphans} orphan${orphans === 1 ? "" : "s"} to remove` : "";
+  return `${s.add} to add, ${s.change} to change, ${s.replace} to replace, ${s.destroy} to destroy${removing}.`;
 }

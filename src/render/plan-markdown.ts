@@ -15,7 +15,16 @@
  * into mentions or links, so nothing in a plan pings anyone.
  */
 import type { Diagnostic, Plan, ResourceChange } from "../planner/types.js";
-import { changeBody, GUTTERS, HEADERS, hiddenNote, resourceName } from "./plan-lines.js";
+import {
+  changeBody,
+  GUTTERS,
+  HEADERS,
+  hiddenNote,
+  ORPHANS_HEADING,
+  orphanLine,
+  planTotals,
+  resourceName,
+} from "./plan-lines.js";
 
 /** Replacements and deletions first: what a reviewer must not miss. */
 const ORDER: Readonly<Record<string, number>> = { replace: 0, delete: 1, create: 2, update: 3 };
@@ -40,11 +49,11 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
     .map((ch, i) => ({ ch, i }))
     .sort((a, b) => (ORDER[a.ch.action] ?? 9) - (ORDER[b.ch.action] ?? 9) || a.i - b.i)
     .map(({ ch }) => ch);
-  const s = plan.summary;
+  const totals = planTotals(plan);
   const out: string[] = [
-    changes.length === 0
+    totals === undefined
       ? "**kuke plan: no changes.** The host matches the configuration."
-      : `**kuke plan:** ${s.add} to add, ${s.change} to change, ${s.replace} to replace, ${s.destroy} to destroy.`,
+      : `**kuke plan:** ${totals}`,
     "",
   ];
   if (plan.errors.length > 0) {
@@ -59,6 +68,10 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
   }
   if (!plan.options.refresh) {
     out.push("_Planned with `--refresh=false`: the host was not read; this plan assumes nothing exists on it._", "");
+  }
+  const orphans = plan.orphans ?? [];
+  if (orphans.length > 0) {
+    out.push(`**${ORPHANS_HEADING}:**`, "", ...fence("text", orphans.map(orphanLine)), "");
   }
   const stopped = plan.drift.filter((d) => d.kind === "stopped-by-kuke");
   const drift = plan.drift.filter((d) => d.kind !== "stopped-by-kuke");

@@ -15,6 +15,7 @@ import type {
   DriftKind,
   FieldChange,
   FieldEffect,
+  OrphanRemoval,
   Plan,
   PlanOptionsRecord,
   PlanSummary,
@@ -170,6 +171,23 @@ const task = closed<TaskChange>(
   ["signal"],
 );
 
+const orphan = closed<OrphanRemoval>(
+  {
+    object: {
+      enum: ["snapshot", "lease"],
+      description: "A rootfs snapshot no container uses, or a lease whose kuke process is gone or that expired",
+    },
+    namespace: { type: "string", description: "The containerd namespace that holds it" },
+    id: { type: "string", description: "The snapshot key or the lease id" },
+    address: {
+      type: "string",
+      description: "The container its kukeon.io/* labels name, else the realm whose namespace holds it",
+    },
+    text: string,
+  },
+  [],
+);
+
 const runState = closed<RunStateChange>({ address: string, runState: { enum: ["running", "stopped"] } }, []);
 
 /** The schema `kuke schema plan` prints. */
@@ -193,9 +211,14 @@ export function planJsonSchema(): JsonSchema {
         summary: { $ref: "#/$defs/summary" },
         tasks: { type: "array", items: { $ref: "#/$defs/task" } },
         runStates: { type: "array", items: { $ref: "#/$defs/runState" } },
+        orphans: {
+          type: "array",
+          items: { $ref: "#/$defs/orphan" },
+          description: "What an interrupted apply left in containerd (kuke's labels, unused): apply removes it",
+        },
       },
-      ["tasks", "runStates"],
+      ["tasks", "runStates", "orphans"],
     ),
-    $defs: { options, change, view, fieldChange, reason, drift, diagnostic, summary, task, runState },
+    $defs: { options, change, view, fieldChange, reason, drift, diagnostic, summary, task, runState, orphan },
   };
 }

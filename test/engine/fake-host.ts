@@ -133,6 +133,11 @@ export function fakeHost(label: string): FakeHost {
       calls.push(`removeOrphans ${ns}`);
       return { snapshots: [], leases: [] };
     },
+    listOrphans: async () => [],
+    async removeOrphan(ns, object, id) {
+      calls.push(`removeOrphan ${ns} ${object} ${id}`);
+      return true;
+    },
     close() {},
   };
 

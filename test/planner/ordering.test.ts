@@ -59,6 +59,24 @@ const down = (kind: StepKind, address: string, extra?: Extra) => step("teardown"
 const up = (kind: StepKind, address: string, extra?: Extra) => step("build", kind, address, extra);
 const op = (kind: StepKind, address: string, extra?: Extra) => step("task", kind, address, extra);
 
+/** A step with more of its payload (namespaces and ids the rule compares). */
+const withPayload = (e: EmittedStep, payload: Record<string, string>): EmittedStep => ({
+  ...e,
+  step: { ...e.step, ...payload } as UnorderedStep,
+});
+const orphan = (object: "snapshot" | "lease", address: string, id: string): EmittedStep => ({
+  step: {
+    id: `orphan.remove:${object}:ns:${id}`,
+    kind: "orphan.remove",
+    address,
+    namespace: "ns",
+    object,
+    orphanId: id,
+  },
+  phase: "teardown",
+  resource: address,
+});
+
 interface Case {
   steps: EmittedStep[];
   /** `before -> after`, by step id. */
@@ -143,6 +161,22 @@ const CASES: Record<keyof typeof ORDERING_RULES, Case> = {
       `egress.remove:${SPACE} -> record.delete:${SPACE}`,
       `network.remove:${SPACE} -> record.delete:${SPACE}`,
       `cgroup.remove:${CELL} -> record.delete:${CELL}`,
+    ],
+  },
+  orphansRemovedFirst: {
+    steps: [
+      orphan("snapshot", W, "s_t_c_w"),
+      orphan("lease", REALM, "kuke-1"),
+      withPayload(up("container.create", W), { namespace: "ns", containerdId: "s_t_c_w" }),
+      // Another container, and the same id in another namespace, do not wait.
+      withPayload(up("container.create", X), { namespace: "ns", containerdId: "s_t_d_x" }),
+      withPayload(up("container.create", ROOT), { namespace: "other", containerdId: "s_t_c_w" }),
+      withPayload(down("namespace.delete", REALM), { namespace: "ns" }),
+    ],
+    edges: [
+      `orphan.remove:snapshot:ns:s_t_c_w -> container.create:${W}`,
+      `orphan.remove:snapshot:ns:s_t_c_w -> namespace.delete:${REALM}`,
+      `orphan.remove:lease:ns:kuke-1 -> namespace.delete:${REALM}`,
     ],
   },
   replacedTornDownFirst: {

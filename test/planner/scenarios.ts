@@ -92,6 +92,32 @@ function imageMoved(movedImage: string): Scenario {
 
 const oldCell = (): WorldDef => base({ cells: [...cells(), { name: "old", containers: [sidecar()] }] });
 
+/**
+ * What a killed kuke left in containerd: the snapshot it prepared for a container it never made
+ * (labels name the container), the lease of an import (no address labels), and a snapshot in a
+ * namespace no realm of these files uses.
+ */
+function withOrphans(s: Scenario): Scenario {
+  const why = "no container uses it";
+  s.facts.orphans = [
+    {
+      object: "lease",
+      namespace: "main.kukeon.io",
+      id: "kuke-1767225600000-0a1b2c3d",
+      why: "the kuke that took it (pid 4242) is gone",
+    },
+    {
+      object: "snapshot",
+      namespace: "main.kukeon.io",
+      id: "web_app_api_worker",
+      container: "container/main/web/app/api/worker",
+      why,
+    },
+    { object: "snapshot", namespace: "other.kukeon.io", id: "x_y_z_k", container: "container/other/x/y/z/k", why },
+  ];
+  return s;
+}
+
 export const SCENARIOS: Record<string, () => Scenario> = {
   "create-all": () => ({ desired: world(base()), facts: emptyFacts(), options: options() }),
   "no-op": () => scenario(base()),
@@ -173,6 +199,11 @@ export const SCENARIOS: Record<string, () => Scenario> = {
   }),
   replace: () => scenario(base(), base(), { replace: [addr("cell/main/web/app/api")] }),
   destroy: () => scenario(base(), base(), { destroy: true }),
+  // Orphans of an interrupted apply: apply removes those of its realm's namespace and nothing else.
+  orphans: () => withOrphans(scenario(base())),
+  "orphans-destroy": () => withOrphans(scenario(base(), base(), { destroy: true })),
+  // A target keeps only the orphans attributed inside it: none of these is in cell db.
+  "orphans-target": () => withOrphans(scenario(base(), base(), { targets: [addr("cell/main/web/app/db")] })),
   "immutable-namespace": () => scenario(base({ namespace: "main-v2" })),
   "immutable-namespace-replaced": () =>
     scenario(base({ namespace: "main-v2", cells: [cells()[1]!] }), base({ cells: [cells()[1]!] }), {

@@ -25,6 +25,7 @@ function found(scope: string): Discovery {
       { id: "s_t_a_root", address: "container/r/s/t/a/root", hasTask: true, status: "running", monitored: false },
       { id: "s_t_a_app", address: "container/r/s/t/a/app", hasTask: false, status: "stopped", monitored: true },
     ],
+    orphans: [],
     cells: [{ address: "cell/r/s/t/a", netns: "r_s_t_a", pin: "/run/x/netns/r_s_t_a", attached: true }],
     spaces: scope === "realm/r" ? [{ realm: "r", space: "s", network: "kuke_r_s", bridge: "k-1", ipamFiles: [] }] : [],
     cgroup: { path: scope === "realm/r" ? "/kukeon/r" : "/kukeon/r/s/t/a", dirs: ["/nonexistent/kukeon/r"] },

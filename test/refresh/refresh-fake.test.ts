@@ -71,6 +71,7 @@ function source(over: {
         );
         return [...(over.managed[ns] ?? []), ...(opts?.all ? foreign : [])];
       },
+      listOrphans: async () => [],
     },
     cgroups: {
       existing: async (paths) => {

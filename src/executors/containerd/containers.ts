@@ -1,8 +1,11 @@
+import { labeledAddress } from "../../model/actual-state.js";
+import { parseAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { LABELS, MANAGED_BY } from "../../model/host-names.js";
+import { purgeRemedy } from "../../model/remedies.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { withLease } from "./importer.js";
-import { findOrphans, snapshotLabelsOf } from "./orphans.js";
+import { ctrSnapshotRm, findOrphans, snapshotLabelsOf } from "./orphans.js";
 import { runcOptions } from "./runc-options.js";
 import { prepareSnapshot, removeSnapshot, SNAPSHOTTER } from "./snapshots.js";
 
@@ -43,56 +46,45 @@ function specAny(spec: object): { type_url: string; value: Buffer } {
  * created the snapshot is removed again. An existing container id fails with `already-exists`.
  */
 export async function createContainer(client: ContainerdClient, namespace: string, c: NewContainer): Promise<void> {
-  await withLease(client, namespace, async (call) => {
-    const labels = snapshotLabelsOf(c.labels);
-    try {
-      await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
-    } catch (e) {
-      // A snapshot a killed kuke prepared for this container before creating it: kuke's own
-      // orphan (its label says so, and no container uses it), so it is replaced, not in the way.
-      if ((e as { code?: string }).code !== "already-exists") throw e;
-      if (!(await isOrphanSnapshot(client, call, c.id))) {
-        // The container itself exists: that is the caller's `already-exists`.
-        const taken = await client.unary("containers", "Get", { id: c.id }, call).then(
-          () => true,
-          () => false,
-        );
-        if (taken) throw e;
-        throw new KukeError(
-          "failed-precondition",
-          `containerd already has a snapshot ${c.id} that is not kuke's orphan`,
-          {
-            detail: `snapshotter ${SNAPSHOTTER}, namespace ${namespace}: a container uses it, or kuke did not label it`,
-            remedy: `ctr -n ${namespace} snapshots --snapshotter ${SNAPSHOTTER} rm ${c.id}`,
-            cause: e,
-          },
-        );
+  await withLease(
+    client,
+    namespace,
+    async (call) => {
+      const labels = snapshotLabelsOf(c.labels);
+      try {
+        await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
+      } catch (e) {
+        // A snapshot a killed kuke prepared for this container before creating it: kuke's own
+        // orphan (its label says so, and no container uses it), so it is replaced, not in the way.
+        if ((e as { code?: string }).code !== "already-exists") throw e;
+        if (!(await isOrphanSnapshot(client, call, c.id))) throw await snapshotInTheWay(client, call, c.id, e);
+        await removeSnapshot(client, call, c.id);
+        await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
       }
-      await removeSnapshot(client, call, c.id);
-      await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
-    }
-    try {
-      await client.unary(
-        "containers",
-        "Create",
-        {
-          container: {
-            id: c.id,
-            labels: c.labels,
-            image: c.image,
-            runtime: c.runcRoot ? { name: RUNTIME, options: runcOptions(c.runcRoot) } : { name: RUNTIME },
-            spec: specAny(c.spec),
-            snapshotter: SNAPSHOTTER,
-            snapshot_key: c.id,
+      try {
+        await client.unary(
+          "containers",
+          "Create",
+          {
+            container: {
+              id: c.id,
+              labels: c.labels,
+              image: c.image,
+              runtime: c.runcRoot ? { name: RUNTIME, options: runcOptions(c.runcRoot) } : { name: RUNTIME },
+              spec: specAny(c.spec),
+              snapshotter: SNAPSHOTTER,
+              snapshot_key: c.id,
+            },
           },
-        },
-        call,
-      );
-    } catch (e) {
-      await removeSnapshot(client, call, c.id).catch(() => undefined);
-      throw e;
-    }
-  });
+          call,
+        );
+      } catch (e) {
+        await removeSnapshot(client, call, c.id).catch(() => undefined);
+        throw e;
+      }
+    },
+    snapshotLabelsOf(c.labels),
+  );
 }
 
 /** Replaces spec and labels of an existing container (`not-found` if missing); the snapshot stays. */
@@ -163,4 +155,48 @@ export async function deleteContainerRecord(client: ContainerdClient, call: Call
 /** The snapshot `key` is one of kuke's orphans (labeled by kuke, used by no container). */
 async function isOrphanSnapshot(client: ContainerdClient, call: CallOptions, key: string): Promise<boolean> {
   return (await findOrphans(client, call)).snapshots.includes(key);
+}
+
+/**
+ * The snapshot `key` that a create could not prepare, and is not kuke's orphan, named with what
+ * holds it: the container of that id (the caller's `already-exists`: kuke's, unrecorded, or not
+ * kuke's), another container using it, or nothing of kuke's at all (no kuke label). Each with the
+ * command that clears it.
+ */
+async function snapshotInTheWay(client: ContainerdClient, call: CallOptions, key: string, cause: unknown) {
+  const ns = call.namespace;
+  const containers = await listContainerRecords(client, call, []).catch(() => [] as ContainerMsg[]);
+  const own = containers.find((x) => x.id === key);
+  // The container itself exists: that is the caller's `already-exists` (the engine names it).
+  if (own !== undefined) return cause;
+  const user = containers.find((x) => x.snapshot_key === key);
+  const info = await client
+    .unary<{ info: { labels: Record<string, string> } }>("snapshots", "Stat", { snapshotter: SNAPSHOTTER, key }, call)
+    .then((r) => r.info.labels)
+    .catch(() => ({}) as Record<string, string>);
+  const rm = ctrSnapshotRm(ns, key);
+  if (user !== undefined) {
+    const address = labeledAddress(user.labels);
+    return new KukeError(
+      "failed-precondition",
+      `containerd snapshot ${key} is the rootfs of container ${user.id}${address !== undefined ? ` (kuke's ${address})` : ", which is not kuke's"}`,
+      {
+        detail: `namespace ${ns}, snapshotter ${SNAPSHOTTER}; container ${user.id} labels: ${describeLabels(user.labels)}`,
+        remedy:
+          address !== undefined ? purgeRemedy(parseAddress(address)) : `ctr -n ${ns} containers rm ${user.id} && ${rm}`,
+        cause,
+      },
+    );
+  }
+  return new KukeError("failed-precondition", `containerd already has a snapshot ${key} that kuke did not make`, {
+    detail: `namespace ${ns}, snapshotter ${SNAPSHOTTER}; no container uses it; its labels: ${describeLabels(info)} (kuke's carry ${LABELS.managedBy}=${MANAGED_BY})`,
+    remedy: rm,
+    cause,
+  });
+}
+
+/** `k=v, …` for a message, sorted; `none` when there are none. */
+export function describeLabels(labels: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(labels).sort();
+  return keys.length === 0 ? "none" : keys.map((k) => `${k}=${labels[k]}`).join(", ");
 }

@@ -1,3 +1,4 @@
+import type { ContainerdOrphan } from "../../model/actual-state.js";
 import { LABELS } from "../../model/host-names.js";
 import type { RestartMonitorFacts } from "../../model/restart-policy.js";
 import type { ImageSource } from "../oci/image-source.js";
@@ -17,7 +18,7 @@ import { type ExecOptions, type ExecSession, execInTask } from "./exec.js";
 import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage, tagImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
-import { type Orphans, removeOrphans } from "./orphans.js";
+import { listOrphans, type Orphans, removeOrphan, removeOrphans } from "./orphans.js";
 import { restartMonitorFacts, setRestartStatus } from "./restart-monitor.js";
 import { removeSnapshot } from "./snapshots.js";
 import {
@@ -45,6 +46,8 @@ export interface ContainerRecord {
   exitStatus: number | undefined;
   /** ISO time; only for a task that exited. */
   exitedAt: string | undefined;
+  /** The key of its rootfs snapshot (kuke's containers: their own id). */
+  snapshotKey?: string;
 }
 
 /**
@@ -118,6 +121,18 @@ export interface ContainerdExecutor {
    * removed; an absent namespace has none.
    */
   removeOrphans(namespace: string): Promise<Orphans>;
+  /**
+   * kuke's orphans in the namespace, each with the container its labels name and why it is one
+   * (refresh): one Snapshots.List and one Leases.List, plus one Containers.List unless
+   * `usedSnapshots` gives the snapshot keys of every container of the namespace. A namespace that
+   * does not exist has none.
+   */
+  listOrphans(namespace: string, usedSnapshots?: Promise<Iterable<string>>): Promise<ContainerdOrphan[]>;
+  /**
+   * Removes one orphan `listOrphans` reported; gone already is success. A snapshot that a
+   * container of its key uses by now is kept (false).
+   */
+  removeOrphan(namespace: string, object: ContainerdOrphan["object"], id: string): Promise<boolean>;
   /** Closes the gRPC channel. */
   close(): void;
 }
@@ -201,11 +216,21 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
             pid: t && t.pid > 0 ? t.pid : undefined,
             exitStatus: t && t.status === "STOPPED" ? t.exit_status : undefined,
             exitedAt: t ? exitedAt(t.exited_at) : undefined,
+            snapshotKey: c.snapshot_key,
           };
         })
         .sort((a, b) => a.id.localeCompare(b.id));
     },
     removeOrphans: (ns) => removeOrphans(client, { namespace: ns }),
+    async listOrphans(ns, usedSnapshots) {
+      try {
+        return await listOrphans(client, { namespace: ns }, usedSnapshots);
+      } catch (e) {
+        if ((e as { code?: string }).code === "not-found") return [];
+        throw e;
+      }
+    },
+    removeOrphan: (ns, object, id) => removeOrphan(client, { namespace: ns }, object, id),
     close: () => client.close(),
   };
 }

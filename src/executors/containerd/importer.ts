@@ -5,7 +5,7 @@ import { isIndexMediaType } from "../oci/media-types.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { writeBlob } from "./content.js";
 import { chainIds, parseImageConfig } from "./image-config.js";
-import { kukeLeaseLabels } from "./orphans.js";
+import { kukeLeaseLabels, LEASE_EXPIRE } from "./orphans.js";
 import { commitSnapshot, prepareSnapshot, removeSnapshot, SNAPSHOTTER, snapshotExists } from "./snapshots.js";
 
 /**
@@ -31,18 +31,23 @@ interface ManifestJson {
 
 const LEASE_TTL_MS = 60 * 60 * 1000;
 
-/** Runs `fn` under a fresh lease, deleted afterwards; the lease also expires on its own after an hour. */
+/**
+ * Runs `fn` under a fresh lease, deleted afterwards; the lease also expires on its own after an hour.
+ * `labels` (a container's `kukeon.io/*` labels) say whose work it holds, so an abandoned one is
+ * attributed to that container.
+ */
 export async function withLease<T>(
   client: ContainerdClient,
   namespace: string,
   fn: (call: CallOptions) => Promise<T>,
+  labels: Record<string, string> = {},
 ): Promise<T> {
   const id = `kuke-${Date.now()}-${randomBytes(4).toString("hex")}`;
   const expire = new Date(Date.now() + LEASE_TTL_MS).toISOString();
   await client.unary(
     "leases",
     "Create",
-    { id, labels: { ...kukeLeaseLabels(), "containerd.io/gc.expire": expire } },
+    { id, labels: { ...labels, ...kukeLeaseLabels(), [LEASE_EXPIRE]: expire } },
     { namespace },
   );
   try {

@@ -33,6 +33,7 @@ import {
   containerDeletedAfterItsTask,
   detachAfterWorkloadsStop,
   egressRemovedBeforeNetwork,
+  orphansRemovedFirst,
   recordDeletedLast,
   unpinAfterDetach,
   workloadTasksStopBeforeRoot,
@@ -51,6 +52,7 @@ export const ORDERING_RULES: Readonly<Record<string, OrderingRule>> = {
   cellCgroupAfterContainerCgroups,
   egressRemovedBeforeNetwork,
   recordDeletedLast,
+  orphansRemovedFirst,
   // Building: the old resource gone, parents first; inside a new cell, DESIGN §4.
   replacedTornDownFirst,
   parentsBeforeChildren,

@@ -94,3 +94,29 @@ export const recordDeletedLast: OrderingRule = (ix) =>
       : ix.at(a, "teardown").filter((s) => s !== rec);
     return edges(others, [rec]);
   });
+
+/**
+ * A container made again under an orphan snapshot's key would have it removed from under it: the
+ * orphan goes first (create would replace it anyway). A namespace is deleted once its orphans are gone.
+ */
+export const orphansRemovedFirst: OrderingRule = (ix) => {
+  const orphans = ix.each("teardown", "orphan.remove");
+  if (orphans.length === 0) return [];
+  return orphans.flatMap((o) => {
+    if (o.step.kind !== "orphan.remove") return [];
+    const { namespace, object, orphanId } = o.step;
+    const creates = ix
+      .each("build", "container.create")
+      .filter(
+        (c) =>
+          object === "snapshot" &&
+          c.step.kind === "container.create" &&
+          c.step.namespace === namespace &&
+          c.step.containerdId === orphanId,
+      );
+    const deletes = ix
+      .each("teardown", "namespace.delete")
+      .filter((d) => d.step.kind === "namespace.delete" && d.step.namespace === namespace);
+    return edges([o], [...creates, ...deletes]);
+  });
+};

@@ -137,6 +137,8 @@ function itemOf(step: Step, found: Discovery): Pick<PurgeItem, "kind" | "name"> 
       return { kind: "cgroup", name: step.cgroupPath };
     case "namespace.delete":
       return { kind: "namespace", name: step.namespace };
+    case "orphan.remove":
+      return { kind: step.object, name: step.orphanId };
     case "files.remove":
       if (step.area === "records") return { kind: "records", name: `${found.records.length} record file(s)` };
       return { kind: step.area, name: (step.area === "logs" ? found.logs : found.secrets).join(", ") };

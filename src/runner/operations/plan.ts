@@ -59,9 +59,12 @@ export async function planManifests(o: PlanManifestsOptions): Promise<PlanOutcom
   return { kind: "planned", plan, desired, actual, saved };
 }
 
-/** True when the plan changes anything (what `--detailed-exitcode` reports as exit 2). */
+/**
+ * True when the plan changes anything (what `--detailed-exitcode` reports as exit 2): a resource,
+ * or an orphan of an interrupted apply to remove.
+ */
 export function hasChanges(plan: Plan): boolean {
-  return plan.changes.some((c) => c.action !== "noop" && c.action !== "read");
+  return plan.changes.some((c) => c.action !== "noop" && c.action !== "read") || (plan.orphans?.length ?? 0) > 0;
 }
 
 /** True when the plan has error diagnostics (it must not be applied). */
