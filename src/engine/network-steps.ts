@@ -47,7 +47,8 @@ export const netnsUnpin: StepHandler<"netns.unpin"> = (ctx, s) => ctx.host.netwo
 /** Attaches the cell with its published ports, then tells the space's cells its name. */
 export const cniAttach: StepHandler<"cni.attach"> = async (ctx, s) => {
   const c = cell(s.address);
-  ctx.attachments.set(s.address, await ctx.host.network.attach(c, portsOf(s.ports)));
+  // The namespace is the root task's, made by runc, which brings its `lo` up.
+  ctx.attachments.set(s.address, await ctx.host.network.attach(c, portsOf(s.ports), { loopbackUp: true }));
   await ctx.dns.refreshSpace(c.realm, c.space);
 };
 

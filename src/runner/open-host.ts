@@ -66,7 +66,7 @@ function networkPort(n: NetworkExecutor): EngineNetwork {
     removeSpaceNetwork: (realm, space) => n.removeSpaceNetwork(realm, space),
     pin: (cell, pid) => n.pin(cell, pid),
     unpin: (cell) => n.unpin(cell),
-    attach: (cell, ports) => n.attach(cell, ports),
+    attach: (cell, ports, options) => n.attach(cell, ports, options),
     setPorts: (cell, ports) => n.setPorts(cell, ports),
     listAttachments: () => n.listAttachments(),
     detach: (cell) => n.detach(cell),

@@ -64,6 +64,9 @@ t("apply from empty: every task runs in its cgroup, every cell has its IP", asyn
       "eth0",
     ]);
     assert.match(addr.toString(), `inet ${ip}/24`);
+    // kuke runs no loopback plugin for a cell: runc brought lo up when it made the namespace.
+    const lo = execFileSync("nsenter", ["-t", String(rootPid), "-n", "ip", "-o", "link", "show", "dev", "lo"]);
+    assert.match(lo.toString(), /[<,]UP[,>]/);
     // Workloads share the root's network namespace.
     const worker = CELLS[cell].at(-1) as string;
     const wpid = await pidOf(cell, worker);

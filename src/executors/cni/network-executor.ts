@@ -93,6 +93,16 @@ export interface NetworkLeaks {
   attachmentRecords: string[];
 }
 
+/** How a cell's namespace is attached. */
+export interface AttachOptions {
+  /**
+   * The namespace's `lo` is up already, so the loopback plugin is not run: runc brings up `lo` in
+   * every network namespace it creates (a cell's root task makes the cell's namespace).
+   * @default false
+   */
+  loopbackUp?: boolean;
+}
+
 interface AttachmentFile {
   conflist: ConfList;
   attachment: CniAttachment;
@@ -284,7 +294,7 @@ export class NetworkExecutor {
    * differ (address kept). Throws `not-found` without the space's conflist, `failed-precondition`
    * without a pin.
    */
-  async attach(cell: CellAddress, ports: PortMapping[] = []): Promise<CniAttachment> {
+  async attach(cell: CellAddress, ports: PortMapping[] = [], options: AttachOptions = {}): Promise<CniAttachment> {
     const network = networkName(cell.realm, cell.space);
     // Three independent reads, issued together; checked below in the documented order.
     const [text, pinned, record] = await Promise.all([
@@ -320,7 +330,7 @@ export class NetworkExecutor {
     // The bridge is the long pole, so it is spawned first (a spawn blocks the event loop briefly).
     const [eth, lo] = await Promise.allSettled([
       this.plugins.add(list, rt),
-      this.plugins.add(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" }),
+      options.loopbackUp ? undefined : this.plugins.add(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" }),
     ]);
     if (lo.status === "rejected") {
       if (eth.status === "fulfilled") await this.plugins.del(list, rt, eth.value);
@@ -402,8 +412,9 @@ export class NetworkExecutor {
       list = JSON.parse(text) as ConfList;
     }
     if (await this.pinner.isPinned(cell)) {
+      // No loopback DEL: it would only take `lo` down in a namespace that is about to go, and it
+      // holds nothing on the host (no address, link or rule) to release. One process less per cell.
       await this.plugins.del(list, rt, known?.attachment.result);
-      await this.plugins.del(loopbackConflist(list.cniVersion), { ...rt, ifName: "lo" });
     } else {
       // No namespace behind the pin path (a kill between creating the pin file and mounting it, or
       // the pin already removed): the plugins get no netns, as the CNI spec allows for DEL, so they

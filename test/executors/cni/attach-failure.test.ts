@@ -14,7 +14,7 @@ import { tempNetwork } from "../../harness/temp-network.js";
 
 // attach runs the lo and bridge ADDs at once; when lo fails after the bridge succeeded, the
 // bridge's address, veth and NAT rules must be released before the error reaches the caller.
-const t = suite("executors/cni/attach when the loopback plugin fails");
+const t = suite("executors/cni/attach when the loopback plugin fails, or is not run");
 
 const id = runId();
 const realm = `kf${id}`;
@@ -72,6 +72,33 @@ t("the plugin's error is thrown and the bridge's attachment is undone", async ()
       f.startsWith(`10.${octet}.`),
     );
     assert.equal(addresses, [], "no address stays reserved");
+  } finally {
+    await net.unpin(cell);
+    await holder.kill();
+  }
+  await net.removeSpaceNetwork(realm, "s");
+  assert.equal(await leakCheck({ network: { executor: net, realm, space: "s", cells: [cell] } }), []);
+});
+
+t("loopbackUp (the engine's cells, whose lo runc brought up): the loopback plugin is not run", async () => {
+  await net.ensureSpaceNetwork(realm, "s");
+  const holder = await startNetnsHolder();
+  try {
+    await net.pin(cell, holder.pid);
+    // The failing loopback would fail this attach if it ran.
+    const a = await net.attach(cell, [], { loopbackUp: true });
+    assert.match(a.ip, new RegExp(`^10\\.${octet}\\.`));
+    const lo = await runCommand("nsenter", [
+      `--net=${net.pinner.pathOf(cell)}`,
+      "ip",
+      "-o",
+      "link",
+      "show",
+      "dev",
+      "lo",
+    ]);
+    assert.not.match(lo.stdout, /[<,]UP[,>]/, "lo left as the namespace had it");
+    await net.detach(cell);
   } finally {
     await net.unpin(cell);
     await holder.kill();
