@@ -49,6 +49,7 @@ import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-imag
 import { startContainerd, type TestContainerd } from "../test/harness/containerd.js";
 import { type KukeEnv, kukeEnv } from "../test/harness/kuke-env.js";
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
+import { type HostCpuBreakdown, HostCpuWindow } from "./host-cpu.js";
 import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
 import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
@@ -116,7 +117,12 @@ interface Sample {
   cpuMs: number;
   containerdCpuMs: number;
   busyPct: number;
+  /** With `--host-cpu`: the host's CPU over the command, by process (`host-cpu.ts`). */
+  host?: HostCpuBreakdown;
 }
+
+/** With `--host-cpu`, which running processes are the tool's (cmdline test); undefined: not measured. */
+type HostCpuScope = ((cmdline: string) => boolean) | undefined;
 
 /** Runs `cmd args` to completion with output kept only for an error message. */
 function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -135,7 +141,8 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void
   });
 }
 
-async function sample(ctdPid: number | undefined, fn: () => Promise<void>): Promise<Sample> {
+async function sample(ctdPid: number | undefined, fn: () => Promise<void>, scope?: HostCpuScope): Promise<Sample> {
+  const window = scope ? await HostCpuWindow.open(scope) : undefined;
   const c0 = procCpuMs("self").children;
   const d0 = ctdPid !== undefined ? procCpuMs(ctdPid).own : 0;
   const h0 = await hostCpu();
@@ -143,12 +150,14 @@ async function sample(ctdPid: number | undefined, fn: () => Promise<void>): Prom
   await fn();
   const ms = performance.now() - t0;
   const h1 = await hostCpu();
-  return {
+  const s: Sample = {
     ms,
     cpuMs: procCpuMs("self").children - c0,
     containerdCpuMs: ctdPid !== undefined ? procCpuMs(ctdPid).own - d0 : 0,
     busyPct: ((h1.busy - h0.busy) / Math.max(1, h1.total - h0.total)) * 100,
   };
+  if (window) s.host = await window.close();
+  return s;
 }
 
 type Op = "up" | "plan" | "version" | "down";
@@ -175,6 +184,7 @@ interface KukeToolOptions {
   parallelism: string | undefined;
   profileDir: string | undefined;
   timings: boolean;
+  hostCpu: boolean;
 }
 
 function kukeTool(o: KukeToolOptions): Tool & {
@@ -213,12 +223,17 @@ function kukeTool(o: KukeToolOptions): Tool & {
       await ensureFile(cells);
       maxCells = Math.max(maxCells, cells);
       const prof = o.profileDir !== undefined ? ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, o.label)] : [];
-      record("up", await sample(o.ctdPid, () => kuke(["apply", "--auto-approve", ...par, "-f", file(cells)])));
+      // The tool's running processes: its containerd and the shims (their `-address` is under its dir).
+      const scope: HostCpuScope = o.hostCpu ? (cmdline) => cmdline.includes(o.ctd.dir) : undefined;
+      record("up", await sample(o.ctdPid, () => kuke(["apply", "--auto-approve", ...par, "-f", file(cells)]), scope));
       const applyTimings = o.timings ? await latestJournalTimings(env.KUKE_RUN_PATH) : undefined;
       // exit 2 from --detailed-exitcode (changes pending) fails the run: the stack must be converged.
       record("plan", await sample(o.ctdPid, () => kuke(["plan", "--detailed-exitcode", "-f", file(cells)], prof)));
       record("version", await sample(o.ctdPid, () => kuke(["version"])));
-      record("down", await sample(o.ctdPid, () => kuke(["destroy", "--auto-approve", ...par, "-f", file(cells)])));
+      record(
+        "down",
+        await sample(o.ctdPid, () => kuke(["destroy", "--auto-approve", ...par, "-f", file(cells)]), scope),
+      );
       const destroyTimings = o.timings ? await latestJournalTimings(env.KUKE_RUN_PATH) : undefined;
       if (applyTimings && destroyTimings) {
         notes.push(
@@ -240,7 +255,7 @@ function kukeTool(o: KukeToolOptions): Tool & {
   };
 }
 
-async function podmanTool(): Promise<Tool> {
+async function podmanTool(hostCpu: boolean): Promise<Tool> {
   if (!(await podmanAvailable())) {
     throw new Error("podman is not installed (apt-get install --no-install-recommends podman catatonit)");
   }
@@ -257,6 +272,8 @@ async function podmanTool(): Promise<Tool> {
     return f;
   };
   const env = { ...process.env, ...sandbox.env };
+  // conmon and the containers under it name the sandbox's storage in their command lines.
+  const scope: HostCpuScope = hostCpu ? (cmdline) => cmdline.includes(work) : undefined;
   return {
     label: "podman",
     notes: [],
@@ -276,14 +293,16 @@ async function podmanTool(): Promise<Tool> {
       const f = await file(cells);
       record(
         "up",
-        await sample(undefined, () =>
-          exec("podman", [...sandbox.global, "kube", "play", "--network", network, f], env),
+        await sample(
+          undefined,
+          () => exec("podman", [...sandbox.global, "kube", "play", "--network", network, f], env),
+          scope,
         ),
       );
       const running = (await podman(["ps", "-q", "--filter", "status=running"])).split("\n").filter(Boolean);
       if (running.length !== cells * 3)
         throw new Error(`expected ${cells * 3} running containers, got ${running.length}`);
-      record("down", await sample(undefined, () => exec("podman", [...sandbox.global, "kube", "down", f], env)));
+      record("down", await sample(undefined, () => exec("podman", [...sandbox.global, "kube", "down", f], env), scope));
     },
     async cleanup() {
       for (const f of files) await podman(["kube", "down", f]).catch(() => undefined);
@@ -342,10 +361,11 @@ export async function main(args: string[]): Promise<void> {
         parallelism,
         profileDir,
         timings: args.includes("--timings"),
+        hostCpu: args.includes("--host-cpu"),
       }),
     );
     tools.push(...kukes);
-    if (args.includes("--podman")) tools.push(await podmanTool());
+    if (args.includes("--podman")) tools.push(await podmanTool(args.includes("--host-cpu")));
     for (const t of tools) await t.prepare();
 
     lines.push(`load average at start: ${await loadavg()}`);
@@ -487,6 +507,39 @@ export async function main(args: string[]): Promise<void> {
       "not counted in CPU: kuke's containerd shims and runc; podman's conmon and the runc it starts",
       ...lines,
       ...tools.flatMap((t) => t.notes),
+      ...(args.includes("--host-cpu") ? hostCpuTable(sizes, labels, get) : []),
     ].join("\n")}\n`,
   );
+}
+
+/**
+ * `--host-cpu`: the host's CPU per cell by process name, medians over the rounds, for each tool,
+ * size and operation; names under 1 ms per cell in every column are folded into "rest".
+ */
+function hostCpuTable(sizes: number[], labels: string[], get: (label: string, cells: number, op: Op) => Sample[]) {
+  const out = ["", "host CPU ms per cell by process (perf cpu-clock, medians over rounds; `other` is not the tool's)"];
+  for (const cells of sizes) {
+    for (const op of ["up", "down"] as const) {
+      const cols = labels.map((l) => ({ label: l, xs: get(l, cells, op).filter((s) => s.host) }));
+      if (cols.every((c) => c.xs.length === 0)) continue;
+      const per = (xs: Sample[], f: (h: HostCpuBreakdown) => number) =>
+        xs.length === 0 ? Number.NaN : median(xs.map((s) => f(s.host as HostCpuBreakdown))) / cells;
+      const names = new Set<string>();
+      for (const c of cols)
+        for (const s of c.xs) for (const n of (s.host as HostCpuBreakdown).byName.keys()) names.add(n);
+      const rows = [...names].map((n) => ({ n, v: cols.map((c) => per(c.xs, (h) => h.byName.get(n) ?? 0)) }));
+      const big = rows.filter((r) => r.v.some((v) => v >= 1)).sort((a, b) => Math.max(...b.v) - Math.max(...a.v));
+      const rest = cols.map((c) =>
+        per(c.xs, (h) => [...h.byName].filter(([n]) => !big.some((r) => r.n === n)).reduce((a, [, v]) => a + v, 0)),
+      );
+      const fmt = (v: number) => (Number.isNaN(v) ? "-" : v.toFixed(1)).padStart(10);
+      out.push(`${cells} cells, ${op}:`, `  ${"process".padEnd(18)}${cols.map((c) => c.label.padStart(10)).join("")}`);
+      for (const r of big) out.push(`  ${r.n.padEnd(18)}${r.v.map(fmt).join("")}`);
+      out.push(`  ${"rest".padEnd(18)}${rest.map(fmt).join("")}`);
+      out.push(`  ${"tool total".padEnd(18)}${cols.map((c) => fmt(per(c.xs, (h) => h.toolMs))).join("")}`);
+      out.push(`  ${"other".padEnd(18)}${cols.map((c) => fmt(per(c.xs, (h) => h.otherMs))).join("")}`);
+      out.push(`  ${"idle".padEnd(18)}${cols.map((c) => fmt(per(c.xs, (h) => h.idleMs))).join("")}`);
+    }
+  }
+  return out;
 }
