@@ -35,13 +35,39 @@ export function protoDir(): string {
 /** Where the generated descriptor lives, next to the `.proto` files it is made from. */
 export const DESCRIPTOR_FILE = "descriptor.json";
 
+/** A namespace of the descriptor: nested namespaces and types by name. */
+interface JsonNamespace {
+  nested?: Record<string, JsonNamespace>;
+}
+
 let root: Root | undefined;
-function loadRoot(): Root {
+/** The services' packages, not yet in `root`: each is added on its first call (refresh uses 3 of 10). */
+let pendingServices: JsonNamespace | undefined;
+const SERVICES_PACKAGE = "containerd.services";
+
+/** The reflection tree holding `service`'s package; the shared types are built on the first call. */
+function rootFor(service: string): Root {
   if (root === undefined) {
     const pb = requireCjs("protobufjs/light") as typeof import("protobufjs/light.js");
-    const loaded = pb.Root.fromJSON(JSON.parse(readFileSync(`${protoDir()}${DESCRIPTOR_FILE}`, "utf8")));
-    root = loaded;
-    return loaded;
+    const json = JSON.parse(readFileSync(`${protoDir()}${DESCRIPTOR_FILE}`, "utf8")) as JsonNamespace;
+    const containerd = json.nested?.containerd;
+    pendingServices = containerd?.nested?.services;
+    if (containerd?.nested !== undefined) delete containerd.nested.services;
+    root = pb.Root.fromJSON(json);
+  }
+  const pkg = service.slice(0, service.lastIndexOf("."));
+  if (pkg.startsWith(`${SERVICES_PACKAGE}.`)) {
+    let ns: JsonNamespace | undefined = pendingServices;
+    const parts = pkg.slice(SERVICES_PACKAGE.length + 1).split(".");
+    for (const part of parts.slice(0, -1)) ns = ns?.nested?.[part];
+    const last = parts[parts.length - 1]!;
+    const definition = ns?.nested?.[last];
+    if (definition?.nested !== undefined && ns?.nested !== undefined) {
+      delete ns.nested[last];
+      root.define(pkg, definition.nested);
+      // Resolves what was just added; the rest is resolved already.
+      root.resolveAll();
+    }
   }
   return root;
 }
@@ -61,7 +87,7 @@ export function methodCodec(service: string, method: string): MethodCodec | unde
   const path = `/${service}/${method}`;
   let codec = codecs.get(path);
   if (codec === undefined) {
-    const m = loadRoot().lookupService(service).methods[method];
+    const m = rootFor(service).lookupService(service).methods[method];
     if (m === undefined) codec = null;
     else {
       m.resolve();
