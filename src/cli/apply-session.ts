@@ -14,7 +14,7 @@ import type { RunEvent } from "../runner/pipeline.js";
 import type { PlanRequest } from "../runner/planning.js";
 import { writeApplyResult } from "./apply-output.js";
 import { askApproval, canPrompt } from "./approval.js";
-import { type InterruptSource, listenForInterrupts } from "./interrupts.js";
+import { type InterruptSource, interruptGraceMs, listenForInterrupts } from "./interrupts.js";
 import { lockTakeoverWriter } from "./lock-messages.js";
 import { diagnosticStyle, type OutputStream } from "./output-style.js";
 import { type PlanStreams, warningWriter, writePlan } from "./plan-output.js";
@@ -78,7 +78,7 @@ export function checkApprovalPossible(o: {
 
 export async function runApplySession(o: ApplySessionOptions): Promise<number> {
   const s = o.streams;
-  const cancel = listenForInterrupts(o.interrupts, s.stderr);
+  const cancel = listenForInterrupts(o.interrupts, s.stderr, interruptGraceMs(o.env));
   const mode = o.progress ?? "auto";
   // With --json the steps are silent, unless --progress json asks for them as JSON lines.
   const progress = mode === "json" || !o.json ? progressFor(mode, s.stdout, s.colorOut) : undefined;

@@ -5,6 +5,7 @@
  * sends, and each must leave the run path as cleanly as Ctrl-C). Tests put an `interrupts` source
  * into the context instead, because a process-wide signal would reach the test runner too.
  */
+import { parseDuration } from "../runner/lock-timeout.js";
 import type { OutputStream } from "./output-style.js";
 
 /** The signals kuke treats as "stop, cleanly". */
@@ -37,6 +38,22 @@ export function interruptsOf(context: { interrupts?: InterruptSource | undefined
  * starting steps, let running ones finish, bounded).
  */
 export const INTERRUPT_GRACE_MS = 30_000;
+
+/**
+ * The grace of `env`'s `KUKE_INTERRUPT_GRACE` (a duration: `30s`, `500ms`, `2m`), else
+ * `INTERRUPT_GRACE_MS`. An environment setting, not a flag, like `KUKE_CONTAINERD_RETRY_TIMEOUT`:
+ * the signal's sender (systemd's stop timeout, a CI job's) decides how long is worth waiting.
+ * @throws KukeError `usage` when it is not a duration
+ */
+export function interruptGraceMs(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.KUKE_INTERRUPT_GRACE;
+  return raw === undefined || raw === "" ? INTERRUPT_GRACE_MS : parseDuration("KUKE_INTERRUPT_GRACE", raw);
+}
+
+/** `30 s`, or `500 ms` below a second. */
+function graceText(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
 
 /** What one command listens for while it changes the host. */
 export interface Cancellation {
@@ -77,10 +94,10 @@ export function listenForInterrupts(
     const name = sig === undefined || sig === "SIGINT" ? "Interrupt" : sig;
     if (count === 1) {
       stderr.write(
-        `\n${name} received: no new steps start; running steps finish (at most ${Math.round(graceMs / 1000)} s; a second signal aborts them).\n`,
+        `\n${name} received: no new steps start; running steps finish (at most ${graceText(graceMs)}; a second signal aborts them).\n`,
       );
       first.abort();
-      timer = setTimeout(() => abandon(`Running steps did not finish within ${Math.round(graceMs / 1000)} s`), graceMs);
+      timer = setTimeout(() => abandon(`Running steps did not finish within ${graceText(graceMs)}`), graceMs);
     } else {
       abandon(`Second signal (${name})`);
     }

@@ -21,7 +21,7 @@ import {
 import type { ChangeResult, PipelineOptions } from "../runner/pipeline.js";
 import { Runner } from "../runner/runner.js";
 import { failureReport, progressPrinter } from "./apply-output.js";
-import { interruptsOf, listenForInterrupts } from "./interrupts.js";
+import { interruptGraceMs, interruptsOf, listenForInterrupts } from "./interrupts.js";
 import { KukeCommand } from "./kuke-command.js";
 import { lockTakeoverWriter } from "./lock-messages.js";
 import type { OutputStream } from "./output-style.js";
@@ -89,7 +89,11 @@ export abstract class ResourceCommand extends KukeCommand {
    * is then `cancelled`, exit 8).
    */
   async withRunner<T>(fn: (runner: Runner) => Promise<T>): Promise<T> {
-    const cancel = listenForInterrupts(interruptsOf(this.context), this.context.stderr as OutputStream);
+    const cancel = listenForInterrupts(
+      interruptsOf(this.context),
+      this.context.stderr as OutputStream,
+      interruptGraceMs(this.context.env),
+    );
     try {
       return await fn(this.runner({ signal: cancel.signal, abortSteps: cancel.abortSteps }));
     } finally {

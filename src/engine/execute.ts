@@ -4,7 +4,7 @@ import { parseAddress } from "../model/address.js";
 import { isKukeError, KukeError } from "../model/errors.js";
 import type { Step, StepKind } from "../planner/step-types.js";
 import type { JournalStepStatus } from "../state/apply-journal.js";
-import { JournalKillSwitch, killPointFromEnv } from "./fault-injection.js";
+import { hangStepFromEnv, JournalKillSwitch, killPointFromEnv, StepHang } from "./fault-injection.js";
 import { HANDLERS } from "./handlers.js";
 import type { Host } from "./host.js";
 import { newRunContext, type RunContext } from "./run-context.js";
@@ -98,7 +98,10 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
   };
   const ctx = newRunContext(host, options.env ?? process.env, options.stopGraceMs ?? 10_000, note);
   const kill = new JournalKillSwitch(killPointFromEnv());
-  const journal = await host.journal.begin({ ...options.journalMeta, steps: steps.length });
+  const journal = await host.journal.begin(
+    { ...options.journalMeta, steps: steps.length },
+    steps.map((s) => s.address),
+  );
   kill.wrote();
   const byId = new Map(steps.map((s) => [s.id, s]));
   const ended = new Set<string>();
@@ -120,9 +123,10 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
   };
 
   const abandon = abandonSignal(options.abortSteps);
+  const hang = new StepHang(hangStepFromEnv(), abandon);
   let result: WalkResult;
   try {
-    result = await walk(graph, (step) => runStep(ctx, step), {
+    result = await walk(graph, (step) => hang.after(step.kind, runStep(ctx, step)), {
       parallelism: options.parallelism ?? 10,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(abandon ? { abandon } : {}),

@@ -26,3 +26,41 @@ export class JournalKillSwitch {
     if (this.killAt !== undefined && this.written >= this.killAt) process.kill(process.pid, "SIGKILL");
   }
 }
+
+/**
+ * `KUKE_FAULT_HANG_STEP=<step kind>` (e.g. `task.start`): the first step of that kind does its work
+ * and then never reports back, as a step whose containerd call hangs would. Only the interrupt
+ * grace (or a second signal) ends it: the test of that grace (test/e2e/signals.test.ts) uses it.
+ */
+export function hangStepFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const raw = env.KUKE_FAULT_HANG_STEP;
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+/** Holds the first step of kind `kind` after its work, until `release` (the abandon signal) aborts. */
+export class StepHang {
+  private hung = false;
+
+  constructor(
+    private readonly kind: string | undefined,
+    private readonly release: AbortSignal | undefined,
+  ) {}
+
+  /** `work`, then (for the first step of the hanging kind) a wait that only `release` ends. */
+  async after(kind: string, work: Promise<void>): Promise<void> {
+    await work;
+    if (this.kind === undefined || kind !== this.kind || this.hung) return;
+    this.hung = true;
+    const release = this.release;
+    await new Promise<void>((resolve) => {
+      // Holds the event loop, as a pending call on a live connection does.
+      const hold = setInterval(() => undefined, 60_000);
+      const end = () => {
+        clearInterval(hold);
+        resolve();
+      };
+      if (release?.aborted) end();
+      else release?.addEventListener("abort", end, { once: true });
+    });
+  }
+}

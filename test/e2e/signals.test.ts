@@ -2,7 +2,8 @@
  * SIGTERM and SIGHUP, sent to `kuke` running as its own process (as systemd, CI runners, `timeout`
  * and a closed terminal send them), are handled like Ctrl-C: no new step starts, running steps
  * finish, the journal is closed as cancelled, the lock released, exit 8 — and the next run
- * converges. A second signal abandons running steps instead of waiting for them.
+ * converges. A second signal abandons running steps instead of waiting for them, and so does the
+ * end of the grace (`KUKE_INTERRUPT_GRACE`, 30 s by default) when a step never finishes.
  */
 import { existsSync } from "node:fs";
 import { suite } from "uvu";
@@ -129,5 +130,38 @@ t("a kuke SIGKILLed mid-apply leaves its lock; the next apply takes it over with
   assert.ok(next.code === 0 || next.code === 3, `exit ${next.code}\n${next.stdout}${next.stderr}`);
   assert.not.ok(existsSync(lock), "released after the run");
 });
+
+t(
+  "SIGTERM while a step never finishes: at the end of KUKE_INTERRUPT_GRACE it is abandoned, exit 8, lock released, the journal records it; the next apply converges",
+  async () => {
+    const clean = await h.kuke(["destroy", "--auto-approve", "-f", h.manifest]);
+    assert.is(clean.code, 0, clean.stdout + clean.stderr);
+    // The first task.start does its work and then never reports back (src/engine/fault-injection.ts).
+    const p = new KukeProcess(["apply", "--auto-approve", "--progress", "json", "-f", h.manifest], {
+      ...h.env,
+      KUKE_INTERRUPT_GRACE: "1s",
+      KUKE_FAULT_HANG_STEP: "task.start",
+    });
+    await p.waitForLine(stepStarted("task.start"));
+    p.signal("SIGTERM");
+    const r = await p.exited;
+    assert.is(r.code, 8, r.stdout + r.stderr);
+    assert.match(r.stderr, "SIGTERM received: no new steps start; running steps finish (at most 1 s");
+    assert.match(r.stderr, "Running steps did not finish within 1 s: abandoning the running steps");
+    assert.not.match(r.stderr, "Second signal");
+    await assertCleanlyCancelled();
+    const store = new JournalStore(runPathLayout(h.env.KUKE_RUN_PATH));
+    const last = (await store.readAll()).sort((a, b) => a.startedAt - b.startedAt).at(-1);
+    const abandoned = last?.steps.filter(
+      (s) => s.event === "end" && s.step.includes("task.start") && s.status === "failed",
+    );
+    assert.ok(abandoned && abandoned.length > 0, `a task.start ended as abandoned: ${JSON.stringify(last?.steps)}`);
+    for (const s of abandoned) assert.match(s.event === "end" ? (s.error ?? "") : "", "abandoned while running");
+    const again = await h.kuke(["apply", "--auto-approve", "-f", h.manifest]);
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    const plan = await h.kuke(["plan", "--detailed-exitcode", "-f", h.manifest]);
+    assert.is(plan.code, 0, `one apply converged: ${plan.stdout}${plan.stderr}`);
+  },
+);
 
 t.run();
