@@ -18,7 +18,7 @@ import {
 } from "../model/index.js";
 import { type Plan, plan } from "../planner/index.js";
 import { refresh, refreshScopeOf } from "../refresh/index.js";
-import { type JournalStore, lazySecretDigester } from "../state/index.js";
+import { type JournalStore, lazySecretDigester, touchedBy } from "../state/index.js";
 import { hostImageLookup, resolveImageDigests } from "./image-digests.js";
 import { defaultProject } from "./project.js";
 import { credentialDigests, secretDigests } from "./secret-hashes.js";
@@ -163,17 +163,23 @@ export function planFor(desired: DesiredState, actual: ActualState, request: Pla
 export async function noteInterruptedApply(plan: Plan, journal: JournalStore): Promise<void> {
   const last = await journal.lastUnfinished();
   if (last === undefined) return;
-  markInterruptedWork(plan, new Set(last.steps.map((s) => s.address)));
+  markInterruptedWork(plan, touchedBy(last));
   const ended = new Set(last.steps.filter((s) => s.event === "end").map((s) => s.step));
   const done = last.steps.filter((s) => s.event === "end" && s.status === "succeeded").length;
   const running = last.steps.filter((s) => s.event === "start" && !ended.has(s.step)).map((s) => s.address);
+  const shown = last.addresses.slice(0, 5).join(", ") + (last.addresses.length > 5 ? ", …" : "");
   plan.errors.push({
     severity: "warning",
     code: "cancelled",
     summary: `the last apply (${last.applyId}, started ${new Date(last.startedAt).toISOString()}) was interrupted`,
     detail: [
-      `${done} step(s) had completed.`,
+      last.steps.length === 0
+        ? `It had started no step${last.addresses.length > 0 ? `; it was to work on ${last.addresses.length} address(es): ${shown}` : ""}.`
+        : `${done} step(s) had completed.`,
       ...(running.length > 0 ? [`Running when it stopped: ${[...new Set(running)].join(", ")}`] : []),
+      ...(last.inherited.length > 0
+        ? [`It was repairing what an earlier interrupted apply left (${last.inherited.length} address(es)).`]
+        : []),
       "This plan was made from a fresh look at the host and repairs what it left.",
     ].join("\n"),
   });

@@ -23,9 +23,23 @@ export type JournalStepEvent =
  * One line of `journal/<apply-id>.jsonl`. `t` is epoch milliseconds. The first line is `begin`;
  * an apply that ended has a last line `finish` (or `superseded`, written by a later apply for one
  * that was interrupted).
+ *
+ * `begin` is written before the apply changes anything, and says what it is about to do
+ * (`addresses`: every address its steps work on) and what earlier interrupted applies had touched
+ * (`inherited`), which it repairs and marks superseded only after its own `begin` is on disk: a
+ * kill at any moment leaves a journal that names the half-done work.
  */
 export type JournalLine =
-  | { t: number; event: "begin"; applyId: string; pid: number; host: string; meta: Record<string, unknown> }
+  | {
+      t: number;
+      event: "begin";
+      applyId: string;
+      pid: number;
+      host: string;
+      meta: Record<string, unknown>;
+      addresses?: string[];
+      inherited?: string[];
+    }
   | ({ t: number } & JournalStepEvent)
   | { t: number; event: "finish"; summary: Record<string, unknown> }
   | { t: number; event: "superseded"; by: string };
@@ -38,6 +52,13 @@ export interface JournalReading {
   pid: number;
   host: string;
   startedAt: number;
+  /** Every address the apply's steps were to work on (empty in journals written before it was kept). */
+  addresses: string[];
+  /**
+   * What the interrupted applies this one superseded had touched (their `touchedBy`): their
+   * half-done work, which this apply was repairing.
+   */
+  inherited: string[];
   /** True when the apply wrote `finish` or a later apply marked it superseded. */
   ended: boolean;
   summary?: Record<string, unknown>;
@@ -75,16 +96,18 @@ export class JournalStore {
   }
 
   /**
-   * Starts the journal of a new apply (caller holds the run-path lock). Earlier journals that
-   * never ended and whose process is gone are marked superseded by this one, so after this apply
-   * `lastUnfinished` no longer reports them — read it before calling `begin`.
+   * Starts the journal of a new apply (caller holds the run-path lock), before the apply changes
+   * anything; `addresses` are the addresses its steps work on. Earlier journals that never ended
+   * and whose process is gone are marked superseded by this one once its `begin` line (which
+   * inherits what they touched) is durable, so after this apply `lastUnfinished` no longer reports
+   * them — read it before calling `begin`.
    */
-  async begin(meta: Record<string, unknown> = {}): Promise<ApplyJournal> {
+  async begin(meta: Record<string, unknown> = {}, addresses: readonly string[] = []): Promise<ApplyJournal> {
     await ensureDir(this.layout.journal);
     const applyId = newApplyId();
-    for (const old of await this.readAll()) {
-      if (!old.ended && !this.isRunning(old)) appendLine(old.file, { t: Date.now(), event: "superseded", by: applyId });
-    }
+    const interrupted = (await this.readAll()).filter((old) => !old.ended && !this.isRunning(old));
+    const inherited = new Set<string>();
+    for (const old of interrupted) for (const a of touchedBy(old)) inherited.add(a);
     const file = this.fileOf(applyId);
     let fd: number;
     try {
@@ -94,8 +117,21 @@ export class JournalStore {
     }
     const journal = new ApplyJournal(applyId, file, fd, () => this.prune());
     openHere.add(applyId);
-    journal.writeLine({ t: Date.now(), event: "begin", applyId, pid: process.pid, host: hostname(), meta }, true);
+    journal.writeLine(
+      {
+        t: Date.now(),
+        event: "begin",
+        applyId,
+        pid: process.pid,
+        host: hostname(),
+        meta,
+        ...(addresses.length > 0 ? { addresses: [...new Set(addresses)].sort() } : {}),
+        ...(inherited.size > 0 ? { inherited: [...inherited].sort() } : {}),
+      },
+      true,
+    );
     await syncDir(this.layout.journal);
+    for (const old of interrupted) appendLine(old.file, { t: Date.now(), event: "superseded", by: applyId });
     return journal;
   }
 
@@ -197,6 +233,14 @@ export class ApplyJournal {
   }
 }
 
+/**
+ * What an interrupted apply may have left half done: the addresses of the steps it started, and
+ * what the interrupted applies it superseded had touched.
+ */
+export function touchedBy(j: JournalReading): Set<string> {
+  return new Set([...j.inherited, ...j.steps.map((s) => s.address)]);
+}
+
 function newApplyId(): string {
   // Sorts by time as text: 20261129T200011123Z-1a2b3c
   return `${new Date().toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
@@ -230,6 +274,8 @@ function parseJournal(applyId: string, file: string, text: string): JournalReadi
     pid: begin.pid,
     host: begin.host,
     startedAt: begin.t,
+    addresses: Array.isArray(begin.addresses) ? begin.addresses : [],
+    inherited: Array.isArray(begin.inherited) ? begin.inherited : [],
     ended: false,
     steps: [],
   };

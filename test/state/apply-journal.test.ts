@@ -1,7 +1,7 @@
 import { appendFileSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { JournalStore } from "../../src/state/apply-journal.js";
+import { JournalStore, touchedBy } from "../../src/state/apply-journal.js";
 import { StateChild } from "./helpers/child.js";
 import { tempRunPath } from "./helpers/temp-run-path.js";
 
@@ -81,6 +81,34 @@ t("the journal of an apply killed mid-way is found (torn last line tolerated), t
     cleanup();
   }
 });
+
+t(
+  "an apply killed right after begin: its begin names what it was to do and inherits what the apply it superseded touched",
+  async () => {
+    const { layout, cleanup } = tempRunPath("opened");
+    try {
+      const first = new StateChild(["interrupted-apply", layout.root]);
+      const firstId = await first.nextLine();
+      await first.exited;
+      const second = new StateChild(["opened-apply", layout.root]);
+      const secondId = await second.nextLine();
+      await second.exited;
+      const store = new JournalStore(layout);
+      assert.ok((await store.read(firstId))?.ended, "the first is superseded by the second");
+      const last = await store.lastUnfinished();
+      assert.ok(last, "the apply killed before any step is reported");
+      assert.is(last.applyId, secondId);
+      assert.equal(last.steps, []);
+      assert.equal(last.addresses, ["cell/r/s/t/c"]);
+      assert.equal(last.inherited, ["cell/r/s/t/a", "cell/r/s/t/b"]);
+      assert.equal([...touchedBy(last)].sort(), ["cell/r/s/t/a", "cell/r/s/t/b"]);
+      const lines = readFileSync(`${layout.journal}/${secondId}.jsonl`, "utf8").trim().split("\n");
+      assert.is(lines.length, 1, "begin is the only line");
+    } finally {
+      cleanup();
+    }
+  },
+);
 
 t("finish prunes ended journals beyond keepFinished, oldest first", async () => {
   const { layout, cleanup } = tempRunPath("prune");

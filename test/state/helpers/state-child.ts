@@ -3,6 +3,7 @@
  *   hold-lock ROOT          acquire the lock, print "locked", release on a "release" line, exit
  *   wait-lock ROOT MS       try to acquire with timeout MS; print "locked" or "lock-held <exit>"
  *   interrupted-apply ROOT  begin a journal, record two steps, exit without finishing
+ *   opened-apply ROOT       begin a journal for cell/r/s/t/c and exit before any step (killed at once)
  *   race-lock               serve lines: `go ROOT AT` waits (spinning) until the epoch ms AT, then
  *                           tries once to take ROOT's lock and prints "locked", "locked took-over" or
  *                           "lock-held"; `release` releases it and prints "released"
@@ -43,6 +44,10 @@ if (mode === "hold-lock") {
   journal.record({ event: "start", step: "s2", address: "cell/r/s/t/b" });
   say(journal.applyId);
   process.exit(0); // killed mid-apply: no finish line
+} else if (mode === "opened-apply") {
+  const journal = await new JournalStore(layout).begin({ project: "demo" }, ["cell/r/s/t/c"]);
+  say(journal.applyId);
+  process.exit(0);
 } else if (mode === "race-lock") {
   let handle: Awaited<ReturnType<RunLock["acquire"]>> | undefined;
   for await (const line of createInterface({ input: process.stdin })) {
