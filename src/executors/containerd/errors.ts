@@ -80,3 +80,14 @@ export function leftoverBundleOf(e: unknown): string | undefined {
   if (!(e instanceof KukeError) || e.detail === undefined) return undefined;
   return /mkdir (\/\S+): file exists/.exec(e.detail)?.[1];
 }
+
+/**
+ * A `Snapshots.Prepare` that met a directory of the overlay snapshotter left by a containerd killed
+ * in the middle of an earlier Prepare (the directory was renamed into place, the snapshotter's
+ * metadata rolled back, so the next snapshot gets the same id): `failed to rename: rename
+ * <new-…> <snapshots/N>: file exists`. containerd removes that directory as the attempt fails.
+ */
+export function isLeftoverSnapshotDir(e: unknown): boolean {
+  if (!(e instanceof KukeError) || e.detail === undefined) return false;
+  return /failed to rename: rename \S+ \S+: (file exists|directory not empty)/.test(e.detail);
+}

@@ -1,4 +1,5 @@
 import type { CallOptions, ContainerdClient } from "./client.js";
+import { isLeftoverSnapshotDir } from "./errors.js";
 
 /** Snapshot RPCs on the one snapshotter kuke uses. */
 
@@ -11,6 +12,18 @@ export interface Mount {
   options: string[];
 }
 
+/**
+ * How many leftover directories of a killed containerd one prepare gets past (each failed attempt
+ * removes one; a kill leaves at most one per Prepare that was running).
+ */
+const LEFTOVER_DIR_ATTEMPTS = 16;
+
+/**
+ * Prepares an active snapshot `key` on `parent`. A containerd killed during an earlier Prepare can
+ * leave that Prepare's directory behind under the id the next snapshot gets; the attempt that
+ * meets it fails and containerd removes the directory, so the prepare is made again (the
+ * containerd-restart e2e test met it: the apply that rode out the restart failed on it).
+ */
 export async function prepareSnapshot(
   client: ContainerdClient,
   call: CallOptions,
@@ -18,13 +31,19 @@ export async function prepareSnapshot(
   parent: string,
   labels: Record<string, string> = {},
 ): Promise<Mount[]> {
-  const res = await client.unary<{ mounts: Mount[] }>(
-    "snapshots",
-    "Prepare",
-    { snapshotter: SNAPSHOTTER, key, parent, labels },
-    call,
-  );
-  return res.mounts;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await client.unary<{ mounts: Mount[] }>(
+        "snapshots",
+        "Prepare",
+        { snapshotter: SNAPSHOTTER, key, parent, labels },
+        call,
+      );
+      return res.mounts;
+    } catch (e) {
+      if (attempt >= LEFTOVER_DIR_ATTEMPTS || !isLeftoverSnapshotDir(e)) throw e;
+    }
+  }
 }
 
 export async function snapshotMounts(client: ContainerdClient, call: CallOptions, key: string): Promise<Mount[]> {
