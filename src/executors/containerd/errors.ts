@@ -91,3 +91,13 @@ export function isLeftoverSnapshotDir(e: unknown): boolean {
   if (!(e instanceof KukeError) || e.detail === undefined) return false;
   return /failed to rename: rename \S+ \S+: (file exists|directory not empty)/.test(e.detail);
 }
+
+/**
+ * `Tasks.Start` of a task whose created process is already gone (`cannot start a stopped
+ * process`): what a start cut off by a containerd restart leaves, the shim having killed the
+ * `runc start` it was running when containerd's connection dropped.
+ */
+export function isStoppedBeforeStart(e: unknown): boolean {
+  if (!(e instanceof KukeError) || e.detail === undefined) return false;
+  return /cannot start a stopped process/.test(e.detail);
+}

@@ -3,7 +3,7 @@ import { dirname, isAbsolute } from "node:path";
 import { KukeError } from "../../model/errors.js";
 import { clearAbandonedTask, DEFAULT_RUNC_ROOT } from "./abandoned-task.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
-import { leftoverBundleOf } from "./errors.js";
+import { isStoppedBeforeStart, leftoverBundleOf } from "./errors.js";
 import { taskLogUri } from "./log-uri.js";
 import { sealedCreate } from "./sealed-env.js";
 import { snapshotMounts } from "./snapshots.js";
@@ -119,13 +119,30 @@ export async function startTask(
       throw again;
     }
   }
+  const start = async () => {
+    try {
+      const res = await client.unary<{ pid: number }>("tasks", "Start", { container_id: id }, call);
+      return { pid: res.pid };
+    } catch (e) {
+      await deleteTask(client, call, id).catch(() => undefined);
+      throw e;
+    }
+  };
   try {
-    const res = await client.unary<{ pid: number }>("tasks", "Start", { container_id: id }, call);
-    return { pid: res.pid };
+    return await start();
+  } catch (e) {
+    // A start cut off by a containerd restart: the shim killed the runc start it was running and the
+    // created process is gone, so the retried start meets a stopped process. The task was just
+    // deleted; create and start it again, once.
+    if (!isStoppedBeforeStart(e)) throw e;
+  }
+  try {
+    await create();
   } catch (e) {
     await deleteTask(client, call, id).catch(() => undefined);
     throw e;
   }
+  return start();
 }
 
 /** Sends a signal to the task's init process (`all`: every process in it). False if there is no live task. */

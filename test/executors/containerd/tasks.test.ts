@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { ContainerdClient } from "../../../src/executors/containerd/client.js";
 import { startTask } from "../../../src/executors/containerd/tasks.js";
+import { KukeError } from "../../../src/model/errors.js";
 import { expectCode } from "../../harness/assert-kuke.js";
 
 const t = suite("executors/containerd/tasks (no daemon)");
@@ -18,5 +22,76 @@ t("startTask refuses a relative log path before it calls containerd", async () =
     assert.match(e.message, /must be absolute/, logPath);
   }
 });
+
+/**
+ * A hand-written containerd that records the calls, for the task calls of `startTask`; `start`
+ * answers each Tasks.Start in turn (a KukeError is thrown as containerd's classified failure).
+ */
+class TaskCalls {
+  calls: string[] = [];
+  constructor(private readonly starts: Array<KukeError | { pid: number }>) {}
+  async unary(service: string, method: string): Promise<unknown> {
+    this.calls.push(`${service}.${method}`);
+    switch (`${service}.${method}`) {
+      case "tasks.Get":
+        throw new KukeError("not-found", "containerd Tasks.Get: not found");
+      case "snapshots.Mounts":
+        return { mounts: [] };
+      case "tasks.Start": {
+        const next = this.starts.shift();
+        if (next === undefined || next instanceof KukeError) throw next ?? new Error("no more starts");
+        return next;
+      }
+      default:
+        return {};
+    }
+  }
+}
+
+const stoppedBeforeStart = () =>
+  new KukeError("runtime", "containerd Tasks.Start: unknown", { detail: "cannot start a stopped process: unknown" });
+
+t(
+  "a start that meets a stopped process (a start cut off by a containerd restart): deleted, created and started again, once",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kuke-start-"));
+    try {
+      const fake = new TaskCalls([stoppedBeforeStart(), { pid: 4242 }]);
+      const r = await startTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", join(dir, "app.log"));
+      assert.equal(r, { pid: 4242 });
+      assert.equal(fake.calls, [
+        "tasks.Get",
+        "snapshots.Mounts",
+        "tasks.Create",
+        "tasks.Start",
+        "tasks.Delete",
+        "tasks.Create",
+        "tasks.Start",
+      ]);
+
+      // Only once: the same failure again is the caller's, and no task is left behind.
+      const twice = new TaskCalls([stoppedBeforeStart(), stoppedBeforeStart()]);
+      const e = await expectCode(
+        startTask(twice as unknown as ContainerdClient, { namespace: "ns" }, "id", join(dir, "app.log")),
+        "runtime",
+      );
+      assert.match(e.detail ?? "", "cannot start a stopped process");
+      assert.is(twice.calls.at(-1), "tasks.Delete");
+      assert.is(twice.calls.filter((c) => c === "tasks.Start").length, 2);
+
+      // Any other start failure is not retried.
+      const other = new TaskCalls([
+        new KukeError("runtime", "containerd Tasks.Start: unknown", { detail: "exec: no such file" }),
+      ]);
+      await expectCode(
+        startTask(other as unknown as ContainerdClient, { namespace: "ns" }, "id", join(dir, "app.log")),
+        "runtime",
+      );
+      assert.is(other.calls.filter((c) => c === "tasks.Start").length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 t.run();
