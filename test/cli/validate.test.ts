@@ -106,6 +106,24 @@ t("--json prints the versioned report", async () => {
   assert.is(bad.stderr, "");
 });
 
+t("--json with files that cannot be read: a report with one unreadable-file error each, on stdout", async () => {
+  const missing = fixture("examples/no-such-file.yaml");
+  const dir = fixture("examples");
+  const r = await runKuke(["validate", "-f", missing, "-f", fixture("examples/stack.yaml"), "-f", dir, "--json"]);
+  assert.is(r.code, 65);
+  assert.is(r.stderr, "");
+  const report = JSON.parse(r.stdout);
+  assert.is(report.valid, false);
+  assert.is(report.summary.errors, 2);
+  assert.equal(
+    report.diagnostics.map((d: { code: string; file: string; message: string }) => [d.code, d.file, d.message]),
+    [
+      ["unreadable-file", missing, `${missing}: no such file`],
+      ["unreadable-file", dir, `${dir}: is a directory`],
+    ],
+  );
+});
+
 t("-f - reads standard input", async () => {
   const text = readFileSync(fixture("examples/stack.yaml"), "utf8");
   const ok = await runKuke(["validate", "-f", "-"], { stdin: text });

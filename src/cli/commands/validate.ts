@@ -1,5 +1,11 @@
 import { Command, Option } from "clipanion";
-import { loadManifests, type ManifestSource, readManifestSources } from "../../manifest/index.js";
+import {
+  type Diagnostic,
+  type LoadResult,
+  loadManifests,
+  type ManifestSource,
+  readManifestSources,
+} from "../../manifest/index.js";
 import { isKukeError } from "../../model/index.js";
 import { KukeCommand } from "../kuke-command.js";
 import { diagnosticStyle } from "../output-style.js";
@@ -45,10 +51,41 @@ export class ValidateCommand extends KukeCommand {
     } catch (e) {
       // validate's contract is 0 or 65: a file that cannot be read is input kuke cannot validate.
       if (!isKukeError(e) || e.code === "usage") throw e;
+      if (this.json) return this.writeUnreadable();
       this.context.stderr.write(`${e.format()}\n`);
       return 65;
     }
-    return writeValidation(loadManifests(sources), {
+    return this.write(loadManifests(sources));
+  }
+
+  /**
+   * The JSON report when a file cannot be read: a tool reading stdout gets a report (valid false)
+   * with one `unreadable-file` error per file that cannot be read, not an empty stdout.
+   */
+  private async writeUnreadable(): Promise<number> {
+    const diagnostics: Diagnostic[] = [];
+    for (const file of this.files) {
+      if (file === "-") continue;
+      await readManifestSources([file], this.context.stdin).catch((e: unknown) => {
+        const { message, remedy } = isKukeError(e) ? e : { message: String(e), remedy: undefined };
+        diagnostics.push({
+          severity: "error",
+          code: "unreadable-file",
+          file,
+          line: 1,
+          column: 1,
+          documentIndex: 0,
+          path: "",
+          message,
+          remedy: remedy ?? "pass the path of a manifest file with -f",
+        });
+      });
+    }
+    return this.write({ ...loadManifests([]), diagnostics, errorCount: diagnostics.length, warningCount: 0 });
+  }
+
+  private write(result: LoadResult): number {
+    return writeValidation(result, {
       stdout: this.context.stdout,
       stderr: this.context.stderr,
       json: this.json,
