@@ -8,11 +8,9 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
-import { NetworkExecutor } from "../../src/executors/cni/index.js";
 import { cellAddress, cgroupPath, netnsName } from "../../src/model/index.js";
-import { leakCheck } from "../harness/netns.js";
 import { CELLS, environOf, recordsSnapshot, SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.js";
+import { cellLeaks } from "./stack-leaks.js";
 
 const t = suite("e2e/apply-stack");
 let h: StackHost;
@@ -199,20 +197,7 @@ t("destroy removes everything and leaves no leaks", async () => {
   assert.match(r.stdout, "Destroy complete! Resources: 10 destroyed.");
   assert.is((await h.containers()).size, 0);
   const cells = cellNames.map((c) => cellAddress(h.realm, SPACE, STACK, c));
-  const paths = [
-    cgroupPath(h.realm),
-    ...cellNames.flatMap((c) => CELLS[c].map((k) => cgroupPath(h.realm, SPACE, STACK, c, k))),
-  ];
-  const leaks = await leakCheck({
-    network: {
-      executor: new NetworkExecutor({ runPath: h.env.KUKE_RUN_PATH, runtimeDir: h.env.KUKE_RUNTIME_DIR }),
-      realm: h.realm,
-      space: SPACE,
-      cells,
-    },
-    cgroups: { driver: await detectCgroupDriver(), paths },
-  });
-  assert.equal(leaks, []);
+  assert.equal(await cellLeaks(h.env, h.realm, SPACE, STACK, CELLS), []);
   const pins = await readdir(join(h.env.KUKE_RUNTIME_DIR, "netns")).catch(() => []);
   assert.equal(
     pins.filter((p) => cells.some((c) => netnsName(c) === p)),

@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { detectCgroupDriver } from "../../src/executors/cgroup/index.js";
-import { NetworkExecutor } from "../../src/executors/cni/index.js";
 import { createContainerdExecutor } from "../../src/executors/containerd/executor.js";
 import { bridgeName, cellAddress, cgroupPath, netnsName } from "../../src/model/index.js";
 import { leakCheck } from "../harness/netns.js";
 import { CELLS, recordsSnapshot, SPACE, STACK, type StackHost, stackHost, waitFor } from "./stack-host.js";
+import { cellLeaks } from "./stack-leaks.js";
 
 const t = suite("e2e/imperative-verbs");
 let h: StackHost;
@@ -266,16 +266,8 @@ t("purge of the realm after the run path was removed leaves the host clean", asy
   assert.match(r.stdout, `Purged realm/${h.realm}`);
   assert.is((await h.containers()).size, 0);
   const cells = Object.keys(CELLS).map((c) => cellAddress(h.realm, SPACE, STACK, c));
-  const leaks = await leakCheck({
-    network: {
-      executor: new NetworkExecutor({ runPath: h.env.KUKE_RUN_PATH, runtimeDir: h.env.KUKE_RUNTIME_DIR }),
-      realm: h.realm,
-      space: SPACE,
-      cells,
-    },
-    cgroups: { driver: await detectCgroupDriver(), paths: [cgroupPath(h.realm)] },
-    links: [bridgeName(h.realm, SPACE)],
-  });
+  const leaks = await cellLeaks(h.env, h.realm, SPACE, STACK, CELLS);
+  leaks.push(...(await leakCheck({ links: [bridgeName(h.realm, SPACE)] })));
   assert.equal(leaks, []);
   const pins = await readdir(join(h.env.KUKE_RUNTIME_DIR, "netns")).catch(() => []);
   assert.equal(
