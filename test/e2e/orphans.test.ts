@@ -146,6 +146,11 @@ t(
       [`lease ${lease} ${address}`, `snapshot ${key} ${address}`],
     );
 
+    const refresh = await h.kuke(["refresh"]);
+    assert.is(refresh.code, 0, refresh.stdout + refresh.stderr);
+    assert.match(refresh.stdout, "Left by an interrupted apply in containerd (2; kuke apply removes them)");
+    assert.match(refresh.stdout, `${address}: snapshot ${key} in namespace ${h.namespace}`);
+
     const apply = await h.kuke(["apply", "--auto-approve", "-f", h.manifest]);
     assert.is(apply.code, 0, apply.stdout + apply.stderr);
     assert.match(apply.stdout, "Left by an interrupted apply: 2 removed.");

@@ -11,7 +11,8 @@ export class RefreshCommand extends KukeCommand {
       Reads containerd, CNI and cgroups and compares them with what kuke recorded: tasks that
       exited outside kuke, missing containers, cgroups, networks, pins. Changes nothing; \`kuke
       apply\` (or \`kuke start\`) repairs what it shows. Tasks stopped with \`kuke stop\` are
-      listed as such.
+      listed as such, and so is what an interrupted apply left in containerd (a snapshot no
+      container uses, a lease whose kuke is gone), which \`kuke apply\` removes.
     `,
     examples: [
       ["Show drift", "$0 refresh"],
@@ -22,6 +23,11 @@ export class RefreshCommand extends KukeCommand {
   async run(): Promise<number> {
     const r = await refreshDrift({ ...this.hostPaths() });
     const out = this.context.stdout;
+    if (r.orphans.length > 0) {
+      out.write(`Left by an interrupted apply in containerd (${r.orphans.length}; kuke apply removes them):\n`);
+      for (const o of r.orphans)
+        out.write(`  ${o.address}: ${o.object} ${o.id} in namespace ${o.namespace}, ${o.text}\n`);
+    }
     if (r.drift.length === 0) {
       out.write(`No drift: the host matches kuke's records (${r.resources} resource(s)).\n`);
       return 0;

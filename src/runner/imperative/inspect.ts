@@ -17,7 +17,7 @@ import {
   networkName,
   recordedNamespace,
 } from "../../model/index.js";
-import { type DriftItem, desiredFromRecords, plan } from "../../planner/index.js";
+import { type DriftItem, desiredFromRecords, type OrphanRemoval, plan } from "../../planner/index.js";
 import { containerLogPath, logPathOf, previousLogPath, runPathLayout } from "../../state/index.js";
 import { deriveStatus, type StatusReport } from "../../status/index.js";
 import { nowIso, type PipelineOptions, readHost, withHost } from "../pipeline.js";
@@ -48,6 +48,8 @@ function appliedAtOf(actual: ActualState): Record<string, string> {
 /** What `kuke refresh` found: everything that differs from what kuke recorded. Changes nothing. */
 export interface RefreshResult {
   drift: DriftItem[];
+  /** kuke's orphans in the recorded realms' namespaces (what a killed kuke left), which `kuke apply` removes. */
+  orphans: OrphanRemoval[];
   /** Records read (resources kuke knows). */
   resources: number;
 }
@@ -68,7 +70,7 @@ export function refreshDrift(o: PipelineOptions, scope?: Address): Promise<Refre
       refresh: true,
       now: nowIso(o),
     });
-    return { drift: p.drift, resources: Object.keys(actual.records).length };
+    return { drift: p.drift, orphans: p.orphans ?? [], resources: Object.keys(actual.records).length };
   });
 }
 
