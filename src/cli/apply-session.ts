@@ -2,8 +2,7 @@
  * The shared body of `kuke apply` and `kuke destroy`: approval rules, lock message, progress,
  * Ctrl-C, plan output and the exit code for each outcome.
  */
-import { stringify as toYaml } from "yaml";
-import { validationReport } from "../manifest/index.js";
+import { validationReport } from "../manifest/report.js";
 import { KukeError } from "../model/index.js";
 import type { Plan } from "../planner/index.js";
 import type { HostPaths } from "../runner/host-paths.js";
@@ -113,7 +112,9 @@ export async function runApplySession(o: ApplySessionOptions): Promise<number> {
     cancel.dispose();
     progress?.end();
   }
-  return finish(o, outcome, cancel.interrupted());
+  // The yaml package is a large part of start-up: loaded only for `-o yaml`.
+  const toYaml = documentFormat(o) === "yaml" ? (await import("yaml")).stringify : undefined;
+  return finish(o, outcome, cancel.interrupted(), toYaml);
 }
 
 function confirm(o: ApplySessionOptions, plan: Plan, signal: AbortSignal): Promise<boolean> {
@@ -130,8 +131,10 @@ function confirm(o: ApplySessionOptions, plan: Plan, signal: AbortSignal): Promi
 }
 
 /** `interrupted`: Ctrl-C was pressed (at the question or during the steps). */
-function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: boolean): number {
+function finish(o: ApplySessionOptions, outcome: ApplyOutcome, interrupted: boolean, toYaml?: YamlWriter): number {
   const s = o.streams;
+  const writeDocument = (out: OutputStream, format: StructuredFormat | "json-line", value: Record<string, unknown>) =>
+    writeDocumentAs(out, format, value, toYaml);
   switch (outcome.kind) {
     case "invalid":
       if (documentFormat(o) === "json-line") {
@@ -190,10 +193,14 @@ function documentFormat(o: ApplySessionOptions): StructuredFormat | "json-line" 
   return o.progress === "json" ? "json-line" : (o.format ?? "json");
 }
 
-function writeDocument(
+/** `yaml`'s `stringify`. */
+type YamlWriter = (value: unknown) => string;
+
+function writeDocumentAs(
   out: OutputStream,
   format: StructuredFormat | "json-line",
   value: Record<string, unknown>,
+  toYaml: YamlWriter | undefined,
 ): void {
   if (format === "json-line") {
     out.write(`${JSON.stringify({ format_version: "1", type: "result", ...value })}\n`);
@@ -201,7 +208,7 @@ function writeDocument(
   }
   const doc = { format_version: "1", ...value };
   // The JSON round trip drops undefined members so both formats hold the same document.
-  out.write(format === "yaml" ? toYaml(JSON.parse(JSON.stringify(doc))) : `${JSON.stringify(doc, null, 2)}\n`);
+  out.write(format === "yaml" ? toYaml!(JSON.parse(JSON.stringify(doc))) : `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /**

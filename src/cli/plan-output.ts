@@ -1,5 +1,6 @@
 import { Chalk } from "chalk";
-import { formatDiagnostics, type LoadResult } from "../manifest/index.js";
+import type { LoadResult } from "../manifest/load.js";
+import { formatDiagnostics } from "../manifest/report.js";
 import { KukeError } from "../model/index.js";
 import type { Diagnostic, Plan } from "../planner/index.js";
 import { renderPlanHuman, renderPlanJson, renderPlanMarkdown } from "../render/index.js";

@@ -1,12 +1,12 @@
+import type { LoadResult } from "../manifest/load.js";
 import {
   countLine,
   formatDiagnostics,
-  type LoadResult,
   type Style,
   summarize,
   summaryLine,
   validationReport,
-} from "../manifest/index.js";
+} from "../manifest/report.js";
 import type { OutputStream } from "./output-style.js";
 
 export interface ValidationOutput {

@@ -1,12 +1,8 @@
 import { resolve } from "node:path";
-import {
-  type LoadResult,
-  loadManifests,
-  type ManifestSource,
-  readManifestSources,
-  STDIN_NAME,
-} from "../manifest/index.js";
+import type { LoadResult, ManifestSource } from "../manifest/index.js";
+import { readManifestSources, STDIN_NAME } from "../manifest/sources.js";
 import { type DesiredState, KukeError } from "../model/index.js";
+import { loadManifestsCached, type ManifestCacheOptions } from "./manifest-cache.js";
 import { type PlanSource, sourceDigest } from "./saved-plan.js";
 
 /** Manifests as read and validated, with what a saved plan records about them. */
@@ -15,9 +11,19 @@ export interface LoadedManifests {
   sources: ManifestSource[];
 }
 
-/** Reads `files` (`-` is `stdin`) and validates them; never throws for invalid content. */
-export async function readManifests(files: readonly string[], stdin: NodeJS.ReadableStream): Promise<LoadedManifests> {
+/**
+ * Reads `files` (`-` is `stdin`) and validates them; never throws for invalid content. With
+ * `cache`, an unchanged set of files is served from the run path's manifest cache
+ * (`manifest-cache.ts`). The loader and the `yaml` package are imported only when files are parsed.
+ */
+export async function readManifests(
+  files: readonly string[],
+  stdin: NodeJS.ReadableStream,
+  cache?: ManifestCacheOptions,
+): Promise<LoadedManifests> {
   const sources = await readManifestSources(files, stdin);
+  if (cache !== undefined) return { load: (await loadManifestsCached(sources, cache)).load, sources };
+  const { loadManifests } = await import("../manifest/load.js");
   return { load: loadManifests(sources), sources };
 }
 

@@ -25,6 +25,8 @@ export interface RunPathLayout {
   readonly logs: string;
   /** The run path's random key that secret digests are keyed with (HMAC), 0600 (`secret-key.ts`). */
   readonly secretKey: string;
+  /** Validated manifests kept by `kuke plan`/`apply` for unchanged files (`runner/manifest-cache.ts`). */
+  readonly manifestCache: string;
 }
 
 /** The layout under `root`; callers pass `--run-path` / `KUKE_RUN_PATH`, tests a temporary dir. */
@@ -36,6 +38,7 @@ export function runPathLayout(root: string = DEFAULT_RUN_PATH): RunPathLayout {
     lock: join(root, "lock"),
     logs: join(root, "logs"),
     secretKey: join(root, "secret-digest.key"),
+    manifestCache: join(root, "cache", "manifests"),
   };
 }
 

@@ -113,7 +113,7 @@ export class ApplyCommand extends PlanFlagsCommand {
         loadFiles: (files) => loadDesiredState(files, this.context.stdin),
       };
     } else {
-      const { load } = await readManifests(this.files, this.context.stdin);
+      const { load } = await readManifests(this.files, this.context.stdin, { runPath: paths.runPath });
       if (load.errorCount === 0) writeLoadWarnings(load, streams);
       input = { kind: "manifests", load };
     }

@@ -72,7 +72,7 @@ export class DestroyCommand extends PlanFlagsCommand {
       colorOut: this.colored(this.context.stdout as OutputStream),
       colorErr: this.colored(this.context.stderr as OutputStream),
     };
-    const { load } = await readManifests(files, this.context.stdin);
+    const { load } = await readManifests(files, this.context.stdin, { runPath: paths.runPath });
     if (load.errorCount === 0) writeLoadWarnings(load, streams);
     return runApplySession({
       paths,

@@ -1,15 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, Option } from "clipanion";
-import {
-  exportKubernetes,
-  objectFileName,
-  renderAll,
-  renderObject,
-  WORKLOAD_KINDS,
-  type WorkloadKind,
-} from "../../export/index.js";
-import { formatDiagnostics } from "../../manifest/index.js";
+import { WORKLOAD_KINDS, type WorkloadKind } from "../../export/types.js";
+import { formatDiagnostics } from "../../manifest/report.js";
 import { KukeError } from "../../model/index.js";
 import { readManifests } from "../../runner/manifests.js";
 import { KukeCommand } from "../kuke-command.js";
@@ -64,6 +57,9 @@ export class ExportCommand extends KukeCommand {
     if (load.errorCount > 0) {
       return writeValidation(load, { stdout: this.context.stdout, stderr: this.context.stderr, json: false, style });
     }
+    // The exporter and its YAML writer are loaded by this command only (the yaml package is a
+    // large part of every command's start-up).
+    const { exportKubernetes, objectFileName, renderAll, renderObject } = await import("../../export/index.js");
     const result = exportKubernetes(load.state, {
       as: this.as as WorkloadKind,
       includeSecrets: this.includeSecrets,

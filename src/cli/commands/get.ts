@@ -1,7 +1,7 @@
 import { Command, Option } from "clipanion";
 import { KukeError } from "../../model/index.js";
 import { GET_KINDS, type GetKind } from "../../render/get-items.js";
-import { type GetFormat, renderGet } from "../../render/get-output.js";
+import type { GetFormat } from "../../render/get-output.js";
 import { hostStatus } from "../../runner/imperative/inspect.js";
 import { KukeCommand } from "../kuke-command.js";
 import { parseKind } from "../resource-flags.js";
@@ -53,6 +53,8 @@ export class GetCommand extends KukeCommand {
       ...(this.stack !== undefined ? { stack: this.stack } : {}),
       ...(this.cell !== undefined ? { cell: this.cell } : {}),
     };
+    // The renderer (with the yaml package) is loaded only by the command that prints it.
+    const { renderGet } = await import("../../render/get-output.js");
     this.context.stdout.write(renderGet(report, query, { format: this.output as GetFormat, now: new Date() }));
     return 0;
   }

@@ -1,8 +1,7 @@
 import { Command, Option } from "clipanion";
 import type { PullProgress } from "../../executors/registry/verifying-stream.js";
-import { readManifestSources } from "../../manifest/index.js";
+import { readManifestSources } from "../../manifest/sources.js";
 import { pullImage } from "../../runner/operations/images.js";
-import { realmCredentialsFromManifests } from "../../runner/operations/manifest-credentials.js";
 import { KukeCommand } from "../kuke-command.js";
 import type { OutputStream } from "../output-style.js";
 import { PullProgressLine } from "../pull-progress.js";
@@ -34,8 +33,12 @@ export class ImagePullCommand extends KukeCommand {
 
   async run(): Promise<number> {
     const paths = this.hostPaths();
+    // The manifest loader (and the yaml package) only when logins are read from files.
     const credentials = this.files
-      ? realmCredentialsFromManifests(await readManifestSources(this.files, this.context.stdin), this.realm)
+      ? (await import("../../runner/operations/manifest-credentials.js")).realmCredentialsFromManifests(
+          await readManifestSources(this.files, this.context.stdin),
+          this.realm,
+        )
       : [];
     const progress = (this.context.stderr as OutputStream).isTTY
       ? new PullProgressLine(this.context.stderr, this.ref)

@@ -60,7 +60,7 @@ export class PlanCommand extends PlanFlagsCommand {
     const pull = parsePull(this.pull);
     const request = { ...this.planRequest({ destroy: this.destroy }), ...(pull !== undefined ? { pull } : {}) };
     const format = planFormat(this.output, this.json);
-    const { load, sources } = await readManifests(this.requireFiles(), this.context.stdin);
+    const { load, sources } = await readManifests(this.requireFiles(), this.context.stdin, { runPath: paths.runPath });
     const s: PlanStreams = {
       stdout: this.context.stdout,
       stderr: this.context.stderr,

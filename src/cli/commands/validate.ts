@@ -1,11 +1,7 @@
 import { Command, Option } from "clipanion";
-import {
-  type Diagnostic,
-  type LoadResult,
-  loadManifests,
-  type ManifestSource,
-  readManifestSources,
-} from "../../manifest/index.js";
+import type { Diagnostic } from "../../manifest/diagnostic.js";
+import type { LoadResult, ManifestSource } from "../../manifest/load.js";
+import { readManifestSources } from "../../manifest/sources.js";
 import { isKukeError } from "../../model/index.js";
 import { KukeCommand } from "../kuke-command.js";
 import { diagnosticStyle } from "../output-style.js";
@@ -55,6 +51,8 @@ export class ValidateCommand extends KukeCommand {
       this.context.stderr.write(`${e.format()}\n`);
       return 65;
     }
+    // The loader and the yaml package are loaded by the commands that read manifests only.
+    const { loadManifests } = await import("../../manifest/load.js");
     return this.write(loadManifests(sources));
   }
 
@@ -81,6 +79,7 @@ export class ValidateCommand extends KukeCommand {
         });
       });
     }
+    const { loadManifests } = await import("../../manifest/load.js");
     return this.write({ ...loadManifests([]), diagnostics, errorCount: diagnostics.length, warningCount: 0 });
   }
 

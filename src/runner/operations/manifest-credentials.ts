@@ -1,4 +1,4 @@
-import { loadManifests, type ManifestSource } from "../../manifest/index.js";
+import { loadManifests, type ManifestSource } from "../../manifest/load.js";
 import { KukeError, type RegistryCredential } from "../../model/index.js";
 
 /**
