@@ -25,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { deserialize, serialize } from "node:v8";
-import { DIR_MODE, FILE_MODE, isTempName, tempPathFor } from "../fs/atomic-file.js";
+import { DIR_MODE, FILE_MODE, isTempName, removeAbandonedTemp, tempPathFor } from "../fs/atomic-file.js";
 import type { LoadResult, ManifestSource } from "../manifest/index.js";
 import { runPathLayout } from "../state/run-path.js";
 
@@ -127,9 +127,14 @@ async function writeEntry(runPath: string, dir: string, file: string, entry: Ent
   }
 }
 
-/** Removes the oldest entries beyond `MAX_ENTRIES` (never `keep`, the one just written). */
+/**
+ * Removes the oldest entries beyond `MAX_ENTRIES` (never `keep`, the one just written) and the
+ * temporary files of writers that died.
+ */
 async function prune(dir: string, keep: string): Promise<void> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith(ENTRY_SUFFIX) && !isTempName(n));
+  const all = await readdir(dir);
+  await Promise.all(all.filter(isTempName).map((n) => removeAbandonedTemp(dir, n).catch(() => false)));
+  const names = all.filter((n) => n.endsWith(ENTRY_SUFFIX) && !isTempName(n));
   if (names.length <= MAX_ENTRIES) return;
   const dated = await Promise.all(
     names.map(async (n) => ({ path: join(dir, n), mtime: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs })),

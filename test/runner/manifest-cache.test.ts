@@ -188,10 +188,14 @@ t(`at most ${MAX_ENTRIES} entries are kept, the oldest removed first`, async () 
   await loadManifestsCached(first, { runPath: root });
   const [oldest] = entries(root);
   utimesSync(join(dir, oldest as string), new Date(1000), new Date(1000));
+  // A temporary file of a writer that died (pid 2^22 + 1 is above any pid_max) is removed too.
+  const dead = `.${oldest}.tmp-4194305-00000000`;
+  writeFileSync(join(dir, dead), "partial");
   for (let i = 1; i <= MAX_ENTRIES; i++)
     await loadManifestsCached([{ file: `n${i}.yaml`, text: WARNING }], { runPath: root });
   assert.is(entries(root).length, MAX_ENTRIES);
   assert.not.ok(entries(root).includes(oldest as string));
+  assert.not.ok(entries(root).includes(dead));
   assert.is((await loadManifestsCached(first, { runPath: root })).outcome, "miss-stored");
 });
 
