@@ -3,7 +3,7 @@
  * a remedy where kuke can guess one (the flag that is missing, `-f` before a manifest, the command
  * or option the user probably meant). Pure: it reads the words typed and the commands' help data.
  */
-import { didYouMean } from "../manifest/index.js";
+import { didYouMean } from "../manifest/did-you-mean.js";
 import { type HelpCommandInfo, placeholderOf } from "./help.js";
 
 export interface UsageProblem {

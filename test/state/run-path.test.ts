@@ -13,6 +13,7 @@ t("the run path's layout", () => {
     lock: "/srv/kuke/lock",
     logs: "/srv/kuke/logs",
     secretKey: "/srv/kuke/secret-digest.key",
+    manifestCache: "/srv/kuke/cache/manifests",
   });
 });
 
