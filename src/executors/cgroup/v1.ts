@@ -1,6 +1,5 @@
 import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { errnoOf } from "../../fs/fs-errors.js";
 import { KukeError } from "../../model/errors.js";
 import type { Resources } from "../../model/types.js";
 import { type CgroupDriver, DEFAULT_CPU_SHARES, LIMIT_CONTROLLERS, pathSegments, roundToPage } from "./driver.js";
@@ -43,20 +42,22 @@ export class CgroupV1Driver implements CgroupDriver {
   async ensure(path: string, limits?: Resources): Promise<void> {
     const segments = pathSegments(path);
     for (const h of this.hierarchies) {
+      // One recursive mkdir per hierarchy (its parents mostly exist already): it reports the first
+      // level it created, so the levels made are known without a call and an EEXIST per level.
+      let first: string | undefined;
+      try {
+        first = await mkdir(join(h.mountPoint, ...segments), { recursive: true });
+      } catch (e) {
+        throw cgroupError(e, `create ${path} in ${h.mountPoint}`);
+      }
+      if (first === undefined || !h.controllers.includes("cpuset")) continue;
+      // A new cpuset cgroup starts with no cpus and no memory nodes and refuses tasks until both
+      // are filled, so each level made inherits its parent's (as runc does for the levels it creates).
       let current = h.mountPoint;
       for (const segment of segments) {
         const parent = current;
         current = join(current, segment);
-        let created = true;
-        try {
-          await mkdir(current);
-        } catch (e) {
-          if (errnoOf(e) !== "EEXIST") throw cgroupError(e, `create ${path} in ${h.mountPoint}`);
-          created = false;
-        }
-        // A new cpuset cgroup starts with no cpus and no memory nodes and refuses tasks until both
-        // are filled, so it inherits its parent's (as runc does for the levels it creates).
-        if (created && h.controllers.includes("cpuset")) await inheritCpuset(parent, current, path);
+        if (current.length >= first.length) await inheritCpuset(parent, current, path);
       }
     }
     if (limits) await this.setLimits(path, limits);

@@ -81,9 +81,15 @@ export class NetnsPinner {
     }
   }
 
-  /** True when a namespace is mounted at the cell's pin path. */
+  /**
+   * True when a namespace is mounted at the cell's pin path: the path then is a file of nsfs, the
+   * kernel's namespace file system, which one stat tells (the mount table of a host with many
+   * containers is hundreds of lines, read and parsed on every check otherwise).
+   */
   async isPinned(cell: CellAddress): Promise<boolean> {
-    return (await mountedPaths()).has(this.pathOf(cell));
+    nsfsDevice ??= stat("/proc/self/ns/net").then((s) => s.dev);
+    const [pin, ns] = await Promise.all([stat(this.pathOf(cell)).catch(() => undefined), nsfsDevice]);
+    return pin !== undefined && pin.dev === ns;
   }
 
   /** The `netnsName()`s with a namespace mounted at their pin path, sorted: one read of the mount table. */
@@ -103,6 +109,9 @@ export class NetnsPinner {
     return [...new Set([...mounted, ...files])].sort();
   }
 }
+
+/** The device number of nsfs, which every namespace file (`/proc/PID/ns/*`, and a bind mount of one) has. */
+let nsfsDevice: Promise<number> | undefined;
 
 /** Mount points in this process's mount namespace. */
 async function mountedPaths(): Promise<Set<string>> {
