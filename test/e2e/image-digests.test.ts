@@ -16,6 +16,7 @@ import { busyboxEntries } from "../harness/busybox-image.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
 import { stackHeader } from "../harness/stack-header.js";
 import { onTeardown } from "../harness/teardown.js";
+import { until } from "../harness/until.js";
 import { environOf, type StackHost, stackHost } from "./stack-host.js";
 
 const run = promisify(execFile);
@@ -75,8 +76,14 @@ const short = (d: string) => `${d.slice(0, "sha256:".length + 12)}…`;
 async function running(): Promise<{ image: string; version: string | undefined }> {
   const c = (await host.containers()).get(host.idOf("web", "app"));
   assert.ok(c?.pid !== undefined && c.status === "running", `web/app is not running: ${JSON.stringify(c)}`);
-  const env = await environOf(c.pid);
-  return { image: c.image, version: env.find((e) => e.startsWith("KUKE_TEST_VERSION="))?.split("=")[1] };
+  // containerd calls the task running once runc has started it, a moment before runc's init has
+  // exec'd the image's command: until then /proc/PID/environ is runc's, without the image's variables.
+  const pid = c.pid;
+  const version = await until(
+    "web/app's process to exec the image's command",
+    async () => (await environOf(pid)).find((e) => e.startsWith("KUKE_TEST_VERSION="))?.split("=")[1],
+  );
+  return { image: c.image, version };
 }
 
 t.before(async () => {
