@@ -12,10 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import PQueue from "p-queue";
-import { openImageArchive } from "../src/executors/containerd/archive-source.js";
 import { removeEmptyCgroups } from "../src/executors/containerd/cgroup-cleanup.js";
 import { createContainerdExecutor } from "../src/executors/containerd/executor.js";
-import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-image.js";
+import { BUSYBOX_IMAGE, importBusybox } from "../test/harness/busybox-image.js";
 import { minimalOciSpec, startContainerd } from "../test/harness/containerd.js";
 
 const run = promisify(execFile);
@@ -40,13 +39,7 @@ export async function main(args: string[]): Promise<void> {
   const cgroups: string[] = [];
   const ctr = (...a: string[]) => run("ctr", ["--address", ctd.socketPath, "--namespace", ns, ...a]);
   try {
-    const source = await openImageArchive(await buildBusyboxArchive(work));
-    try {
-      await exec.importImage(ns, source);
-    } finally {
-      await source.close();
-    }
-    const image = await exec.resolveImage(ns, BUSYBOX_IMAGE);
+    const image = await importBusybox(exec, ns, work);
     const results: { who: string; concurrency: number; t: Timings }[] = [];
 
     for (const concurrency of [1, 8]) {

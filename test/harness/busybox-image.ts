@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { openImageArchive } from "../../src/executors/containerd/archive-source.js";
+import type { ContainerdExecutor } from "../../src/executors/containerd/executor.js";
+import type { ResolvedImage } from "../../src/executors/containerd/images.js";
 import {
   buildLayerImage,
   type LayerEntry,
@@ -139,4 +142,23 @@ export async function buildBusyboxArchive(
   const file = join(dir, `busybox-${format}.tar`);
   await writeImageArchive(img, file, format);
   return file;
+}
+
+/**
+ * Builds the busybox archive in `dir`, imports it into containerd namespace `ns` through the
+ * executor, and returns the resolved image (what executor-level host tests and benches create
+ * containers from).
+ */
+export async function importBusybox(
+  exec: Pick<ContainerdExecutor, "importImage" | "resolveImage">,
+  ns: string,
+  dir: string,
+): Promise<ResolvedImage> {
+  const source = await openImageArchive(await buildBusyboxArchive(dir));
+  try {
+    await exec.importImage(ns, source);
+  } finally {
+    await source.close();
+  }
+  return exec.resolveImage(ns, BUSYBOX_IMAGE);
 }

@@ -9,7 +9,6 @@ import { detectCgroupDriver } from "../../src/executors/cgroup/detect.js";
 import type { CgroupDriver } from "../../src/executors/cgroup/driver.js";
 import { chainExists } from "../../src/executors/cni/egress.js";
 import { NetworkExecutor } from "../../src/executors/cni/network-executor.js";
-import { openImageArchive } from "../../src/executors/containerd/archive-source.js";
 import { type ContainerdExecutor, createContainerdExecutor } from "../../src/executors/containerd/executor.js";
 import {
   type CellAddress,
@@ -31,7 +30,7 @@ import { purgeReport } from "../../src/runner/imperative/purge.js";
 import { openHost } from "../../src/runner/open-host.js";
 import { withLock } from "../../src/runner/pipeline.js";
 import { containerLogPath, runPathLayout } from "../../src/state/run-path.js";
-import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../harness/busybox-image.js";
+import { BUSYBOX_IMAGE, importBusybox } from "../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../harness/containerd.js";
 import { leakCheck, runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
@@ -114,13 +113,7 @@ t.before(async () => {
   onTeardown(`purge test realm ${realm}`, cleanupAll);
 
   await ctd.ensureNamespace(ns);
-  const source = await openImageArchive(await buildBusyboxArchive(dir));
-  try {
-    await ctd.importImage(ns, source);
-  } finally {
-    await source.close();
-  }
-  const image = await ctd.resolveImage(ns, BUSYBOX_IMAGE);
+  const image = await importBusybox(ctd, ns, dir);
   await net.ensureSpaceNetwork(realm, space);
   await net.applyEgress(realm, space, { default: "deny", allow: [] });
   for (const c of cells) await makeCell(c, image.topChainId);

@@ -11,14 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { openImageArchive } from "../../../src/executors/containerd/archive-source.js";
 import { ContainerdClient } from "../../../src/executors/containerd/client.js";
 import { createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
 import { kukeLeaseLabels, LEASE_HOLDER, snapshotLabelsOf } from "../../../src/executors/containerd/orphans.js";
 import { listSnapshots, prepareSnapshot } from "../../../src/executors/containerd/snapshots.js";
 import { type ContainerAddress, parseAddress } from "../../../src/model/address.js";
 import { containerLabels } from "../../../src/model/host-names.js";
-import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../../harness/busybox-image.js";
+import { BUSYBOX_IMAGE, importBusybox } from "../../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 
@@ -53,13 +52,7 @@ t("a killed kuke's snapshot and lease: create replaces the snapshot, removeOrpha
   };
   onTeardown(`orphans test ${ns}`, cleanup);
   try {
-    const source = await openImageArchive(await buildBusyboxArchive(dir));
-    try {
-      await exec.importImage(ns, source);
-    } finally {
-      await source.close();
-    }
-    const image = await exec.resolveImage(ns, BUSYBOX_IMAGE);
+    const image = await importBusybox(exec, ns, dir);
     const labels = containerLabels(parseAddress(`container/r/s${tag}/t/c/app`) as ContainerAddress, "workload", "h");
 
     // What a kuke killed inside createContainer leaves: its lease and the prepared snapshots.
