@@ -6,9 +6,11 @@
  * are rewritten in place (same inode, so the bind mounts inside running containers see the new
  * text) whenever a cell of the space is attached or detached.
  */
-import { type FileHandle, mkdir, open, readFile, rm } from "node:fs/promises";
+import { closeSync, ftruncateSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errnoOf } from "../fs/fs-errors.js";
+import { readText } from "../fs/small-file.js";
 import type { ActualAttachment } from "../model/actual-state.js";
 import { type CellAddress, cellAddress, formatAddress, parseAddress } from "../model/address.js";
 import { networkName } from "../model/host-names.js";
@@ -23,8 +25,20 @@ export interface CellPeer {
 
 /** The hosts file of `self`: loopback names, then every attached cell of the space, sorted by name. */
 export function hostsFileText(self: CellAddress, peers: CellPeer[]): string {
+  return hostsTextOfSorted(self, sortPeers(peers));
+}
+
+/** Peers in the hosts file's order; each address is formatted once, not once per comparison. */
+function sortPeers(peers: CellPeer[]): CellPeer[] {
+  return peers
+    .map((p) => ({ p, key: formatAddress(p.cell) }))
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map((x) => x.p);
+}
+
+/** `hostsFileText` of peers already in `sortPeers` order: a rewrite sorts once for all its cells. */
+function hostsTextOfSorted(self: CellAddress, sorted: CellPeer[]): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
-  const sorted = [...peers].sort((a, b) => formatAddress(a.cell).localeCompare(formatAddress(b.cell)));
   for (const { cell, ip } of sorted) {
     const names = [`${cell.cell}.${cell.stack}.${cell.space}`];
     if (cell.stack === self.stack) names.unshift(cell.cell);
@@ -63,22 +77,25 @@ export function resolvConfText(hostResolvConf: string): string {
 /**
  * Writes `text` into `path` in place: truncated and rewritten, never replaced, so bind mounts keep
  * seeing it. `create`: make the file (and its folders) when missing; otherwise a missing file is
- * left missing (its cell is being torn down, or not built yet) and false is returned.
+ * left missing (its cell is being torn down, or not built yet) and false is returned. Synchronous:
+ * a few hundred bytes into the page cache, no fsync (the files are rebuilt from the attachments),
+ * and a rewrite of a space writes every cell's files, where a promise and a thread-pool round trip
+ * per call cost more CPU than the calls themselves.
  */
-async function writeInPlace(path: string, text: string, create: boolean): Promise<boolean> {
-  if (create) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  let f: FileHandle;
+function writeInPlace(path: string, text: string, create: boolean): boolean {
+  if (create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let fd: number;
   try {
-    f = await open(path, create ? "w" : "r+", 0o644);
+    fd = openSync(path, create ? "w" : "r+", 0o644);
   } catch (e) {
     if (!create && errnoOf(e) === "ENOENT") return false;
     throw e;
   }
   try {
-    if (!create) await f.truncate(0);
-    await f.write(text, 0);
+    if (!create) ftruncateSync(fd, 0);
+    writeSync(fd, text, 0);
   } finally {
-    await f.close();
+    closeSync(fd);
   }
   return true;
 }
@@ -91,6 +108,13 @@ async function writeInPlace(path: string, text: string, create: boolean): Promis
 export class CellDnsFiles {
   private readonly running = new Map<string, Promise<void>>();
   private readonly queued = new Map<string, Promise<void>>();
+  /**
+   * The text this instance last wrote to each file. A file whose new text is the same is not
+   * written again: every attach rewrites the whole space, where each resolv.conf and most hosts
+   * files are unchanged. Only kuke writes these files, under the run-path lock, and `remove`
+   * forgets a removed cell's entries, so the memo matches the disk.
+   */
+  private readonly written = new Map<string, string>();
 
   constructor(
     private readonly runPath: string,
@@ -102,9 +126,9 @@ export class CellDnsFiles {
   /** Creates the cell's files if missing (before its first container is created), with the names known now. */
   async ensure(cell: CellAddress): Promise<{ hosts: string; resolvConf: string }> {
     const files = cellFilesOf(this.runPath, cell);
-    const present = await Promise.all([files.hosts, files.resolvConf].map((p) => exists(p)));
-    if (present.every(Boolean)) return files;
-    await this.writeCell(cell, await this.peers(cell.realm, cell.space), true);
+    if (exists(files.hosts) && exists(files.resolvConf)) return files;
+    const [peers, resolvConf] = await Promise.all([this.peers(cell.realm, cell.space), this.resolvConf()]);
+    this.writeCell(cell, peers, resolvConf, true);
     return files;
   }
 
@@ -131,22 +155,37 @@ export class CellDnsFiles {
   /** Removes the cell's files (after it left the network); absent is fine. */
   async remove(cell: CellAddress): Promise<void> {
     const dir = cellFilesDirOf(this.runPath, cell);
+    const files = cellFilesOf(this.runPath, cell);
+    this.written.delete(files.hosts);
+    this.written.delete(files.resolvConf);
     await rm(dir, { recursive: true, force: true });
     await removeEmptyParents(dir, cellFilesRoot(this.runPath));
   }
 
   private async rewrite(realm: string, space: string): Promise<void> {
-    const peers = await this.peers(realm, space);
-    await Promise.all(peers.map((p) => this.writeCell(p.cell, peers, false)));
+    const [peers, resolvConf] = await Promise.all([this.peers(realm, space), this.resolvConf()]);
+    for (const p of peers) this.writeCell(p.cell, peers, resolvConf, false);
   }
 
-  /** Writes both files of the cell; `create` as in `writeInPlace`. */
-  private async writeCell(cell: CellAddress, peers: CellPeer[], create: boolean): Promise<void> {
+  /** The cells' resolv.conf text from the host's, read once per rewrite. */
+  private async resolvConf(): Promise<string> {
+    return resolvConfText(await readText(this.hostResolvConf).catch(() => ""));
+  }
+
+  /** Writes both files of the cell (`peers` sorted); `create` as in `writeInPlace`. */
+  private writeCell(cell: CellAddress, peers: CellPeer[], resolvConf: string, create: boolean): void {
     const files = cellFilesOf(this.runPath, cell);
-    const host = await readFile(this.hostResolvConf, "utf8").catch(() => "");
-    if (await writeInPlace(files.hosts, hostsFileText(cell, peers), create)) {
-      await writeInPlace(files.resolvConf, resolvConfText(host), create);
+    if (this.writeOnce(files.hosts, hostsTextOfSorted(cell, peers), create)) {
+      this.writeOnce(files.resolvConf, resolvConf, create);
     }
+  }
+
+  /** `writeInPlace` unless this instance already wrote the same text there (`ensure` found a file missing: always). */
+  private writeOnce(path: string, text: string, create: boolean): boolean {
+    if (!create && this.written.get(path) === text) return true;
+    if (!writeInPlace(path, text, create)) return false;
+    this.written.set(path, text);
+    return true;
   }
 
   private async peers(realm: string, space: string): Promise<CellPeer[]> {
@@ -158,13 +197,13 @@ export class CellDnsFiles {
       if (addr.kind === "cell")
         out.push({ cell: cellAddress(addr.realm, addr.space, addr.stack, addr.cell), ip: a.ip });
     }
-    return out;
+    return sortPeers(out);
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await readFile(path);
+    statSync(path);
     return true;
   } catch (e) {
     if (errnoOf(e) === "ENOENT") return false;

@@ -1,0 +1,149 @@
+/** A space's name files: created on ensure, rewritten in place on attach/detach, unchanged files left alone. */
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { CellDnsFiles, hostsFileText } from "../../src/engine/cell-dns.js";
+import type { ActualAttachment } from "../../src/model/actual-state.js";
+import { type CellAddress, cellAddress, formatAddress } from "../../src/model/address.js";
+import { networkName } from "../../src/model/host-names.js";
+import { cellFilesOf } from "../../src/state/run-path.js";
+import { onTeardown } from "../harness/teardown.js";
+
+const t = suite("engine/cell-dns");
+let dir = "";
+t.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "kuke-cell-dns-"));
+  onTeardown(`rm ${dir}`, () => rm(dir, { recursive: true, force: true }));
+});
+t.after(() => rm(dir, { recursive: true, force: true }));
+
+const cells = ["web", "db", "cache"].map((c) => cellAddress("r", "s", "t", c));
+const other = cellAddress("r", "s", "u", "api");
+
+/** A run path, a host resolv.conf and the attachments a fake network listing returns. */
+async function world(name: string) {
+  const runPath = join(dir, name);
+  const resolv = join(dir, `${name}-resolv.conf`);
+  await writeFile(resolv, "nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example\n");
+  const attached = new Map<CellAddress, string>();
+  const list = async (): Promise<Record<string, ActualAttachment>> => {
+    const out: Record<string, ActualAttachment> = {};
+    for (const [c, ip] of attached) {
+      out[`id-${c.stack}-${c.cell}`] = { ip, cell: formatAddress(c), network: networkName(c.realm, c.space) };
+    }
+    // A cell of another space is never named.
+    out.elsewhere = {
+      ip: "10.9.9.9",
+      cell: formatAddress(cellAddress("r", "x", "t", "z")),
+      network: networkName("r", "x"),
+    };
+    return out;
+  };
+  return { runPath, resolv, attached, dns: new CellDnsFiles(runPath, list, resolv) };
+}
+
+const read = (f: string) => readFile(f, "utf8");
+
+t(
+  "ensure creates both files with the names known now; refreshSpace rewrites every attached cell in place",
+  async () => {
+    const w = await world("rewrite");
+    const [web, db, cache] = cells as [CellAddress, CellAddress, CellAddress];
+    const files = await w.dns.ensure(web);
+    assert.equal(files, cellFilesOf(w.runPath, web));
+    assert.is(await read(files.hosts), hostsFileText(web, []));
+    assert.is(
+      await read(files.resolvConf),
+      "# written by kuke from the host's resolv.conf\n# 1 loopback nameserver(s) of the host left out: unreachable from a cell\nnameserver 10.0.0.2\nsearch example\n",
+    );
+    const inode = (await stat(files.hosts)).ino;
+
+    w.attached.set(web, "10.0.0.10");
+    w.attached.set(db, "10.0.0.11");
+    w.attached.set(other, "10.0.0.12");
+    await w.dns.ensure(db);
+    await w.dns.refreshSpace("r", "s");
+    const peers = [
+      { cell: web, ip: "10.0.0.10" },
+      { cell: db, ip: "10.0.0.11" },
+      { cell: other, ip: "10.0.0.12" },
+    ];
+    assert.is(await read(files.hosts), hostsFileText(web, peers));
+    assert.is(await read(cellFilesOf(w.runPath, db).hosts), hostsFileText(db, peers));
+    assert.match(await read(files.hosts), /10\.0\.0\.11\tdb db\.t\.s\n/);
+    assert.match(await read(files.hosts), /10\.0\.0\.12\tapi\.u\.s\n/);
+    assert.not.match(await read(files.hosts), /10\.9\.9\.9/);
+    // Rewritten in place: bind mounts of the old inode see the new text.
+    assert.is((await stat(files.hosts)).ino, inode);
+    // A cell without files (not built yet, or torn down) gets none from a rewrite.
+    assert.is(await stat(cellFilesOf(w.runPath, cache).hosts).catch(() => undefined), undefined);
+
+    // A detached cell leaves the others' files; its own are removed.
+    w.attached.delete(db);
+    await w.dns.remove(db);
+    await w.dns.refreshSpace("r", "s");
+    assert.not.match(await read(files.hosts), /db/);
+    assert.is(await stat(cellFilesOf(w.runPath, db).hosts).catch(() => undefined), undefined);
+  },
+);
+
+t("a rewrite leaves files whose text is unchanged untouched, and follows a changed host resolv.conf", async () => {
+  const w = await world("unchanged");
+  const [web, db] = cells as [CellAddress, CellAddress];
+  w.attached.set(web, "10.0.0.10");
+  const files = await w.dns.ensure(web);
+  await w.dns.refreshSpace("r", "s");
+  const past = new Date("2020-01-01T00:00:00Z");
+  await utimes(files.hosts, past, past);
+  await utimes(files.resolvConf, past, past);
+
+  // db attaches: web's hosts file changes, its resolv.conf does not.
+  w.attached.set(db, "10.0.0.11");
+  await w.dns.refreshSpace("r", "s");
+  assert.match(await read(files.hosts), /db/);
+  assert.not.equal((await stat(files.hosts)).mtime, past);
+  assert.equal((await stat(files.resolvConf)).mtime, past);
+
+  // Nothing changed at all: neither file is written.
+  await utimes(files.hosts, past, past);
+  await w.dns.refreshSpace("r", "s");
+  assert.equal((await stat(files.hosts)).mtime, past);
+
+  await writeFile(w.resolv, "nameserver 10.0.0.3\n");
+  await w.dns.refreshSpace("r", "s");
+  assert.match(await read(files.resolvConf), /nameserver 10\.0\.0\.3\n/);
+});
+
+t("ensure re-creates files removed behind the writer's back, even with the same text", async () => {
+  const w = await world("recreate");
+  const [web] = cells as [CellAddress];
+  const files = await w.dns.ensure(web);
+  const text = await read(files.hosts);
+  await rm(files.hosts);
+  await w.dns.ensure(web);
+  assert.is(await read(files.hosts), text);
+});
+
+t("hostsFileText orders peers by address whatever order they come in", () => {
+  const [web, db, cache] = cells as [CellAddress, CellAddress, CellAddress];
+  const a = hostsFileText(web, [
+    { cell: web, ip: "10.0.0.1" },
+    { cell: db, ip: "10.0.0.2" },
+    { cell: cache, ip: "10.0.0.3" },
+  ]);
+  const b = hostsFileText(web, [
+    { cell: cache, ip: "10.0.0.3" },
+    { cell: web, ip: "10.0.0.1" },
+    { cell: db, ip: "10.0.0.2" },
+  ]);
+  assert.is(a, b);
+  const names = a
+    .split("\n")
+    .filter((l) => l.startsWith("10."))
+    .map((l) => l.split("\t")[1]);
+  assert.equal(names, ["cache cache.t.s", "db db.t.s", "web web.t.s"]);
+});
+
+t.run();
