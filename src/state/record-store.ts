@@ -3,6 +3,7 @@ import { basename, dirname, join, sep } from "node:path";
 import PQueue from "p-queue";
 import { isTempName, removeAbandonedTemp, writeFileAtomic } from "../fs/atomic-file.js";
 import { errnoOf, fsError } from "../fs/fs-errors.js";
+import { readText } from "../fs/small-file.js";
 import {
   type Address,
   addressPath,
@@ -68,7 +69,7 @@ export class RecordStore {
     const file = this.pathOf(address);
     let text: string;
     try {
-      text = await readFile(file, "utf8");
+      text = await readText(file);
     } catch (e) {
       if (errnoOf(e) === "ENOENT") return undefined;
       throw fsError(e, "read record", file);
