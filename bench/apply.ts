@@ -222,17 +222,32 @@ function kukeTool(o: KukeToolOptions): Tool & {
     async round(cells, record) {
       await ensureFile(cells);
       maxCells = Math.max(maxCells, cells);
-      const prof = o.profileDir !== undefined ? ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, o.label)] : [];
+      const prof = (op: string) =>
+        o.profileDir !== undefined ? ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, o.label, op)] : [];
       // The tool's running processes: its containerd and the shims (their `-address` is under its dir).
       const scope: HostCpuScope = o.hostCpu ? (cmdline) => cmdline.includes(o.ctd.dir) : undefined;
-      record("up", await sample(o.ctdPid, () => kuke(["apply", "--auto-approve", ...par, "-f", file(cells)]), scope));
+      record(
+        "up",
+        await sample(
+          o.ctdPid,
+          () => kuke(["apply", "--auto-approve", ...par, "-f", file(cells)], prof("apply")),
+          scope,
+        ),
+      );
       const applyTimings = o.timings ? await latestJournalTimings(env.KUKE_RUN_PATH) : undefined;
       // exit 2 from --detailed-exitcode (changes pending) fails the run: the stack must be converged.
-      record("plan", await sample(o.ctdPid, () => kuke(["plan", "--detailed-exitcode", "-f", file(cells)], prof)));
+      record(
+        "plan",
+        await sample(o.ctdPid, () => kuke(["plan", "--detailed-exitcode", "-f", file(cells)], prof("plan"))),
+      );
       record("version", await sample(o.ctdPid, () => kuke(["version"])));
       record(
         "down",
-        await sample(o.ctdPid, () => kuke(["destroy", "--auto-approve", ...par, "-f", file(cells)]), scope),
+        await sample(
+          o.ctdPid,
+          () => kuke(["destroy", "--auto-approve", ...par, "-f", file(cells)], prof("destroy")),
+          scope,
+        ),
       );
       const destroyTimings = o.timings ? await latestJournalTimings(env.KUKE_RUN_PATH) : undefined;
       if (applyTimings && destroyTimings) {
