@@ -197,7 +197,8 @@ export const taskStop: StepHandler<"task.stop"> = async (ctx, s) => {
   if (s.monitored) await ctx.host.containerd.setRestartStatus(s.namespace, s.containerdId, undefined);
   const pid = await ctx.taskPid(s.namespace, s.containerdId);
   const graceMs = pid !== undefined && !(await handlesSigterm(pid)) ? 0 : ctx.stopGraceMs;
-  await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs });
+  const cgroupsPath = cgroupPath(...addressPath(parseAddress(s.address) as ContainerAddress));
+  await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs, cgroupsPath });
   ctx.pids.delete(`${s.namespace}/${s.containerdId}`);
 };
 

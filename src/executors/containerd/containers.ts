@@ -7,7 +7,7 @@ import type { CallOptions, ContainerdClient } from "./client.js";
 import { withLease } from "./importer.js";
 import { ctrSnapshotRm, findOrphans, snapshotLabelsOf } from "./orphans.js";
 import { runcOptions } from "./runc-options.js";
-import { prepareSnapshot, removeSnapshot, SNAPSHOTTER } from "./snapshots.js";
+import { type Mount, prepareSnapshot, removeSnapshot, SNAPSHOTTER } from "./snapshots.js";
 
 /** Container records (metadata only; the running process is a task, see tasks.ts). */
 
@@ -44,22 +44,24 @@ function specAny(spec: object): { type_url: string; value: Buffer } {
  * Prepares the rootfs snapshot (key = container id) and creates the container record, under a
  * lease so the fresh snapshot survives GC until the record references it. If the record cannot be
  * created the snapshot is removed again. An existing container id fails with `already-exists`.
+ * Returns the snapshot's mounts (the task's rootfs).
  */
-export async function createContainer(client: ContainerdClient, namespace: string, c: NewContainer): Promise<void> {
-  await withLease(
+export async function createContainer(client: ContainerdClient, namespace: string, c: NewContainer): Promise<Mount[]> {
+  return withLease(
     client,
     namespace,
     async (call) => {
       const labels = snapshotLabelsOf(c.labels);
+      let mounts: Mount[];
       try {
-        await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
+        mounts = await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
       } catch (e) {
         // A snapshot a killed kuke prepared for this container before creating it: kuke's own
         // orphan (its label says so, and no container uses it), so it is replaced, not in the way.
         if ((e as { code?: string }).code !== "already-exists") throw e;
         if (!(await isOrphanSnapshot(client, call, c.id))) throw await snapshotInTheWay(client, call, c.id, e);
         await removeSnapshot(client, call, c.id);
-        await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
+        mounts = await prepareSnapshot(client, call, c.id, c.snapshotParent, labels);
       }
       try {
         await client.unary(
@@ -82,6 +84,7 @@ export async function createContainer(client: ContainerdClient, namespace: strin
         await removeSnapshot(client, call, c.id).catch(() => undefined);
         throw e;
       }
+      return mounts;
     },
     snapshotLabelsOf(c.labels),
   );

@@ -20,7 +20,7 @@ import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
 import { listOrphans, type Orphans, removeOrphan, removeOrphans } from "./orphans.js";
 import { restartMonitorFacts, setRestartStatus } from "./restart-monitor.js";
-import { removeSnapshot } from "./snapshots.js";
+import { type Mount, removeSnapshot } from "./snapshots.js";
 import {
   exitedAt,
   killTask,
@@ -154,6 +154,10 @@ export interface ExecutorOptions {
 /** The executor over one containerd socket (`/run/containerd/containerd.sock` or `unix:///…`). */
 export function createContainerdExecutor(address: string, options: ExecutorOptions = {}): ContainerdExecutor {
   const client = new ContainerdClient(address, options.retryMs !== undefined ? { retryMs: options.retryMs } : {});
+  // The rootfs mounts Snapshots.Prepare returned for each container this executor created, kept
+  // for its first task start (one Snapshots.Mounts call less); later starts ask containerd.
+  const prepared = new Map<string, Mount[]>();
+  const key = (ns: string, id: string) => `${ns}\0${id}`;
   return {
     listNamespaces: async () => (await listNamespaces(client)).map((n) => n.name),
     ensureNamespace: (ns, labels) => ensureNamespace(client, ns, labels),
@@ -163,10 +167,15 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     listImages: (ns) => listImages(client, ns),
     removeImage: (ns, name) => removeImage(client, ns, name),
     tagImage: (ns, source, name) => tagImage(client, ns, source, name),
-    createContainer: (ns, c) => createContainer(client, ns, { runcRoot: options.runcRoot, ...c }),
+    async createContainer(ns, c) {
+      prepared.set(key(ns, c.id), await createContainer(client, ns, { runcRoot: options.runcRoot, ...c }));
+    },
     updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
-    startTask: (ns, id, logPath, sealedEnv) =>
-      startTask(client, { namespace: ns }, id, logPath, sealedEnv, options.runcRoot),
+    startTask(ns, id, logPath, sealedEnv) {
+      const rootfs = prepared.get(key(ns, id));
+      prepared.delete(key(ns, id));
+      return startTask(client, { namespace: ns }, id, logPath, sealedEnv, options.runcRoot, rootfs);
+    },
     stopTask: (ns, id, opts) => stopTask(client, { namespace: ns }, id, opts),
     killTask: (ns, id, signal) => killTask(client, { namespace: ns }, id, signal),
     containerLabels: (ns, id) => getContainerLabels(client, { namespace: ns }, id),
@@ -188,7 +197,8 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
           if ((e as { code?: string }).code !== "not-found") throw e;
         });
       }
-      const stopped = await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0 });
+      prepared.delete(key(ns, id));
+      const stopped = await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0, cgroupsPath: opts.cgroupPath });
       // No task in containerd, yet runc may hold one an abandoned create left (with a live init).
       if (stopped === undefined) await clearAbandonedTask(options.runcRoot ?? DEFAULT_RUNC_ROOT, ns, id, undefined);
       await removeSnapshot(client, call, id);

@@ -4,9 +4,10 @@ import { KukeError } from "../../model/errors.js";
 import { clearAbandonedTask, DEFAULT_RUNC_ROOT } from "./abandoned-task.js";
 import type { CallOptions, ContainerdClient } from "./client.js";
 import { isStoppedBeforeStart, leftoverBundleOf } from "./errors.js";
+import { killNamespaceInit } from "./init-kill.js";
 import { taskLogUri } from "./log-uri.js";
 import { sealedCreate } from "./sealed-env.js";
-import { snapshotMounts } from "./snapshots.js";
+import { type Mount, snapshotMounts } from "./snapshots.js";
 
 /** Tasks: the running process of a container. */
 
@@ -73,7 +74,12 @@ export async function deleteTask(client: ContainerdClient, call: CallOptions, id
  * left alone (its pid is returned); a stopped one is deleted first. If create fails the half-made
  * task is deleted so the next attempt does not hit "file exists".
  * `sealedEnv` (`NAME=value`) reaches the task's process but is not kept in the stored spec
- * (`sealed-env.ts`).
+ * (`sealed-env.ts`). `rootfs`: the snapshot's mounts when the caller has them (from the
+ * container's `Snapshots.Prepare`); asked of containerd otherwise.
+ *
+ * Tasks.Create comes first, with no look-up before it: containerd refuses it (`already-exists`)
+ * when the container has a task, and only then is the task looked at. A fresh container, the
+ * usual case, costs Create and Start alone.
  */
 export async function startTask(
   client: ContainerdClient,
@@ -82,13 +88,10 @@ export async function startTask(
   logPath: string,
   sealedEnv: readonly string[] = [],
   runcRoot: string = DEFAULT_RUNC_ROOT,
+  rootfs?: Mount[],
 ): Promise<{ pid: number }> {
   if (!isAbsolute(logPath)) throw new KukeError("runtime", `log path ${logPath} must be absolute`);
-  const existing = await getTask(client, call, id);
-  if (existing && (existing.status === "RUNNING" || existing.status === "PAUSED")) return { pid: existing.pid };
-  if (existing) await deleteTask(client, call, id);
-
-  const rootfs = await snapshotMounts(client, call, id);
+  const mounts = rootfs ?? (await snapshotMounts(client, call, id));
   await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
   // Both streams to the same logger: setting only stdout crashes the 1.6 shim.
   const uri = taskLogUri(logPath);
@@ -97,26 +100,36 @@ export async function startTask(
       await client.unary(
         "tasks",
         "Create",
-        { container_id: id, rootfs, stdout: uri, stderr: uri, terminal: false },
+        { container_id: id, rootfs: mounts, stdout: uri, stderr: uri, terminal: false },
         call,
       );
     });
-  try {
-    await create();
-  } catch (e) {
-    await deleteTask(client, call, id).catch(() => undefined);
-    // A killed kuke's Tasks.Create may still finish inside containerd after the look-up above: the
-    // task it made (created, never started, by a process that is gone) was just deleted; create again, once.
-    const raced = isCode(e, "already-exists");
-    // A create abandoned by a killed kuke left its bundle (containerd lists no task): clear it, once.
-    const bundle = leftoverBundleOf(e);
-    if (!raced && (bundle === undefined || (await getTask(client, call, id)) !== undefined)) throw e;
-    if (bundle !== undefined) await clearAbandonedTask(runcRoot, call.namespace, id, bundle);
+  const createAgain = async () => {
     try {
       await create();
     } catch (again) {
       await deleteTask(client, call, id).catch(() => undefined);
       throw again;
+    }
+  };
+  try {
+    await create();
+  } catch (e) {
+    if (isCode(e, "already-exists")) {
+      // The container has a task: a live one is kept; a stopped one, or one a killed kuke's
+      // Tasks.Create made (created, never started, by a process that is gone), is deleted and
+      // created again, once.
+      const existing = await getTask(client, call, id);
+      if (existing && (existing.status === "RUNNING" || existing.status === "PAUSED")) return { pid: existing.pid };
+      await deleteTask(client, call, id);
+      await createAgain();
+    } else {
+      await deleteTask(client, call, id).catch(() => undefined);
+      // A create abandoned by a killed kuke left its bundle (containerd lists no task): clear it, once.
+      const bundle = leftoverBundleOf(e);
+      if (bundle === undefined || (await getTask(client, call, id)) !== undefined) throw e;
+      await clearAbandonedTask(runcRoot, call.namespace, id, bundle);
+      await createAgain();
     }
   }
   const start = async () => {
@@ -136,12 +149,7 @@ export async function startTask(
     // deleted; create and start it again, once.
     if (!isStoppedBeforeStart(e)) throw e;
   }
-  try {
-    await create();
-  } catch (e) {
-    await deleteTask(client, call, id).catch(() => undefined);
-    throw e;
-  }
+  await createAgain();
   return start();
 }
 
@@ -174,6 +182,14 @@ export interface StopOptions {
   graceMs?: number;
   /** Signal sent first. @default 15 (SIGTERM) */
   signal?: number;
+  /**
+   * The task's cgroup (its spec's `linux.cgroupsPath`). With it, SIGKILL goes from kuke straight to
+   * the task's init process when that is the init of its own pid namespace in this cgroup
+   * (`init-kill.ts`): the kernel then ends every process of the namespace, which is what
+   * Tasks.Kill with `all` does, without the `runc kill` process the shim would start.
+   * @default SIGKILL through Tasks.Kill (`all`)
+   */
+  cgroupsPath?: string | undefined;
 }
 
 /**
@@ -212,11 +228,18 @@ export async function stopTask(
     clearTimeout(timer);
   }
   if (!outcome) {
-    await killTask(client, call, id, SIGKILL, true);
+    const direct =
+      // Not for a paused task: its frozen processes would take the signal only once thawed.
+      task.status === "RUNNING" &&
+      opts.cgroupsPath !== undefined &&
+      task.pid > 0 &&
+      (await killNamespaceInit(task.pid, opts.cgroupsPath));
+    if (!direct) await killTask(client, call, id, SIGKILL, true);
     outcome = await waited;
   }
   if (!outcome.ok && !isCode(outcome.error, "not-found")) throw outcome.error;
-  const after = await getTask(client, call, id);
+  // The exit status from the task itself only when Wait could not tell it.
+  const after = outcome.ok ? undefined : await getTask(client, call, id);
   await deleteTask(client, call, id);
   return { exitStatus: outcome.ok ? outcome.status : (after?.exit_status ?? 0) };
 }

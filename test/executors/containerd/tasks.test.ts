@@ -60,7 +60,6 @@ t(
       const r = await startTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", join(dir, "app.log"));
       assert.equal(r, { pid: 4242 });
       assert.equal(fake.calls, [
-        "tasks.Get",
         "snapshots.Mounts",
         "tasks.Create",
         "tasks.Start",
@@ -93,5 +92,85 @@ t(
     }
   },
 );
+
+/** A containerd that records the calls and answers Tasks.Create and Tasks.Get as told. */
+class CreateCalls {
+  calls: string[] = [];
+  constructor(
+    private readonly creates: Array<KukeError | undefined>,
+    private readonly task: { pid: number; status: string } | undefined,
+  ) {}
+  async unary(service: string, method: string): Promise<unknown> {
+    this.calls.push(`${service}.${method}`);
+    switch (`${service}.${method}`) {
+      case "tasks.Create": {
+        const next = this.creates.shift();
+        if (next !== undefined) throw next;
+        return {};
+      }
+      case "tasks.Get":
+        if (this.task === undefined) throw new KukeError("not-found", "containerd Tasks.Get: not found");
+        return { process: { ...this.task, id: "id", container_id: "", exit_status: 0, exited_at: null } };
+      case "snapshots.Mounts":
+        return { mounts: [] };
+      case "tasks.Start":
+        return { pid: 77 };
+      default:
+        return {};
+    }
+  }
+}
+
+const taskExists = () => new KukeError("already-exists", "containerd Tasks.Create: already exists");
+
+t("a fresh container's task costs Create and Start alone; the mounts from its create are used as given", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kuke-start-"));
+  try {
+    const log = join(dir, "app.log");
+    const given = new CreateCalls([], undefined);
+    assert.equal(await startTask(given as unknown as ContainerdClient, { namespace: "ns" }, "id", log, [], "/r", []), {
+      pid: 77,
+    });
+    assert.equal(given.calls, ["tasks.Create", "tasks.Start"]);
+    // Without the mounts, containerd is asked for them; still no look-up before the create.
+    const asked = new CreateCalls([], undefined);
+    await startTask(asked as unknown as ContainerdClient, { namespace: "ns" }, "id", log);
+    assert.equal(asked.calls, ["snapshots.Mounts", "tasks.Create", "tasks.Start"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t("a task that exists already: a running one is kept (its pid), a stopped one deleted and made again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kuke-start-"));
+  try {
+    const log = join(dir, "app.log");
+    const running = new CreateCalls([taskExists()], { pid: 4242, status: "RUNNING" });
+    assert.equal(
+      await startTask(running as unknown as ContainerdClient, { namespace: "ns" }, "id", log, [], "/r", []),
+      {
+        pid: 4242,
+      },
+    );
+    assert.equal(running.calls, ["tasks.Create", "tasks.Get"]);
+    const stopped = new CreateCalls([taskExists()], { pid: 0, status: "STOPPED" });
+    assert.equal(
+      await startTask(stopped as unknown as ContainerdClient, { namespace: "ns" }, "id", log, [], "/r", []),
+      {
+        pid: 77,
+      },
+    );
+    assert.equal(stopped.calls, ["tasks.Create", "tasks.Get", "tasks.Delete", "tasks.Create", "tasks.Start"]);
+    // Only once: a second refusal is the caller's, and what the second create left is deleted.
+    const twice = new CreateCalls([taskExists(), taskExists()], { pid: 0, status: "CREATED" });
+    await expectCode(
+      startTask(twice as unknown as ContainerdClient, { namespace: "ns" }, "id", log, [], "/r", []),
+      "already-exists",
+    );
+    assert.equal(twice.calls, ["tasks.Create", "tasks.Get", "tasks.Delete", "tasks.Create", "tasks.Delete"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 t.run();

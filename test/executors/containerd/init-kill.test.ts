@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { ContainerdClient } from "../../../src/executors/containerd/client.js";
+import { inCgroup, killNamespaceInit, namespacePids } from "../../../src/executors/containerd/init-kill.js";
+import { stopTask } from "../../../src/executors/containerd/tasks.js";
+import { onTeardown } from "../../harness/teardown.js";
+import { until } from "../../harness/until.js";
+
+const t = suite("executors/containerd/init-kill");
+
+t("NSpid and cgroup lines are read as the kernel writes them", () => {
+  assert.equal(namespacePids("Name:\tsleep\nNSpid:\t4242\t1\nNSpgid:\t4242\t1\n"), [4242, 1]);
+  assert.equal(namespacePids("Name:\tsleep\nNSpid:\t4242\n"), [4242]);
+  assert.equal(namespacePids("Name:\tsleep\n"), []);
+  const v1 = "12:pids:/kukeon/r/s/t/c/a\n11:cpu,cpuacct:/kukeon/r/s/t/c/a\n0::/\n";
+  assert.ok(inCgroup(v1, "/kukeon/r/s/t/c/a"));
+  assert.not.ok(inCgroup(v1, "/kukeon/r/s/t/c"));
+  assert.not.ok(inCgroup(v1, "/kukeon/r/s/t/c/a/b"));
+  assert.ok(inCgroup("0::/kukeon/r/s/t/c/a\n", "/kukeon/r/s/t/c/a"));
+});
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+function started(cmd: string, args: string[]): ChildProcess {
+  const child = spawn(cmd, args, { stdio: "ignore" });
+  onTeardown(`${cmd} ${args.join(" ")}`, () => {
+    child.kill("SIGKILL");
+  });
+  return child;
+}
+
+/** `sleep` as the init of a new pid namespace (`unshare --pid --fork`): its host pid. */
+async function namespaceInit(): Promise<number> {
+  const unshare = started("unshare", ["--pid", "--fork", "sleep", "300"]);
+  const init = await until("the namespace's init runs sleep", () => {
+    const kids = readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, "utf8").trim();
+    const pid = Number(kids.split(" ")[0]);
+    return pid > 0 && readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep") ? pid : undefined;
+  });
+  onTeardown("the namespace's init", () => {
+    if (alive(init)) process.kill(init, "SIGKILL");
+  });
+  return init;
+}
+
+/** The process's own cgroup path (the first hierarchy's, as a task's cgroupsPath would be). */
+function cgroupOf(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n")[0] ?? "";
+  return line.slice(line.indexOf(":", line.indexOf(":") + 1) + 1);
+}
+
+/** A containerd whose one task is the process `pid`: Wait ends when it has died; Kill signals it. */
+class OneTask {
+  calls: string[] = [];
+  constructor(private readonly pid: number) {}
+  async unary(service: string, method: string, req: { all?: boolean }): Promise<unknown> {
+    this.calls.push(`${service}.${method}${req.all === true ? " all" : ""}`);
+    switch (`${service}.${method}`) {
+      case "tasks.Get":
+        return {
+          process: { id: "id", container_id: "", pid: this.pid, status: "RUNNING", exit_status: 0, exited_at: null },
+        };
+      case "tasks.Kill":
+        process.kill(this.pid, "SIGKILL");
+        return {};
+      case "tasks.Wait":
+        await until("the task's process has died", () => (alive(this.pid) ? undefined : true));
+        return { exit_status: 137 };
+      default:
+        return {};
+    }
+  }
+}
+
+t("SIGKILL goes straight to a task's init that is its pid namespace's init in the task's cgroup", async () => {
+  const init = await namespaceInit();
+  const fake = new OneTask(init);
+  const r = await stopTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", {
+    graceMs: 0,
+    cgroupsPath: cgroupOf(init),
+  });
+  assert.equal(r, { exitStatus: 137 });
+  assert.not.ok(alive(init));
+  assert.equal(fake.calls, ["tasks.Get", "tasks.Wait", "tasks.Delete"]);
+});
+
+t(
+  "anything else is killed through containerd (all processes): no namespace init, another cgroup, no cgroup given",
+  async () => {
+    const plain = started("sleep", ["300"]).pid as number;
+    await until("sleep runs", () =>
+      readFileSync(`/proc/${plain}/cmdline`, "utf8").startsWith("sleep") ? true : undefined,
+    );
+    assert.is(await killNamespaceInit(plain, cgroupOf(plain)), false);
+    assert.ok(alive(plain), "a process that is not its namespace's init is not signalled");
+    const notInit = new OneTask(plain);
+    await stopTask(notInit as unknown as ContainerdClient, { namespace: "ns" }, "id", {
+      graceMs: 0,
+      cgroupsPath: cgroupOf(plain),
+    });
+    assert.ok(notInit.calls.includes("tasks.Kill all"), notInit.calls.join(", "));
+
+    const init = await namespaceInit();
+    assert.is(await killNamespaceInit(init, `${cgroupOf(init)}/elsewhere`), false);
+    assert.ok(alive(init), "a process outside the given cgroup is not signalled");
+    const noCgroup = new OneTask(init);
+    await stopTask(noCgroup as unknown as ContainerdClient, { namespace: "ns" }, "id", { graceMs: 0 });
+    assert.ok(noCgroup.calls.includes("tasks.Kill all"), noCgroup.calls.join(", "));
+  },
+);
+
+t.run();
