@@ -56,7 +56,8 @@ import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
 
 const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
-function kukeManifest(realm: string, cells: number): string {
+/** The manifest of `cells` cells (root + 2 busybox `sleep` containers each) in one space of `realm`. */
+export function kukeManifest(realm: string, cells: number): string {
   const docs = [
     `kind: Realm\nmetadata: {name: ${realm}}`,
     `kind: Space\nmetadata: {name: net}\nspec: {realmId: ${realm}}`,

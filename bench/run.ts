@@ -9,7 +9,7 @@ const [name, ...args] = process.argv.slice(2);
 const here = fileURLToPath(new URL(".", import.meta.url));
 if (!name || !/^[a-z0-9-]+$/.test(name) || !existsSync(`${here}${name}.js`)) {
   process.stderr.write(
-    "usage: npm run bench -- <containerd|network|apply|podman|plan-memory|validate|restart> [args...]\n",
+    "usage: npm run bench -- <containerd|network|apply|noop-plan|profile-summary|podman|plan-memory|validate|restart> [args...]\n",
   );
   process.exit(64);
 }
