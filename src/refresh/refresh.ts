@@ -70,8 +70,41 @@ export function refreshScopeOf(desired: DesiredState): Omit<RefreshScope, "onWar
  * existence, CNI networks, netns pins, attachments and egress chains. Nothing is written.
  * A namespace that does not exist is absent from `namespaces` (so its containers are "missing").
  * Corrupt record files are passed to `onWarning` and otherwise ignored.
+ *
+ * containerd answers last (its task listing asks every shim), so its calls go out first: the
+ * namespace listing and the listings of the scope's namespaces, before knowing which exist (a
+ * listing of a namespace that does not exist is empty, and dropped). The records are read while
+ * containerd works, once the namespace listing answered (so the calls are on the socket by then);
+ * namespaces only the records name are listed after them.
  */
 export async function refresh(host: RefreshSource, scope: RefreshScope): Promise<ActualState> {
+  const listings = new Map<string, Promise<NamespaceListing>>();
+  const listingOf = (ns: string) => {
+    let l = listings.get(ns);
+    if (l === undefined) {
+      // Awaited below when the namespace exists; a failed listing of one that does not is moot.
+      l = handled(listNamespace(host, ns));
+      listings.set(ns, l);
+    }
+    return l;
+  };
+  const namespaceNames = handled(host.inventory.namespaces());
+  for (const ns of scope.namespaces) listingOf(ns);
+  // What needs no record starts alongside; the cgroups of recorded resources outside the scope
+  // are checked once the records are read.
+  const scopePaths = new Set(scope.cgroupPaths ?? []);
+  const scopeCgroups = handled(host.cgroups.existing([...scopePaths]));
+  const networksRead = handled(host.inventory.networks());
+  const pinsRead = handled(host.inventory.pinnedNetns());
+  const attachmentsRead = handled(host.inventory.attachments());
+  const portsRead = scope.ports ? handled(host.inventory.boundPorts()) : Promise.resolve(undefined);
+  // Once containerd answered the first call, the others are on the socket: the records (read
+  // synchronously) do not hold them back.
+  await namespaceNames.then(
+    () => undefined,
+    () => undefined,
+  );
+
   const loaded = await host.records.loadAll();
   for (const c of loaded.corrupt) scope.onWarning?.(c.error);
   const records: Record<string, ResourceRecord> = {};
@@ -82,8 +115,11 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     const ns = r.extra.namespace ?? (r.kind === "realm" ? (r.view.spec.namespace as string | undefined) : undefined);
     if (typeof ns === "string" && ns !== "") wanted.add(ns);
   }
-  const paths = new Set(scope.cgroupPaths ?? []);
-  for (const r of loaded.records) paths.add(cgroupPath(...addressPath(parseAddress(r.address))));
+  const recordedPaths = new Set<string>();
+  for (const r of loaded.records) {
+    const path = cgroupPath(...addressPath(parseAddress(r.address)));
+    if (!scopePaths.has(path)) recordedPaths.add(path);
+  }
   // An egress chain only matters for a recorded space with a policy (drift: chain missing); a chain
   // left without one is removed by `network.remove` anyway. Without such a space, no iptables call.
   const hasEgress = loaded.records.some(
@@ -99,19 +135,30 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     // Unknown (an old or unusual daemon): planned as for containerd 1.6's monitor.
     host.inventory.restartMonitor().catch(() => undefined);
 
-  const [existing, cgroups, networks, netnsPinned, attachments, egressChains, boundPorts, monitorAsked] =
-    await Promise.all([
-      host.inventory.namespaces(),
-      host.cgroups.existing([...paths]).then((found) => [...found].sort()),
-      host.inventory.networks(),
-      host.inventory.pinnedNetns(),
-      host.inventory.attachments(),
-      hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
-      scope.ports ? host.inventory.boundPorts() : Promise.resolve(undefined),
-      scope.restarts || restartsRecorded ? askMonitor() : Promise.resolve(undefined),
-    ]);
+  const [
+    existing,
+    scopeFound,
+    recordedFound,
+    networks,
+    netnsPinned,
+    attachments,
+    egressChains,
+    boundPorts,
+    monitorAsked,
+  ] = await Promise.all([
+    namespaceNames,
+    scopeCgroups,
+    recordedPaths.size > 0 ? host.cgroups.existing([...recordedPaths]) : new Set<string>(),
+    networksRead,
+    pinsRead,
+    attachmentsRead,
+    hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
+    portsRead,
+    scope.restarts || restartsRecorded ? askMonitor() : Promise.resolve(undefined),
+  ]);
+  const cgroups = [...scopeFound, ...recordedFound].sort();
   const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
-  const listed = await Promise.all(present.map((ns) => listNamespace(host, ns)));
+  const listed = await Promise.all(present.map(listingOf));
   const namespaces: Record<string, ActualNamespace> = {};
   present.forEach((ns, i) => {
     namespaces[ns] = listed[i]!.namespace;
@@ -133,15 +180,23 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   });
 }
 
+/** `p`, marked as handled: it is awaited later, and may reject before that. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /**
  * One namespace, one container listing and one task listing: kuke's containers with their tasks,
  * plus any other container (an id kuke may collide with); alongside, one snapshot and one lease
  * listing for kuke's orphans (the snapshots no listed container uses).
  */
-async function listNamespace(
-  host: RefreshSource,
-  ns: string,
-): Promise<{ namespace: ActualNamespace; orphans: ContainerdOrphan[] }> {
+interface NamespaceListing {
+  namespace: ActualNamespace;
+  orphans: ContainerdOrphan[];
+}
+
+async function listNamespace(host: RefreshSource, ns: string): Promise<NamespaceListing> {
   const listing = host.containerd.listContainers(ns, { all: true });
   const used = listing.then((cs) => cs.flatMap((c) => (c.snapshotKey ? [c.snapshotKey] : [])));
   // Settled even when the listing fails, so a failed listing is reported once (below), not twice.

@@ -130,10 +130,9 @@ t("task states, exit codes, unmanaged ids, corrupt records and cgroups reach the
     ["corrupt record /x/bad.json"],
   );
   assert.equal(Object.keys(actual.namespaces), ["r.ns"], "missing namespaces are absent, unwanted ones not listed");
-  assert.equal(
-    src.listed.filter((x) => x !== "iptables" && x !== "monitor"),
-    ["r.ns"],
-  );
+  // The scope's namespaces are listed before containerd says which exist (the listing of one that
+  // does not is dropped); a namespace neither desired nor recorded is never listed.
+  assert.equal(src.listed.filter((x) => x !== "iptables" && x !== "monitor").sort(), ["missing.ns", "r.ns"]);
   const c = (k: string) => actual.resources[`container/r/s/t/c/${k}`]?.container;
   assert.equal(c("run")?.task, { status: "running", pid: 42 });
   assert.equal(c("dead")?.task, { status: "stopped", exitCode: 137 });
@@ -206,5 +205,52 @@ t("a recorded realm's namespace is listed even when no desired realm names it", 
   const actual = await refresh(src, { namespaces: [] });
   assert.equal(Object.keys(actual.namespaces), ["r.ns"]);
 });
+
+t(
+  "containerd's calls go out before the records are read; recorded cgroups outside the scope are checked after",
+  async () => {
+    const src = source({
+      namespaces: ["r.ns"],
+      managed: { "r.ns": [managed("s_t_c_run", "running", true, { pid: 42 })] },
+      records: [rec("realm/r", { namespace: "r.ns" }), rec("container/r/s/t/c/run"), rec("container/r/s/t/c/old")],
+      cgroups: ["/kukeon/r", "/kukeon/r/s/t/c/run", "/kukeon/r/s/t/c/old"],
+    });
+    const order: string[] = [];
+    const namespaces = src.inventory.namespaces;
+    src.inventory.namespaces = async () => {
+      order.push("namespaces asked");
+      const names = await namespaces();
+      order.push("namespaces answered");
+      return names;
+    };
+    const list = src.containerd.listContainers;
+    src.containerd.listContainers = (ns, opts) => {
+      order.push(`list ${ns}`);
+      return list(ns, opts);
+    };
+    const load = src.records.loadAll;
+    src.records.loadAll = () => {
+      order.push("records");
+      return load();
+    };
+    const existing = src.cgroups.existing;
+    src.cgroups.existing = (paths) => {
+      order.push(`cgroups ${[...paths].join(",")}`);
+      return existing(paths);
+    };
+    const actual = await refresh(src, { namespaces: ["r.ns"], cgroupPaths: ["/kukeon/r", "/kukeon/r/s/t/c/run"] });
+    assert.equal(order, [
+      "namespaces asked",
+      "list r.ns",
+      "cgroups /kukeon/r,/kukeon/r/s/t/c/run",
+      "namespaces answered",
+      "records",
+      "cgroups /kukeon/r/s/t/c/old",
+    ]);
+    assert.equal(actual.resources["container/r/s/t/c/run"]?.container?.task, { status: "running", pid: 42 });
+    assert.ok(actual.resources["container/r/s/t/c/old"]?.cgroupPresent, "a recorded cgroup outside the scope");
+    assert.ok(actual.resources["container/r/s/t/c/run"]?.cgroupPresent);
+  },
+);
 
 t.run();

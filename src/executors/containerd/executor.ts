@@ -213,23 +213,27 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
       ]);
       // Process.container_id comes back empty on 1.6; the task's `id` is the container id.
       const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
-      return containers
-        .map((c): ContainerRecord => {
-          const t = byId.get(c.id);
-          return {
-            id: c.id,
-            labels: { ...c.labels },
-            image: c.image,
-            specHash: c.labels[LABELS.specHash],
-            status: t ? taskStatus(t.status) : "stopped",
-            hasTask: t !== undefined,
-            pid: t && t.pid > 0 ? t.pid : undefined,
-            exitStatus: t && t.status === "STOPPED" ? t.exit_status : undefined,
-            exitedAt: t ? exitedAt(t.exited_at) : undefined,
-            snapshotKey: c.snapshot_key,
-          };
-        })
-        .sort((a, b) => a.id.localeCompare(b.id));
+      return (
+        containers
+          .map((c): ContainerRecord => {
+            const t = byId.get(c.id);
+            return {
+              id: c.id,
+              labels: { ...c.labels },
+              image: c.image,
+              specHash: c.labels[LABELS.specHash],
+              status: t ? taskStatus(t.status) : "stopped",
+              hasTask: t !== undefined,
+              pid: t && t.pid > 0 ? t.pid : undefined,
+              exitStatus: t && t.status === "STOPPED" ? t.exit_status : undefined,
+              exitedAt: t ? exitedAt(t.exited_at) : undefined,
+              snapshotKey: c.snapshot_key,
+            };
+          })
+          // Code-point order: the first localeCompare of a process sets up ICU's collator (~7 ms),
+          // for ids that are ASCII anyway.
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      );
     },
     removeOrphans: (ns) => removeOrphans(client, { namespace: ns }),
     async listOrphans(ns, usedSnapshots) {

@@ -38,7 +38,8 @@ function toRecord(m: ImageMsg): ImageRecord {
 /** Every image record in the namespace, sorted by name. */
 export async function listImages(client: ContainerdClient, namespace: string): Promise<ImageRecord[]> {
   const res = await client.unary<{ images: ImageMsg[] }>("images", "List", { filters: [] }, { namespace });
-  return res.images.map(toRecord).sort((a, b) => a.name.localeCompare(b.name));
+  // Code-point order: the first localeCompare of a process sets up ICU's collator (~7 ms).
+  return res.images.map(toRecord).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
