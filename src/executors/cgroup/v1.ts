@@ -1,10 +1,11 @@
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { rmdirSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KukeError } from "../../model/errors.js";
 import type { Resources } from "../../model/types.js";
 import { type CgroupDriver, DEFAULT_CPU_SHARES, LIMIT_CONTROLLERS, pathSegments, roundToPage } from "./driver.js";
 import { cgroupError, isMissing } from "./errno.js";
-import { existingIn, listSubtree, readProcs } from "./v2.js";
+import { existingIn, listSubtree, listSubtreeSync, readProcs, readProcsSync } from "./v2.js";
 
 /** One mounted cgroup hierarchy: where it is and which controllers (or `name=…`) it carries. */
 export interface CgroupHierarchy {
@@ -111,27 +112,23 @@ export class CgroupV1Driver implements CgroupDriver {
   async remove(path: string): Promise<void> {
     // One walk per hierarchy serves both the busy check and the removal; the hierarchies are
     // independent trees, so they are walked and emptied in parallel.
-    const trees = await Promise.all(
-      this.hierarchies.map((h) => listSubtree(join(h.mountPoint, ...pathSegments(path)))),
-    );
-    const busy = [...new Set((await Promise.all(trees.flat().map(readProcs))).flat())];
+    const trees = this.hierarchies.map((h) => listSubtreeSync(join(h.mountPoint, ...pathSegments(path))));
+    const busy = [...new Set(trees.flat().flatMap(readProcsSync))];
     if (busy.length > 0) {
       throw new KukeError("busy", `cgroup ${path} still has processes`, {
         detail: `pids: ${busy.sort((a, b) => a - b).join(", ")}`,
         remedy: "stop the tasks inside it first",
       });
     }
-    await Promise.all(
-      trees.map(async (tree) => {
-        for (const d of tree) {
-          try {
-            await rmdir(d);
-          } catch (e) {
-            if (!isMissing(e)) throw cgroupError(e, `remove ${d}`);
-          }
+    for (const tree of trees) {
+      for (const d of tree) {
+        try {
+          rmdirSync(d);
+        } catch (e) {
+          if (!isMissing(e)) throw cgroupError(e, `remove ${d}`);
         }
-      }),
-    );
+      }
+    }
   }
 
   async exists(path: string): Promise<boolean> {
