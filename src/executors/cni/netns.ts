@@ -5,7 +5,7 @@ import { removeFile } from "../../fs/small-file.js";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
 import { netnsName } from "../../model/host-names.js";
-import { mustRun } from "./host-command.js";
+import { Batcher, bindNamespaces, type NamespaceBind, unmountAll } from "./mount-batch.js";
 
 /**
  * Keeps a cell's network namespace alive independently of its root process by bind-mounting
@@ -14,6 +14,9 @@ import { mustRun } from "./host-command.js";
  */
 export class NetnsPinner {
   readonly dir: string;
+  /** Pins and unpins asked for while a `mount`/`umount` runs go together into the next one. */
+  private readonly binds = new Batcher<NamespaceBind>((items) => bindNamespaces(items, this.dir));
+  private readonly unmounts = new Batcher<string>(async (targets) => unmountAll(targets, await nsfsDev()));
 
   /** @param runtimeDir kuke's runtime directory. @default "/run/kuke" */
   constructor(runtimeDir = "/run/kuke") {
@@ -52,7 +55,7 @@ export class NetnsPinner {
     // to a name that is already up to 255 (NAME_MAX) for four 63-character names.
     await writeFile(target, "", { flag: "a", mode: 0o600 });
     try {
-      await mustRun("mount", ["--bind", source, target]);
+      await this.binds.run({ source, target, want: { dev: want.dev, ino: want.ino } });
     } catch (e) {
       await removeFile(target);
       throw e;
@@ -64,7 +67,7 @@ export class NetnsPinner {
   async unpin(cell: CellAddress): Promise<void> {
     const target = this.pathOf(cell);
     // A namespace can be bound more than once (a crash between two pins); unmount every layer.
-    while (await this.isPinned(cell)) await mustRun("umount", [target]);
+    while (await this.isPinned(cell)) await this.unmounts.run(target);
     await removeFile(target);
   }
 
@@ -87,8 +90,7 @@ export class NetnsPinner {
    * containers is hundreds of lines, read and parsed on every check otherwise).
    */
   async isPinned(cell: CellAddress): Promise<boolean> {
-    nsfsDevice ??= stat("/proc/self/ns/net").then((s) => s.dev);
-    const [pin, ns] = await Promise.all([stat(this.pathOf(cell)).catch(() => undefined), nsfsDevice]);
+    const [pin, ns] = await Promise.all([stat(this.pathOf(cell)).catch(() => undefined), nsfsDev()]);
     return pin !== undefined && pin.dev === ns;
   }
 
@@ -112,6 +114,10 @@ export class NetnsPinner {
 
 /** The device number of nsfs, which every namespace file (`/proc/PID/ns/*`, and a bind mount of one) has. */
 let nsfsDevice: Promise<number> | undefined;
+function nsfsDev(): Promise<number> {
+  nsfsDevice ??= stat("/proc/self/ns/net").then((s) => s.dev);
+  return nsfsDevice;
+}
 
 /** Mount points in this process's mount namespace. */
 async function mountedPaths(): Promise<Set<string>> {
