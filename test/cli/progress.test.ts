@@ -107,6 +107,7 @@ t("a namespace kept on destroy is reported kept, never deleted; one deleted says
   for (const id of ["kept", "gone"]) p.onEvent({ type: "start", ...step(id), elapsedMs: 1 });
   p.onEvent({ type: "note", ...step("kept"), text: "namespace kept.kukeon.io kept: it holds 1 image" });
   for (const id of ["kept", "gone"]) p.onEvent({ type: "succeed", ...step(id), elapsedMs: 2, durationMs: 1 });
+  p.end();
   const lines = out.text.trimEnd().split("\n");
   assert.equal(lines.slice(2), [
     "realm/kept: namespace kept.kukeon.io kept: it holds 1 image",
@@ -114,6 +115,29 @@ t("a namespace kept on destroy is reported kept, never deleted; one deleted says
     "realm/gone: Namespace deleted after 0.0s [namespace.delete]",
   ]);
 });
+
+t(
+  "without a terminal and with --progress json: the lines of one turn go out in one write, at its end or at end()",
+  async () => {
+    for (const mode of ["plain", "json"] as const) {
+      const writes: string[] = [];
+      const p = progressFor(mode, { write: (text: string) => writes.push(text) }, false);
+      p.onSteps(2);
+      p.onEvent(events[0]!);
+      p.onEvent(events[1]!);
+      assert.equal(writes, [], mode);
+      await new Promise((r) => setImmediate(r));
+      assert.is(writes.length, 1, mode);
+      assert.is(writes[0]?.trimEnd().split("\n").length, mode === "json" ? 3 : 2, mode);
+      p.onEvent(events[2]!);
+      p.end();
+      assert.is(writes.length, 2, mode);
+      assert.match(writes[1] ?? "", /succeed|Creation complete/);
+      p.end();
+      assert.is(writes.length, 2, `${mode}: nothing left to write`);
+    }
+  },
+);
 
 t("--json is the JSON event stream; --progress json its older spelling; -o json one document", () => {
   const r = (json: boolean, progress: string | undefined, structured = false) =>
