@@ -75,29 +75,37 @@ export function resolvConfText(hostResolvConf: string): string {
 }
 
 /**
- * Writes `text` into `path` in place: truncated and rewritten, never replaced, so bind mounts keep
- * seeing it. `create`: make the file (and its folders) when missing; otherwise a missing file is
- * left missing (its cell is being torn down, or not built yet) and false is returned. Synchronous:
- * a few hundred bytes into the page cache, no fsync (the files are rebuilt from the attachments),
- * and a rewrite of a space writes every cell's files, where a promise and a thread-pool round trip
- * per call cost more CPU than the calls themselves.
+ * Writes `text` into `path` in place: rewritten, never replaced, so bind mounts keep seeing it.
+ * `create`: make the file (and its folders) when missing; otherwise a missing file is left missing
+ * (its cell is being torn down, or not built yet) and false is returned. `size`: the file's size
+ * when known (this process wrote it last); a shorter text is then padded with newlines to it
+ * instead of truncating the file, since blank lines mean nothing in either file and a truncate on
+ * ext4 waits for the journal (on a detach every other cell's hosts file shrinks). Otherwise the
+ * file is truncated first. Returns the size written.
+ *
+ * Synchronous: a few hundred bytes into the page cache, no fsync (the files are rebuilt from the
+ * attachments), and a rewrite of a space writes every cell's files, where a promise and a
+ * thread-pool round trip per call cost more CPU than the calls themselves.
  */
-function writeInPlace(path: string, text: string, create: boolean): boolean {
+function writeInPlace(path: string, text: string, create: boolean, size?: number): number | undefined {
   if (create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   let fd: number;
   try {
     fd = openSync(path, create ? "w" : "r+", 0o644);
   } catch (e) {
-    if (!create && errnoOf(e) === "ENOENT") return false;
+    if (!create && errnoOf(e) === "ENOENT") return undefined;
     throw e;
   }
   try {
-    if (!create) ftruncateSync(fd, 0);
-    writeSync(fd, text, 0);
+    const data = Buffer.from(text);
+    const pad = create || size === undefined ? 0 : Math.max(0, size - data.length);
+    if (!create && size === undefined) ftruncateSync(fd, 0);
+    const out = pad > 0 ? Buffer.concat([data, Buffer.alloc(pad, "\n")]) : data;
+    for (let off = 0; off < out.length; ) off += writeSync(fd, out, off, out.length - off, off);
+    return out.length;
   } finally {
     closeSync(fd);
   }
-  return true;
 }
 
 /**
@@ -109,12 +117,12 @@ export class CellDnsFiles {
   private readonly running = new Map<string, Promise<void>>();
   private readonly queued = new Map<string, Promise<void>>();
   /**
-   * The text this instance last wrote to each file. A file whose new text is the same is not
+   * The text this instance last wrote to each file, and the file's size after. A file whose new text is the same is not
    * written again: every attach rewrites the whole space, where each resolv.conf and most hosts
    * files are unchanged. Only kuke writes these files, under the run-path lock, and `remove`
    * forgets a removed cell's entries, so the memo matches the disk.
    */
-  private readonly written = new Map<string, string>();
+  private readonly written = new Map<string, { text: string; size: number }>();
 
   constructor(
     private readonly runPath: string,
@@ -182,9 +190,11 @@ export class CellDnsFiles {
 
   /** `writeInPlace` unless this instance already wrote the same text there (`ensure` found a file missing: always). */
   private writeOnce(path: string, text: string, create: boolean): boolean {
-    if (!create && this.written.get(path) === text) return true;
-    if (!writeInPlace(path, text, create)) return false;
-    this.written.set(path, text);
+    const last = create ? undefined : this.written.get(path);
+    if (last?.text === text) return true;
+    const size = writeInPlace(path, text, create, last?.size);
+    if (size === undefined) return false;
+    this.written.set(path, { text, size });
     return true;
   }
 

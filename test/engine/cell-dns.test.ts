@@ -41,7 +41,7 @@ async function world(name: string) {
     };
     return out;
   };
-  return { runPath, resolv, attached, dns: new CellDnsFiles(runPath, list, resolv) };
+  return { runPath, resolv, attached, list, dns: new CellDnsFiles(runPath, list, resolv) };
 }
 
 const read = (f: string) => readFile(f, "utf8");
@@ -80,11 +80,21 @@ t(
     // A cell without files (not built yet, or torn down) gets none from a rewrite.
     assert.is(await stat(cellFilesOf(w.runPath, cache).hosts).catch(() => undefined), undefined);
 
-    // A detached cell leaves the others' files; its own are removed.
+    // A detached cell leaves the others' files; its own are removed. The shorter text is padded with
+    // blank lines to the size the file had instead of truncating it (same text to a resolver).
+    const before = (await stat(files.hosts)).size;
     w.attached.delete(db);
     await w.dns.remove(db);
     await w.dns.refreshSpace("r", "s");
+    const shrunk = hostsFileText(web, [peers[0], peers[2]] as never);
+    assert.is(await read(files.hosts), shrunk + "\n".repeat(before - Buffer.byteLength(shrunk)));
+    assert.is((await stat(files.hosts)).size, before);
+    assert.is((await stat(files.hosts)).ino, inode);
     assert.not.match(await read(files.hosts), /db/);
+    // A new writer (the next kuke process) does not know the size: it truncates to the text.
+    const fresh = new CellDnsFiles(w.runPath, w.list, w.resolv);
+    await fresh.refreshSpace("r", "s");
+    assert.is(await read(files.hosts), shrunk);
     assert.is(await stat(cellFilesOf(w.runPath, db).hosts).catch(() => undefined), undefined);
   },
 );
