@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
+import { readdir, rm, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { isTempName, removeAbandonedTemp, writeFileAtomic } from "../fs/atomic-file.js";
 import { errnoOf, fsError } from "../fs/fs-errors.js";
