@@ -9,7 +9,9 @@
  * included), `kuke plan --detailed-exitcode` (exit 2, changes pending, fails the run) and
  * `kuke version` for every build, in an order rotated round by round so the machine's other load
  * falls on all alike. Each build plans the same applied stack (its own manifest cache warmed by one
- * untimed plan first). Medians and ranges; `plan − version` is the plan's own work.
+ * untimed plan first). Medians and ranges of wall time, and of CPU time (the process and what it
+ * waited for, from `/proc/self/stat`, 10 ms ticks), which the machine's other load moves far less;
+ * `plan − version` is the plan's own work.
  *
  * `--profile DIR` runs the timed plan and version processes under `node --cpu-prof` (DIR/LABEL/);
  * `npm run bench -- profile-summary DIR/LABEL/*.cpuprofile` sums them. `--phases` times the parts
@@ -17,6 +19,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,10 +51,19 @@ function node(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
+/** CPU of this process's waited-for children (`cutime + cstime`, proc(5)), ms; 10 ms resolution. */
+function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+/** Wall and CPU ms of one command (the machine's other load shows in the first far more). */
+async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const c0 = childrenCpuMs();
   const t0 = performance.now();
   await fn();
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: childrenCpuMs() - c0 };
 }
 
 function median(xs: number[]): number {
@@ -91,8 +103,8 @@ export async function main(args: string[]): Promise<void> {
   const procEnv = { ...process.env, ...env };
   const file = join(work, `cells-${cells}.yaml`);
   const first = builds[0] as { mainJs: string };
-  const plans = new Map<string, number[]>();
-  const versions = new Map<string, number[]>();
+  const plans = new Map<string, { ms: number; cpuMs: number }[]>();
+  const versions = new Map<string, { ms: number; cpuMs: number }[]>();
   const lines: string[] = [];
   try {
     await mkdir(join(work, realm), { recursive: true });
@@ -114,8 +126,8 @@ export async function main(args: string[]): Promise<void> {
           timed(() => node([...prof("plan"), b.mainJs, "plan", "--detailed-exitcode", "-f", file], procEnv));
         const v = () => timed(() => node([...prof("version"), b.mainJs, "version"], procEnv));
         // Alternate which of the two goes first.
-        let pm: number;
-        let vm: number;
+        let pm: { ms: number; cpuMs: number };
+        let vm: { ms: number; cpuMs: number };
         if (r % 2 === 0) {
           pm = await p();
           vm = await v();
@@ -148,14 +160,16 @@ export async function main(args: string[]): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
   const out = [
-    `no-op kuke plan of ${cells} cells against kuke version, ${rounds} rounds, CLI processes, ms: median (min–max)`,
-    `${"build".padEnd(10)} ${"plan".padStart(18)} ${"version".padStart(18)} ${"plan-version".padStart(13)} ${"plan/version".padStart(13)}`,
+    `no-op kuke plan of ${cells} cells against kuke version, ${rounds} rounds, CLI processes: median (min–max)`,
+    `${"build".padEnd(10)} ${"plan ms".padStart(16)} ${"version ms".padStart(16)} ${"plan-version".padStart(12)} ${"plan/version".padStart(12)}  ${"plan CPU ms".padStart(16)} ${"version CPU ms".padStart(16)}`,
   ];
   for (const b of builds) {
     const p = plans.get(b.label) ?? [];
     const v = versions.get(b.label) ?? [];
+    const wall = (xs: { ms: number }[]) => xs.map((x) => x.ms);
+    const cpu = (xs: { cpuMs: number }[]) => xs.map((x) => x.cpuMs);
     out.push(
-      `${b.label.padEnd(10)} ${fmtRange(p).padStart(18)} ${fmtRange(v).padStart(18)} ${(median(p) - median(v)).toFixed(0).padStart(13)} ${(median(p) / median(v)).toFixed(2).padStart(13)}`,
+      `${b.label.padEnd(10)} ${fmtRange(wall(p)).padStart(16)} ${fmtRange(wall(v)).padStart(16)} ${(median(wall(p)) - median(wall(v))).toFixed(0).padStart(12)} ${(median(wall(p)) / median(wall(v))).toFixed(2).padStart(12)}  ${fmtRange(cpu(p)).padStart(16)} ${fmtRange(cpu(v)).padStart(16)}`,
     );
   }
   process.stdout.write(`${[...out, ...lines].join("\n")}\n`);
