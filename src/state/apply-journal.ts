@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, closeSync, constants, fsyncSync, openSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { readdir, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -140,12 +140,25 @@ export class JournalStore {
    * (an interrupted apply), or undefined.
    */
   async lastUnfinished(): Promise<JournalReading | undefined> {
-    const all = await this.readAll();
-    return all.reverse().find((j) => !j.ended && !this.isRunning(j));
+    // Newest first. Every plan asks this, and up to `keepFinished` ended journals are kept, each a
+    // line per step event (hundreds of kilobytes for an apply of many cells): one whose last line
+    // ends it is passed over on that line alone.
+    for (const id of (await this.ids()).reverse()) {
+      if (endsWithEnd(this.fileOf(id))) continue;
+      const j = await this.read(id);
+      if (j !== undefined && !j.ended && !this.isRunning(j)) return j;
+    }
+    return undefined;
   }
 
   /** Every readable journal, oldest first. Files without a readable `begin` line are skipped. */
   async readAll(): Promise<JournalReading[]> {
+    const readings = await Promise.all((await this.ids()).map((id) => this.read(id)));
+    return readings.filter((r): r is JournalReading => r !== undefined);
+  }
+
+  /** The apply ids of the journal files, oldest first. */
+  private async ids(): Promise<string[]> {
     let names: string[];
     try {
       names = await readdir(this.layout.journal);
@@ -153,9 +166,10 @@ export class JournalStore {
       if (errnoOf(e) === "ENOENT") return [];
       throw fsError(e, "list journals in", this.layout.journal);
     }
-    const ids = names.filter((n) => n.endsWith(".jsonl")).map((n) => n.slice(0, -".jsonl".length));
-    const readings = await Promise.all(ids.sort().map((id) => this.read(id)));
-    return readings.filter((r): r is JournalReading => r !== undefined);
+    return names
+      .filter((n) => n.endsWith(".jsonl"))
+      .map((n) => n.slice(0, -".jsonl".length))
+      .sort();
   }
 
   /** One journal by apply id, or undefined when absent or unreadable. */
@@ -252,6 +266,41 @@ function appendLine(file: string, line: JournalLine): void {
     appendFileSync(file, `\n${JSON.stringify(line)}\n`, { mode: FILE_MODE, flush: true });
   } catch (e) {
     throw fsError(e, "append to journal", file);
+  }
+}
+
+/** How much of a journal's end `endsWithEnd` reads: far more than a `finish` or `superseded` line. */
+const TAIL_BYTES = 4096;
+
+/**
+ * True when the journal's last complete line is `finish` or `superseded` (so `parseJournal` would
+ * call it ended), read from its last bytes only. False when that cannot be told so: a torn or
+ * very long last line, an unreadable file; the caller then reads the whole journal.
+ */
+function endsWithEnd(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const n = Math.min(size, TAIL_BYTES);
+    const tail = Buffer.alloc(n);
+    readSync(fd, tail, 0, n, size - n);
+    const last = tail
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .at(-1);
+    if (last === undefined) return false;
+    const event = (JSON.parse(last) as { event?: unknown } | null)?.event;
+    return event === "finish" || event === "superseded";
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
   }
 }
 
