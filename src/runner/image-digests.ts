@@ -201,6 +201,25 @@ export function hostImageLookup(containerd: {
   };
 }
 
+/**
+ * `lookup` with the image listings of `namespaces` asked at once (refresh's containerd calls go out
+ * alongside, instead of one more round trip after them); each is served from that one answer. A
+ * listing that fails is reported to whoever asks for it, and to nobody if nobody does.
+ */
+export function prefetchImageListings(lookup: ImageLookup, namespaces: readonly string[]): ImageLookup {
+  const listings = new Map<string, ReturnType<ImageLookup["listImages"]>>();
+  for (const ns of namespaces) {
+    if (listings.has(ns)) continue;
+    const listing = lookup.listImages(ns);
+    listing.catch(() => undefined);
+    listings.set(ns, listing);
+  }
+  return {
+    listImages: (ns) => listings.get(ns) ?? lookup.listImages(ns),
+    remoteDigest: (ref, credentials) => lookup.remoteDigest(ref, credentials),
+  };
+}
+
 /** One warning per distinct image that was resolved from the local record because the registry did not answer. */
 export function noteImageWarnings(plan: Plan, actual: ActualState): void {
   const seen = new Set<string>();

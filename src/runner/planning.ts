@@ -19,7 +19,7 @@ import {
 import { type Plan, plan } from "../planner/index.js";
 import { refresh, refreshScopeOf } from "../refresh/index.js";
 import { type JournalStore, lazySecretDigester, touchedBy } from "../state/index.js";
-import { hostImageLookup, resolveImageDigests } from "./image-digests.js";
+import { hostImageLookup, prefetchImageListings, resolveImageDigests } from "./image-digests.js";
 import { defaultProject } from "./project.js";
 import { credentialDigests, secretDigests } from "./secret-hashes.js";
 
@@ -101,6 +101,11 @@ export async function refreshFor(
   images: ImageOptions = {},
 ): Promise<ActualState> {
   const digester = lazySecretDigester(host.runPath);
+  // The realms' image listings go out with refresh's containerd calls, not one round trip later.
+  const lookup = prefetchImageListings(
+    hostImageLookup(host.containerd),
+    images.fixed === undefined ? desired.realms.map((r) => r.spec.namespace) : [],
+  );
   const [actual, digests, credentials] = await Promise.all([
     refresh(host, { ...refreshScopeOf(desired), ...(onWarning ? { onWarning } : {}) }),
     secretDigests(desired, env, digester),
@@ -110,7 +115,7 @@ export async function refreshFor(
   const needsSubnet = desired.spaces.some((s) => actual.networks[networkName(s.realm, s.name)]?.subnet === undefined);
   const [subnetPool, imageDigests, cniPlugins, cgroupControllers] = await Promise.all([
     needsSubnet ? host.inventory.subnetPool?.() : undefined,
-    images.fixed ?? resolveImageDigests(desired, actual, hostImageLookup(host.containerd), images.pull),
+    images.fixed ?? resolveImageDigests(desired, actual, lookup, images.pull),
     // Preflight facts, each read only when the files have something that needs it.
     usesNetwork(desired) ? host.inventory.cniPlugins?.() : undefined,
     setsLimits(desired)

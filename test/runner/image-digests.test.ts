@@ -15,6 +15,7 @@ import {
   hostImageLookup,
   type ImageLookup,
   noteImageWarnings,
+  prefetchImageListings,
   resolveImageDigests,
 } from "../../src/runner/image-digests.js";
 import { checkPlanImages } from "../../src/runner/operations/image-check.js";
@@ -198,5 +199,29 @@ t("the real lookup: a registry that does not answer fails with a KukeError", asy
     assert.is((e as KukeError).code, "unavailable");
   }
 });
+
+t(
+  "prefetched listings: asked at once, once per namespace, served to resolution; a failed one reaches whoever asks for it",
+  async () => {
+    const lookup = new FakeLookup({ [NS]: [loaded("docker.io/library/app:1", A)] });
+    const failing: ImageLookup = {
+      listImages: async (ns) => {
+        if (ns === "gone.ns") throw new KukeError("unavailable", "containerd went away");
+        return lookup.listImages(ns);
+      },
+      remoteDigest: (ref, creds) => lookup.remoteDigest(ref, creds),
+    };
+    const prefetched = prefetchImageListings(failing, [NS, NS, "gone.ns"]);
+    assert.equal(lookup.calls, [`list ${NS}`], "asked before any resolution, once");
+    const got = await resolve(desiredWith([sleeper("one", "app:1")]), prefetched);
+    assert.equal(got[one], { digest: A, present: true });
+    assert.equal(lookup.calls, [`list ${NS}`], "resolution used the prefetched listing");
+    const failed = await prefetched.listImages("gone.ns").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.is((failed as KukeError | undefined)?.message, "containerd went away", "the failure reaches whoever asks");
+  },
+);
 
 t.run();
