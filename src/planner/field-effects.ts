@@ -178,15 +178,21 @@ export function strongest(effects: Iterable<FieldEffect>): FieldEffect {
  * Undefined when the table has no row, which the coverage test forbids.
  */
 export function findRow(kind: ResourceKind, path: string): FieldRow | undefined {
-  const memoKey = `${kind}:${path}`;
-  if (rowMemo.has(memoKey)) return rowMemo.get(memoKey);
-  const row = lookupRow(kind, path);
   // Paths repeat across thousands of resources; the table is immutable, so remembering is safe.
-  if (rowMemo.size < 10_000) rowMemo.set(memoKey, row);
+  // One map per kind: no key string to build on every call (a plan asks for every leaf of every view).
+  let memo = rowMemo.get(kind);
+  if (memo === undefined) {
+    memo = new Map();
+    rowMemo.set(kind, memo);
+  }
+  const known = memo.get(path);
+  if (known !== undefined || memo.has(path)) return known;
+  const row = lookupRow(kind, path);
+  if (memo.size < 10_000) memo.set(path, row);
   return row;
 }
 
-const rowMemo = new Map<string, FieldRow | undefined>();
+const rowMemo = new Map<ResourceKind, Map<string, FieldRow | undefined>>();
 
 function lookupRow(kind: ResourceKind, path: string): FieldRow | undefined {
   const rows = rowsByKind.get(kind);
