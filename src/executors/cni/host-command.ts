@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, type StdioOptions, spawn } from "node:child_process";
 import { KukeError } from "../../model/errors.js";
 
 export interface CommandOutput {
@@ -10,11 +10,13 @@ export interface CommandOutput {
 /**
  * Runs a host tool (ip, iptables, mount) and returns its exit code and output; never throws for a
  * non-zero exit, so each caller classifies the codes it expects. A tool that cannot start is a
- * `failed-precondition` KukeError.
+ * `failed-precondition` KukeError. `fd3`, when given, is the child's file descriptor 3 (`/dev/fd/3`).
  */
-export function runCommand(cmd: string, args: string[], input?: string): Promise<CommandOutput> {
+export function runCommand(cmd: string, args: string[], input?: string, fd3?: number): Promise<CommandOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const stdio: StdioOptions = fd3 === undefined ? "pipe" : ["pipe", "pipe", "pipe", fd3];
+    // stdin, stdout and stderr are pipes either way.
+    const child = spawn(cmd, args, { stdio }) as ChildProcessWithoutNullStreams;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));

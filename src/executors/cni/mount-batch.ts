@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, unlinkSync, writeSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { KukeError } from "../../model/errors.js";
@@ -58,9 +58,10 @@ export interface NamespaceBind {
 
 /**
  * Bind-mounts each `source` on its `target`: one `mount --bind` for one, else one `mount -a` over
- * an fstab of the batch, written to a temporary file in `scratchDir` (libmount does not parse an
- * fstab from a pipe) and removed after. Each target is then checked (`mount -a` exits non-zero
- * when any entry failed, without saying which); one that does not hold its namespace gets its own
+ * an fstab of the batch. libmount does not parse an fstab from a pipe, so the fstab is a file with
+ * no name (see `anonymousFile`) that `mount` reads as its `/dev/fd/3`: a kuke killed at any point
+ * leaves no file behind. Each target is then checked (`mount -a` exits non-zero when any entry
+ * failed, without saying which); one that does not hold its namespace gets its own
  * `mount --bind`, whose error is that item's.
  */
 export async function bindNamespaces(items: NamespaceBind[], scratchDir: string): Promise<(unknown | undefined)[]> {
@@ -71,14 +72,39 @@ export async function bindNamespaces(items: NamespaceBind[], scratchDir: string)
     );
   if (items.length === 1) return [await one(items[0] as NamespaceBind)];
   const fstab = items.map((b) => `${fstabField(b.source)} ${fstabField(b.target)} none bind 0 0\n`).join("");
-  const file = join(scratchDir, `.pins-${process.pid}-${randomBytes(4).toString("hex")}.fstab`);
-  writeFileSync(file, fstab, { mode: 0o600 });
+  const fd = anonymousFile(scratchDir, fstab);
   try {
-    await runCommand("mount", ["-a", "--fstab", file]);
+    await runCommand("mount", ["-a", "--fstab", "/dev/fd/3"], undefined, fd);
   } finally {
-    rmSync(file, { force: true });
+    closeSync(fd);
   }
   return Promise.all(items.map(async (b) => ((await holds(b.target, b.want)) ? undefined : one(b))));
+}
+
+/** open(2)'s O_TMPFILE on x86-64 and arm64 Linux (with O_DIRECTORY), which node does not name. */
+const O_TMPFILE = 0o20200000;
+
+/**
+ * An open, readable file in `dir` holding `text` that has no name in any directory. O_TMPFILE
+ * never gives it one; where the filesystem refuses O_TMPFILE, a file with a unique name is
+ * unlinked right after it is opened, before anything else runs in this process.
+ */
+export function anonymousFile(dir: string, text: string): number {
+  let fd: number;
+  try {
+    fd = openSync(dir, O_TMPFILE | constants.O_RDWR, 0o600);
+  } catch {
+    const path = join(dir, `.kuke-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    unlinkSync(path);
+  }
+  try {
+    writeSync(fd, text, 0, "utf8");
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
 }
 
 /**

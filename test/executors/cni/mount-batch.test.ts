@@ -1,7 +1,10 @@
 /** The batcher behind pins and unpins: a lone request runs at once, a burst goes into one run, errors stay per item. */
+import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { Batcher, fstabField } from "../../../src/executors/cni/mount-batch.js";
+import { anonymousFile, Batcher, fstabField } from "../../../src/executors/cni/mount-batch.js";
 
 const t = suite("executors/cni/mount-batch");
 
@@ -71,6 +74,21 @@ t("an item's error rejects only that item; a batch that throws rejects all of it
 t("fstabField escapes whitespace and backslashes as fstab(5) octal escapes", () => {
   assert.is(fstabField("/run/kuke/netns/r_s_t_c"), "/run/kuke/netns/r_s_t_c");
   assert.is(fstabField("/tmp/a b\tc\\d\ne"), "/tmp/a\\040b\\011c\\134d\\012e");
+});
+
+t("the batch's fstab is a file with no name: readable through its descriptor, nothing in the directory", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kuke-anon-"));
+  try {
+    const fd = anonymousFile(dir, "/a /b none bind 0 0\n");
+    try {
+      assert.equal(readdirSync(dir), []);
+      assert.is(readFileSync(`/proc/self/fd/${fd}`, "utf8"), "/a /b none bind 0 0\n");
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();

@@ -1,4 +1,5 @@
 /** Pins on this host: a burst of pins and unpins (one `mount -a` / `umount` for several), paths that need fstab escapes. */
+import { watch } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,6 +62,9 @@ t("in a batch, an entry that cannot be mounted fails alone with its own error; t
   const targets = ["x", "y", "z"].map((n) => join(d, n));
   for (const f of targets) await writeFile(f, "");
   const ns = await Promise.all([0, 1].map((i) => stat(`/proc/${holders[i]?.pid}/ns/net`)));
+  // Nothing is ever named in the directory during the batch (a kuke killed mid-batch leaves nothing).
+  const named: string[] = [];
+  const watcher = watch(d, (_event, name) => named.push(String(name)));
   const errors = await bindNamespaces(
     [
       { source: `/proc/${holders[0]?.pid}/ns/net`, target: targets[0] as string, want: ns[0] as never },
@@ -68,6 +72,13 @@ t("in a batch, an entry that cannot be mounted fails alone with its own error; t
       { source: `/proc/${holders[1]?.pid}/ns/net`, target: targets[2] as string, want: ns[1] as never },
     ],
     d,
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  watcher.close();
+  // An O_TMPFILE file shows in inotify as "#<inode>" but never has a directory entry.
+  assert.equal(
+    named.filter((n) => !["x", "y", "z"].includes(n) && !/^#\d+$/.test(n)),
+    [],
   );
   assert.is(errors[0], undefined);
   assert.is(errors[2], undefined);
