@@ -53,6 +53,7 @@ import { type HostCpuBreakdown, HostCpuWindow } from "./host-cpu.js";
 import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
 import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
+import { exec, procCpuMs } from "./processes.js";
 
 const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
@@ -75,15 +76,6 @@ spec:
     - {id: b, image: ${BUSYBOX_IMAGE}, command: /bin/sleep, args: ["3600"]}`);
   }
   return `${docs.join("\n---\n")}\n`;
-}
-
-/** `utime + stime` (own) and `cutime + cstime` (waited-for descendants) of a pid, ms (100 Hz ticks). */
-function procCpuMs(pid: number | "self"): { own: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // proc(5) fields 14–17, counted here from field 3 (state).
-  const t = (i: number) => Number(f[i]) * 10;
-  return { own: t(11) + t(12), children: t(13) + t(14) };
 }
 
 /** The private containerd daemon's pid (its command line names the bench's config file). */
@@ -124,23 +116,6 @@ interface Sample {
 
 /** With `--host-cpu`, which running processes are the tool's (cmdline test); undefined: not measured. */
 type HostCpuScope = ((cmdline: string) => boolean) | undefined;
-
-/** Runs `cmd args` to completion with output kept only for an error message. */
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let tail = "";
-    const keep = (b: Buffer) => {
-      tail = (tail + b.toString()).slice(-3000);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${tail}`)),
-    );
-  });
-}
 
 async function sample(ctdPid: number | undefined, fn: () => Promise<void>, scope?: HostCpuScope): Promise<Sample> {
   const window = scope ? await HostCpuWindow.open(scope) : undefined;

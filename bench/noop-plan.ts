@@ -31,39 +31,16 @@ import { startContainerd } from "../test/harness/containerd.js";
 import { kukeEnv } from "../test/harness/kuke-env.js";
 import { kukeManifest } from "./apply.js";
 import { planPhases } from "./plan-phases.js";
+import { exec, procCpuMs } from "./processes.js";
 
 const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
-/** Runs `node args` to completion; rejects with the output's tail on a non-zero exit. */
-function node(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let tail = "";
-    const keep = (b: Buffer) => {
-      tail = (tail + b.toString()).slice(-3000);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`node ${args.join(" ")} exited ${code}:\n${tail}`)),
-    );
-  });
-}
-
-/** CPU of this process's waited-for children (`cutime + cstime`, proc(5)), ms; 10 ms resolution. */
-function childrenCpuMs(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[13]) + Number(f[14])) * 10;
-}
-
 /** Wall and CPU ms of one command (the machine's other load shows in the first far more). */
 async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
-  const c0 = childrenCpuMs();
+  const c0 = procCpuMs("self").children;
   const t0 = performance.now();
   await fn();
-  return { ms: performance.now() - t0, cpuMs: childrenCpuMs() - c0 };
+  return { ms: performance.now() - t0, cpuMs: procCpuMs("self").children - c0 };
 }
 
 function median(xs: number[]): number {
@@ -109,12 +86,16 @@ export async function main(args: string[]): Promise<void> {
   try {
     await mkdir(join(work, realm), { recursive: true });
     await writeFile(file, kukeManifest(realm, cells));
-    await node([first.mainJs, "image", "load", await buildBusyboxArchive(work), "--realm", realm], procEnv);
-    await node([first.mainJs, "apply", "--auto-approve", "-f", file], procEnv);
+    await exec(
+      process.execPath,
+      [first.mainJs, "image", "load", await buildBusyboxArchive(work), "--realm", realm],
+      procEnv,
+    );
+    await exec(process.execPath, [first.mainJs, "apply", "--auto-approve", "-f", file], procEnv);
     for (const b of builds) {
       // Untimed: each build's manifest cache entry, and the files in the page cache.
-      await node([b.mainJs, "plan", "--detailed-exitcode", "-f", file], procEnv);
-      await node([b.mainJs, "version"], procEnv);
+      await exec(process.execPath, [b.mainJs, "plan", "--detailed-exitcode", "-f", file], procEnv);
+      await exec(process.execPath, [b.mainJs, "version"], procEnv);
     }
     lines.push(`load average at start: ${await loadavg()}`);
     for (let r = 0; r < rounds; r++) {
@@ -123,8 +104,10 @@ export async function main(args: string[]): Promise<void> {
         const prof = (what: string) =>
           profileDir !== undefined ? ["--cpu-prof", "--cpu-prof-dir", join(profileDir, b.label, what)] : [];
         const p = () =>
-          timed(() => node([...prof("plan"), b.mainJs, "plan", "--detailed-exitcode", "-f", file], procEnv));
-        const v = () => timed(() => node([...prof("version"), b.mainJs, "version"], procEnv));
+          timed(() =>
+            exec(process.execPath, [...prof("plan"), b.mainJs, "plan", "--detailed-exitcode", "-f", file], procEnv),
+          );
+        const v = () => timed(() => exec(process.execPath, [...prof("version"), b.mainJs, "version"], procEnv));
         // Alternate which of the two goes first.
         let pm: { ms: number; cpuMs: number };
         let vm: { ms: number; cpuMs: number };
@@ -148,7 +131,9 @@ export async function main(args: string[]): Promise<void> {
       );
     }
   } finally {
-    await node([first.mainJs, "destroy", "--auto-approve", "-f", file], procEnv).catch(() => undefined);
+    await exec(process.execPath, [first.mainJs, "destroy", "--auto-approve", "-f", file], procEnv).catch(
+      () => undefined,
+    );
     const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
     for (let i = 0; i < cells; i++) {
       await net.detach(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
