@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { openImageArchive } from "../../../src/executors/containerd/archive-source.js";
 import { cgroupMounts, removeEmptyCgroups } from "../../../src/executors/containerd/cgroup-cleanup.js";
 import { ContainerdClient } from "../../../src/executors/containerd/client.js";
 import { type ContainerdExecutor, createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
@@ -15,7 +14,7 @@ import type { ContainerAddress } from "../../../src/model/address.js";
 import { parseAddress } from "../../../src/model/address.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { containerLabels } from "../../../src/model/host-names.js";
-import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../../harness/busybox-image.js";
+import { BUSYBOX_IMAGE, importBusybox } from "../../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 import { until } from "../../harness/until.js";
@@ -35,15 +34,7 @@ async function busyboxWorld(exec: ContainerdExecutor, ns: string, id: string, cg
     await rm(dir, { recursive: true, force: true });
   };
   onTeardown(`executor test ${id}`, cleanup);
-  const load = async () => {
-    const source = await openImageArchive(await buildBusyboxArchive(dir));
-    try {
-      await exec.importImage(ns, source);
-    } finally {
-      await source.close();
-    }
-    return exec.resolveImage(ns, BUSYBOX_IMAGE);
-  };
+  const load = () => importBusybox(exec, ns, dir);
   return { dir, cleanup, load };
 }
 
