@@ -1,42 +1,3 @@
-/**
- * `npm run bench -- apply [--cells 10,20,50] [--rounds 3] [--podman] [--kuke LABEL=MAIN_JS]…
- * [--parallelism N] [--timings] [--phases] [--profile DIR]`: kuke as users run it, against podman,
- * in one interleaved run (DESIGN §7, issue 13).
- *
- * Every kuke figure is a separate `node MAIN_JS …` process (the package's `bin`, start-up
- * included): `kuke apply` of N cells from empty, `kuke plan --detailed-exitcode` of the unchanged
- * stack, `kuke version` (the process floor), `kuke destroy`. With `--podman`, `podman kube play` /
- * `kube down` of the same N pods run in the same rounds. Each round runs every tool once per size,
- * in an order rotated round by round, so the machine's other load falls on all of them alike;
- * medians and ranges of `--rounds` rounds are printed. `--kuke LABEL=PATH` (repeatable) adds
- * another kuke build — a copy of an older tree, for before/after ratios from one run; the default
- * is this tree's `dist/src/cli/main.js`.
- *
- * Same work on both sides:
- * - a cell is a synthesized root plus 2 busybox containers running `sleep 3600`; a pod is podman's
- *   infra container plus the same 2 containers;
- * - the busybox image comes from the same locally built archive, loaded before timing on both sides
- *   (`kuke image load`, `podman load`); kuke's pause image and podman's infra image are in place
- *   before timing too (a 1-cell apply + destroy and a 1-pod play + down warm each side up; podman
- *   builds its own infra image from catatonit then, offline);
- * - one bridge network: kuke's space, podman's `network create` (no DNS);
- * - stopping: `sleep` and pause install no SIGTERM handler, so kuke sends SIGKILL at once (it reads
- *   the process's caught signals); podman's pods get `terminationGracePeriodSeconds: 0` (kube play
- *   makes it each container's stop timeout; `stop_timeout = 0` in containers.conf alone is not
- *   used by kube play), so podman sends SIGKILL at once as well (checked before timing). Its infra
- *   container keeps a 10 s timeout but runs catatonit, which exits on SIGTERM at once, as kuke's
- *   pause is killed at once (an infra that ignores SIGTERM could hold `kube down` for 10 s).
- *
- * CPU: `cutime + cstime` of this process (getrusage RUSAGE_CHILDREN) around each command, i.e. the
- * tool's own process and every descendant it waited for. For kuke that is node plus the CNI
- * plugins, `ip`, `iptables`, `mount` it runs; containerd's CPU (its own pid) is shown beside it;
- * its shims and runc are not counted. For podman it is podman plus what it waits for (runc start,
- * netavark); conmon, and runc create under conmon, are daemonized and not counted.
- *
- * Runs as root on a private containerd (the test harness daemon) with temporary run paths; removes
- * everything it made. Not part of the tests.
- */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -54,6 +15,7 @@ import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
 import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
 import { exec, procCpuMs } from "./processes.js";
+import { fmtRange, loadavg, median } from "./stats.js";
 
 const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
@@ -78,6 +40,20 @@ spec:
   return `${docs.join("\n---\n")}\n`;
 }
 
+/**
+ * What a failed destroy of `kukeManifest(realm, cells)` can leave: the cells' attachments and netns
+ * pins, the space's bridge network and the realm's cgroup. Each removal is best effort.
+ */
+export async function removeStackLeftovers(env: KukeEnv, realm: string, cells: number): Promise<void> {
+  const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
+  for (let i = 0; i < cells; i++) {
+    await net.detach(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
+    await net.unpin(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
+  }
+  await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
+  await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+}
+
 /** The private containerd daemon's pid (its command line names the bench's config file). */
 function containerdPid(ctd: TestContainerd): number | undefined {
   const needle = join(ctd.dir, "config.toml");
@@ -98,10 +74,6 @@ async function hostCpu(): Promise<{ busy: number; total: number }> {
   const v = line.split(/\s+/).slice(1).map(Number);
   const total = v.reduce((a, b) => a + b, 0);
   return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-}
-
-async function loadavg(): Promise<string> {
-  return (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
 }
 
 /** One timed command: wall ms, CPU ms of it and its waited-for descendants, containerd's CPU ms, host busy %. */
@@ -235,13 +207,7 @@ function kukeTool(o: KukeToolOptions): Tool & {
     },
     async cleanup() {
       for (const cells of written) await kuke(["destroy", "--auto-approve", "-f", file(cells)]).catch(() => undefined);
-      const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
-      for (let i = 0; i < maxCells; i++) {
-        await net.detach(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
-        await net.unpin(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
-      }
-      await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
-      await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+      await removeStackLeftovers(env, realm, maxCells);
     },
   };
 }
@@ -300,18 +266,6 @@ async function podmanTool(hostCpu: boolean): Promise<Tool> {
       await sandbox.remove();
     },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function fmtRange(xs: number[], scale = 1, digits = 0): string {
-  if (xs.length === 0) return "-";
-  const v = xs.map((x) => x / scale);
-  return `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
 }
 
 export async function main(args: string[]): Promise<void> {

@@ -1,37 +1,14 @@
-/**
- * `npm run bench -- noop-plan [--cells 50] [--rounds 10] [--kuke LABEL=MAIN_JS]… [--profile DIR]
- * [--phases]`: the no-op `kuke plan` against `kuke version` (DESIGN §7: at most 1.5×), many rounds
- * at one size, without the applies and destroys of `bench apply` between them.
- *
- * One stack of N cells (the same shape as `bench apply`: synthesized root + 2 busybox `sleep`
- * containers per cell, one space with a bridge network) is applied once by the first build, on a
- * private containerd. Then each round runs, as separate CLI processes (`node MAIN_JS …`, start-up
- * included), `kuke plan --detailed-exitcode` (exit 2, changes pending, fails the run) and
- * `kuke version` for every build, in an order rotated round by round so the machine's other load
- * falls on all alike. Each build plans the same applied stack (its own manifest cache warmed by one
- * untimed plan first). Medians and ranges of wall time, and of CPU time (the process and what it
- * waited for, from `/proc/self/stat`, 10 ms ticks), which the machine's other load moves far less;
- * `plan − version` is the plan's own work.
- *
- * `--profile DIR` runs the timed plan and version processes under `node --cpu-prof` (DIR/LABEL/);
- * `npm run bench -- profile-summary DIR/LABEL/*.cpuprofile` sums them. `--phases` times the parts
- * of a no-op refresh + plan in process (`plan-phases.ts`, this tree's code) after the rounds.
- */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { detectCgroupDriver } from "../src/executors/cgroup/index.js";
-import { NetworkExecutor } from "../src/executors/cni/index.js";
-import { cellAddress, cgroupPath } from "../src/model/index.js";
 import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
 import { kukeEnv } from "../test/harness/kuke-env.js";
-import { kukeManifest } from "./apply.js";
+import { kukeManifest, removeStackLeftovers } from "./apply.js";
 import { planPhases } from "./plan-phases.js";
 import { exec, procCpuMs } from "./processes.js";
+import { fmtRange, loadavg, median } from "./stats.js";
 
 const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
@@ -41,20 +18,6 @@ async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: numb
   const t0 = performance.now();
   await fn();
   return { ms: performance.now() - t0, cpuMs: procCpuMs("self").children - c0 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function fmtRange(xs: number[]): string {
-  return `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
-}
-
-async function loadavg(): Promise<string> {
-  return (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -134,13 +97,7 @@ export async function main(args: string[]): Promise<void> {
     await exec(process.execPath, [first.mainJs, "destroy", "--auto-approve", "-f", file], procEnv).catch(
       () => undefined,
     );
-    const net = new NetworkExecutor({ runPath: env.KUKE_RUN_PATH, runtimeDir: env.KUKE_RUNTIME_DIR });
-    for (let i = 0; i < cells; i++) {
-      await net.detach(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
-      await net.unpin(cellAddress(realm, "net", "st", `c${i}`)).catch(() => undefined);
-    }
-    await net.removeSpaceNetwork(realm, "net").catch(() => undefined);
-    await (await detectCgroupDriver()).remove(cgroupPath(realm)).catch(() => undefined);
+    await removeStackLeftovers(env, realm, cells);
     await ctd.stop();
     await rm(work, { recursive: true, force: true });
   }
