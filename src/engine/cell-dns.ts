@@ -123,6 +123,15 @@ export class CellDnsFiles {
    * forgets a removed cell's entries, so the memo matches the disk.
    */
   private readonly written = new Map<string, { text: string; size: number }>();
+  /**
+   * The space's attached cells as this instance knows them, by cell address: the network
+   * executor's listing, read once (at the first use), then kept up to date by `attached` and
+   * `remove`, which the engine calls after each attach and detach. Only kuke attaches and detaches,
+   * under the run-path lock, so the listing cannot change behind the run; reading every
+   * attachment record again for each attach or detach made a destroy's name updates quadratic in
+   * the cells of the space. `forgetAttachments` drops it (an attach or detach that failed midway).
+   */
+  private known: Promise<Map<string, { network: string; ip: string }>> | undefined;
 
   constructor(
     private readonly runPath: string,
@@ -160,8 +169,19 @@ export class CellDnsFiles {
     return next;
   }
 
-  /** Removes the cell's files (after it left the network); absent is fine. */
+  /** The cell is attached to `network` with address `ip` (after an attach succeeded). */
+  attached(cell: CellAddress, network: string, ip: string): void {
+    this.update((m) => m.set(formatAddress(cell), { network, ip }));
+  }
+
+  /** Drops what this instance knows of the attachments; the next rewrite lists them again. */
+  forgetAttachments(): void {
+    this.known = undefined;
+  }
+
+  /** Removes the cell's files and its name (after it left the network); absent is fine. */
   async remove(cell: CellAddress): Promise<void> {
+    this.update((m) => m.delete(formatAddress(cell)));
     const dir = cellFilesDirOf(this.runPath, cell);
     const files = cellFilesOf(this.runPath, cell);
     this.written.delete(files.hosts);
@@ -198,12 +218,38 @@ export class CellDnsFiles {
     return true;
   }
 
+  /** Applies `change` to the known attachments after the listing (if one was made) arrived. */
+  private update(change: (m: Map<string, { network: string; ip: string }>) => void): void {
+    this.known = this.known?.then((m) => {
+      change(m);
+      return m;
+    });
+  }
+
+  /** The known attachments, listed at the first call (a failed listing is not kept). */
+  private attachments(): Promise<Map<string, { network: string; ip: string }>> {
+    if (this.known === undefined) {
+      const listing = this.listAttachments().then((all) => {
+        const m = new Map<string, { network: string; ip: string }>();
+        for (const a of Object.values(all)) {
+          if (a.network !== undefined && a.cell !== undefined) m.set(a.cell, { network: a.network, ip: a.ip });
+        }
+        return m;
+      });
+      this.known = listing;
+      listing.catch(() => {
+        if (this.known === listing) this.known = undefined;
+      });
+    }
+    return this.known;
+  }
+
   private async peers(realm: string, space: string): Promise<CellPeer[]> {
     const network = networkName(realm, space);
     const out: CellPeer[] = [];
-    for (const a of Object.values(await this.listAttachments())) {
-      if (a.network !== network || a.cell === undefined) continue;
-      const addr = parseAddress(a.cell);
+    for (const [cell, a] of await this.attachments()) {
+      if (a.network !== network) continue;
+      const addr = parseAddress(cell);
       if (addr.kind === "cell")
         out.push({ cell: cellAddress(addr.realm, addr.space, addr.stack, addr.cell), ip: a.ip });
     }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { describeLabels } from "../executors/containerd/containers.js";
 import { taskLogUri } from "../executors/containerd/log-uri.js";
 import {
@@ -196,7 +196,7 @@ export const taskStop: StepHandler<"task.stop"> = async (ctx, s) => {
   // Taken back from the restart monitor first, or it would start the task again.
   if (s.monitored) await ctx.host.containerd.setRestartStatus(s.namespace, s.containerdId, undefined);
   const pid = await ctx.taskPid(s.namespace, s.containerdId);
-  const graceMs = pid !== undefined && !(await handlesSigterm(pid)) ? 0 : ctx.stopGraceMs;
+  const graceMs = pid !== undefined && !handlesSigterm(pid) ? 0 : ctx.stopGraceMs;
   const cgroupsPath = cgroupPath(...addressPath(parseAddress(s.address) as ContainerAddress));
   await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs, cgroupsPath });
   ctx.pids.delete(`${s.namespace}/${s.containerdId}`);
@@ -205,9 +205,10 @@ export const taskStop: StepHandler<"task.stop"> = async (ctx, s) => {
 const SIGTERM_BIT = 1n << 14n; // signal 15, bit 15 - 1
 
 /** From `SigCgt` in `/proc/<pid>/status`; true when unknown, so the grace period applies. */
-async function handlesSigterm(pid: number): Promise<boolean> {
+function handlesSigterm(pid: number): boolean {
   try {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    // Synchronous: an in-kernel file of a few hundred bytes (see init-kill.ts).
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
     return m === null || (BigInt(`0x${m[1]}`) & SIGTERM_BIT) !== 0n;
   } catch {

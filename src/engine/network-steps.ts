@@ -47,8 +47,17 @@ export const netnsUnpin: StepHandler<"netns.unpin"> = (ctx, s) => ctx.host.netwo
 /** Attaches the cell with its published ports, then tells the space's cells its name. */
 export const cniAttach: StepHandler<"cni.attach"> = async (ctx, s) => {
   const c = cell(s.address);
-  // The namespace is the root task's, made by runc, which brings its `lo` up.
-  ctx.attachments.set(s.address, await ctx.host.network.attach(c, portsOf(s.ports), { loopbackUp: true }));
+  let attachment: Awaited<ReturnType<typeof ctx.host.network.attach>>;
+  try {
+    // The namespace is the root task's, made by runc, which brings its `lo` up.
+    attachment = await ctx.host.network.attach(c, portsOf(s.ports), { loopbackUp: true });
+  } catch (e) {
+    // What the attach left recorded is unknown: the next name update lists the attachments again.
+    ctx.dns.forgetAttachments();
+    throw e;
+  }
+  ctx.attachments.set(s.address, attachment);
+  ctx.dns.attached(c, attachment.network, attachment.ip);
   await ctx.dns.refreshSpace(c.realm, c.space);
 };
 
@@ -60,7 +69,12 @@ export const cniPorts: StepHandler<"cni.ports"> = async (ctx, s) => {
 /** Detaches the cell, removes its name files and takes its name out of the space's other cells. */
 export const cniDetach: StepHandler<"cni.detach"> = async (ctx, s) => {
   const c = cell(s.address);
-  await ctx.host.network.detach(c);
+  try {
+    await ctx.host.network.detach(c);
+  } catch (e) {
+    ctx.dns.forgetAttachments();
+    throw e;
+  }
   await ctx.dns.remove(c);
   await ctx.dns.refreshSpace(c.realm, c.space);
 };

@@ -41,7 +41,13 @@ async function world(name: string) {
     };
     return out;
   };
-  return { runPath, resolv, attached, list, dns: new CellDnsFiles(runPath, list, resolv) };
+  const dns = new CellDnsFiles(runPath, list, resolv);
+  /** An attach as the engine reports it: the record (the listing) and the writer both learn of it. */
+  const attach = (c: CellAddress, ip: string) => {
+    attached.set(c, ip);
+    dns.attached(c, networkName(c.realm, c.space), ip);
+  };
+  return { runPath, resolv, attached, list, dns, attach };
 }
 
 const read = (f: string) => readFile(f, "utf8");
@@ -60,9 +66,9 @@ t(
     );
     const inode = (await stat(files.hosts)).ino;
 
-    w.attached.set(web, "10.0.0.10");
-    w.attached.set(db, "10.0.0.11");
-    w.attached.set(other, "10.0.0.12");
+    w.attach(web, "10.0.0.10");
+    w.attach(db, "10.0.0.11");
+    w.attach(other, "10.0.0.12");
     await w.dns.ensure(db);
     await w.dns.refreshSpace("r", "s");
     const peers = [
@@ -102,7 +108,7 @@ t(
 t("a rewrite leaves files whose text is unchanged untouched, and follows a changed host resolv.conf", async () => {
   const w = await world("unchanged");
   const [web, db] = cells as [CellAddress, CellAddress];
-  w.attached.set(web, "10.0.0.10");
+  w.attach(web, "10.0.0.10");
   const files = await w.dns.ensure(web);
   await w.dns.refreshSpace("r", "s");
   const past = new Date("2020-01-01T00:00:00Z");
@@ -110,7 +116,7 @@ t("a rewrite leaves files whose text is unchanged untouched, and follows a chang
   await utimes(files.resolvConf, past, past);
 
   // db attaches: web's hosts file changes, its resolv.conf does not.
-  w.attached.set(db, "10.0.0.11");
+  w.attach(db, "10.0.0.11");
   await w.dns.refreshSpace("r", "s");
   assert.match(await read(files.hosts), /db/);
   assert.not.equal((await stat(files.hosts)).mtime, past);
@@ -125,6 +131,49 @@ t("a rewrite leaves files whose text is unchanged untouched, and follows a chang
   await w.dns.refreshSpace("r", "s");
   assert.match(await read(files.resolvConf), /nameserver 10\.0\.0\.3\n/);
 });
+
+t(
+  "the attachments are listed once; attaches and removals told to the writer update the names without a listing",
+  async () => {
+    const w = await world("listed-once");
+    const [web, db, cache] = cells as [CellAddress, CellAddress, CellAddress];
+    w.attached.set(web, "10.0.0.10");
+    let listings = 0;
+    const dns = new CellDnsFiles(
+      w.runPath,
+      () => {
+        listings++;
+        return w.list();
+      },
+      w.resolv,
+    );
+    const files = await dns.ensure(web);
+    await dns.ensure(db);
+    assert.is(listings, 1);
+    assert.match(await read(files.hosts), /10\.0\.0\.10\tweb web\.t\.s\n/);
+
+    // Told of db: named in web's file, no listing. A record the writer was not told of (cache) is not
+    // seen until the writer forgets what it knows.
+    dns.attached(db, networkName("r", "s"), "10.0.0.11");
+    w.attached.set(cache, "10.0.0.12");
+    await dns.refreshSpace("r", "s");
+    assert.is(listings, 1);
+    assert.match(await read(files.hosts), /10\.0\.0\.11\tdb db\.t\.s\n/);
+    assert.not.match(await read(files.hosts), /cache/);
+
+    // db removed: its name leaves web's file, no listing.
+    await dns.remove(db);
+    await dns.refreshSpace("r", "s");
+    assert.is(listings, 1);
+    assert.not.match(await read(files.hosts), /db/);
+
+    // After a failed attach or detach the engine makes the writer forget: the records are listed again.
+    dns.forgetAttachments();
+    await dns.refreshSpace("r", "s");
+    assert.is(listings, 2);
+    assert.match(await read(files.hosts), /10\.0\.0\.12\tcache cache\.t\.s\n/);
+  },
+);
 
 t("ensure re-creates files removed behind the writer's back, even with the same text", async () => {
   const w = await world("recreate");

@@ -1,4 +1,4 @@
-import { rmdir } from "node:fs/promises";
+import { rmdirSync } from "node:fs";
 import { errnoOf } from "../../fs/fs-errors.js";
 import { parseMountInfo, readMountInfoSync } from "../../fs/mountinfo.js";
 import { KukeError } from "../../model/errors.js";
@@ -14,6 +14,17 @@ import { KukeError } from "../../model/errors.js";
 export function cgroupMounts(mountinfo?: string): string[] {
   const mounts = mountinfo === undefined ? readMountInfoSync() : parseMountInfo(mountinfo);
   return mounts.filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2").map((m) => m.mountPoint);
+}
+
+/**
+ * This process's `cgroupMounts()`, read once: the hierarchies are mounted at boot, and a destroy
+ * deletes a container per `removeEmptyCgroups` call, where reading and parsing the mount table
+ * (hundreds of lines on a host with many containers) each time was most of the call.
+ */
+let hostMounts: string[] | undefined;
+function hostCgroupMounts(): string[] {
+  hostMounts ??= cgroupMounts();
+  return hostMounts;
 }
 
 function segments(path: string): string[] {
@@ -33,7 +44,11 @@ function segments(path: string): string[] {
  * @param keep an ancestor of `path` that must stay (e.g. the cell's cgroup, owned by the cgroup
  *   executor). @default "/" (every empty ancestor goes)
  */
-export async function removeEmptyCgroups(path: string, keep = "/", mounts: string[] = cgroupMounts()): Promise<void> {
+export async function removeEmptyCgroups(
+  path: string,
+  keep = "/",
+  mounts: string[] = hostCgroupMounts(),
+): Promise<void> {
   const parts = segments(path);
   const keepParts = segments(keep);
   if (keepParts.some((p, i) => parts[i] !== p) || keepParts.length >= parts.length) {
@@ -42,8 +57,10 @@ export async function removeEmptyCgroups(path: string, keep = "/", mounts: strin
   for (const mount of mounts) {
     for (let depth = parts.length; depth > keepParts.length; depth--) {
       const dir = `${mount}/${parts.slice(0, depth).join("/")}`;
+      // Synchronous, as the cgroup driver's removal: an in-kernel directory (12 hierarchies on a v1
+      // host), where a thread-pool round trip and a promise per call cost more than the call.
       try {
-        await rmdir(dir);
+        rmdirSync(dir);
       } catch (e) {
         const code = errnoOf(e);
         if (code === "ENOENT") continue;

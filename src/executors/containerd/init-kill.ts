@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { errnoOf } from "../../fs/fs-errors.js";
 
 /**
@@ -37,11 +37,11 @@ export function inCgroup(procCgroup: string, cgroupsPath: string): boolean {
 export async function killNamespaceInit(pid: number, cgroupsPath: string): Promise<boolean> {
   let status: string;
   let cgroup: string;
+  // Synchronous: two in-kernel files of a few hundred bytes, where a promise and a thread-pool
+  // round trip per read (open, fstat, read, close) cost node several times the reads themselves.
   try {
-    [status, cgroup] = await Promise.all([
-      readFile(`/proc/${pid}/status`, "utf8"),
-      readFile(`/proc/${pid}/cgroup`, "utf8"),
-    ]);
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+    cgroup = readFileSync(`/proc/${pid}/cgroup`, "utf8");
   } catch {
     return false;
   }
