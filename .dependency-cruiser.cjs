@@ -145,7 +145,6 @@ module.exports = {
       MODEL,
       FS,
       own("executors/oci"),
-      npm("protobufjs"),
       npm("tar-stream"),
     ]),
     mayImport("registry-executor-imports", "executors/registry", [MODEL, own("executors/oci")]),

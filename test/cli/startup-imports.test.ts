@@ -24,6 +24,9 @@ t("kuke's start-up does not load the yaml package or the manifest loader", () =>
   const all = importClosure(new URL("../../src/cli/main.js", import.meta.url));
   assert.ok(all.packages.has("yaml"));
   assert.ok([...all.modules.keys()].map(relative).includes("manifest/yaml-tree.js"));
+  // protobufjs is a devDependency (tests, `npm run proto`): kuke's own codec reads the descriptor.
+  assert.not.ok(all.packages.has("protobufjs"), "protobufjs is reachable from the CLI");
+  assert.ok([...all.modules.keys()].map(relative).includes("executors/containerd/proto-types.js"));
 });
 
 t.run();

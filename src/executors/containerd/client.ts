@@ -8,7 +8,7 @@ import { DEFAULT_RETRY_MS, type RetryState, withRetry } from "./retry.js";
 /**
  * One HTTP/2 session to one containerd (kuke's own gRPC transport, grpc-transport.ts), shared by
  * every service module. The namespace (and lease) travel with each call as parameters, never as
- * client state, so one client serves every realm. The transport, protobufjs and the descriptor
+ * client state, so one client serves every realm. The transport and the protobuf descriptor
  * load on the first call: commands that never talk to containerd (version, validate, plan
  * --refresh=false) load none of them.
  */

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { suite } from "uvu";
@@ -88,6 +89,24 @@ t("requests encode from the same shapes: enum names, Buffers, maps, int64 number
   assert.is(back.total, 5);
   assert.is(String(back.data), "hello");
   assert.equal(back.labels, { a: "b" });
+});
+
+t("the client's codec loads no protobufjs (a devDependency now): a process encoding and decoding requires none of it", () => {
+  const codecUrl = new URL("../../../src/executors/containerd/proto-codec.js", import.meta.url).href;
+  const script = `
+    import { createRequire } from "node:module";
+    const { methodCodec } = await import(${JSON.stringify(codecUrl)});
+    const list = methodCodec("containerd.services.containers.v1.Containers", "List");
+    list.encode({ filters: ["a"] });
+    list.decode(Buffer.from([10, 4, 10, 2, 99, 49]));
+    const write = methodCodec("containerd.services.content.v1.Content", "Write");
+    write.encode({ action: "COMMIT", ref: "r", labels: { a: "b" } });
+    write.decode(Buffer.alloc(0));
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    process.stdout.write(JSON.stringify(loaded.filter((f) => f.includes("/node_modules/"))));
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(JSON.parse(out), []);
 });
 
 t("a method kuke's protos lack has no codec", () => {
