@@ -91,7 +91,7 @@ t("requests encode from the same shapes: enum names, Buffers, maps, int64 number
   assert.equal(back.labels, { a: "b" });
 });
 
-t("the client's codec loads no protobufjs (a devDependency now): a process encoding and decoding requires none of it", () => {
+t("the client's codec loads no protobufjs (a devDependency now) when it encodes and decodes", () => {
   const codecUrl = new URL("../../../src/executors/containerd/proto-codec.js", import.meta.url).href;
   const script = `
     import { createRequire } from "node:module";
