@@ -82,11 +82,7 @@ export function newRunContext(
       if (known !== undefined) return known;
       let listing = listings.get(namespace);
       if (listing === undefined) {
-        listing = host.containerd.listContainers(namespace).then((cs) => {
-          const m = new Map<string, number>();
-          for (const c of cs) if (c.status === "running" && c.pid !== undefined) m.set(c.id, c.pid);
-          return m;
-        });
+        listing = host.containerd.runningTaskPids(namespace);
         listing.catch(() => listings.delete(namespace));
         listings.set(namespace, listing);
       }

@@ -129,6 +129,9 @@ export function fakeHost(label: string): FakeHost {
     async listContainers(): Promise<ContainerRecord[]> {
       return [];
     },
+    async runningTaskPids() {
+      return new Map<string, number>();
+    },
     async removeOrphans(ns) {
       calls.push(`removeOrphans ${ns}`);
       return { snapshots: [], leases: [] };

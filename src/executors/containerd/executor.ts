@@ -104,6 +104,8 @@ export interface ContainerdExecutor {
    * Takes the task back from the restart monitor (`monitored`: the container may carry its status
    * label), then kill → wait → delete task → remove snapshot → delete record (missing is success at each step),
    * then removes the container's empty cgroup directories below `cgroupKeep` in every hierarchy.
+   * Kill, wait and task delete are skipped when this executor's `stopTask` deleted the task and
+   * nothing started one since (not for a `monitored` container).
    */
   deleteContainer(
     namespace: string,
@@ -115,6 +117,11 @@ export interface ContainerdExecutor {
    * `all`, every container of the namespace, kuke's or not (refresh: an id kuke would use may be taken).
    */
   listContainers(namespace: string, opts?: { all?: boolean }): Promise<ContainerRecord[]>;
+  /**
+   * The pid of each running task of the namespace, by container id: one Tasks.List, without the
+   * containers (whose listing carries every OCI spec: hundreds of kilobytes for a large stack).
+   */
+  runningTaskPids(namespace: string): Promise<Map<string, number>>;
   /**
    * Removes kuke's orphans in the namespace: leases whose kuke process is gone and active
    * snapshots kuke prepared that no container uses (what a killed kuke leaves). Returns what it
@@ -149,15 +156,24 @@ export interface ExecutorOptions {
    * @default 20000
    */
   retryMs?: number;
+  /** The client to call containerd with (tests count its calls). @default a new one for `address` */
+  client?: ContainerdClient;
 }
 
 /** The executor over one containerd socket (`/run/containerd/containerd.sock` or `unix:///…`). */
 export function createContainerdExecutor(address: string, options: ExecutorOptions = {}): ContainerdExecutor {
-  const client = new ContainerdClient(address, options.retryMs !== undefined ? { retryMs: options.retryMs } : {});
+  const client =
+    options.client ?? new ContainerdClient(address, options.retryMs !== undefined ? { retryMs: options.retryMs } : {});
   // The rootfs mounts Snapshots.Prepare returned for each container this executor created, kept
   // for its first task start (one Snapshots.Mounts call less); later starts ask containerd.
   const prepared = new Map<string, Mount[]>();
   const key = (ns: string, id: string) => `${ns}\0${id}`;
+  // Containers whose task this executor deleted (`stopTask` found one and deleted it) and started
+  // none of since: a destroy stops each task, then deletes its container, which need not look
+  // for the task again (one Tasks.Get per container less). Not for a container in the restart
+  // monitor's hands (it may have started a task meanwhile), nor after `stopTask` found no task
+  // (runc may still hold one an abandoned create left, which only the full delete clears).
+  const taskDeleted = new Set<string>();
   return {
     listNamespaces: async () => (await listNamespaces(client)).map((n) => n.name),
     ensureNamespace: (ns, labels) => ensureNamespace(client, ns, labels),
@@ -168,15 +184,22 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     removeImage: (ns, name) => removeImage(client, ns, name),
     tagImage: (ns, source, name) => tagImage(client, ns, source, name),
     async createContainer(ns, c) {
+      taskDeleted.delete(key(ns, c.id));
       prepared.set(key(ns, c.id), await createContainer(client, ns, { runcRoot: options.runcRoot, ...c }));
     },
     updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
     startTask(ns, id, logPath, sealedEnv) {
+      taskDeleted.delete(key(ns, id));
       const rootfs = prepared.get(key(ns, id));
       prepared.delete(key(ns, id));
       return startTask(client, { namespace: ns }, id, logPath, sealedEnv, options.runcRoot, rootfs);
     },
-    stopTask: (ns, id, opts) => stopTask(client, { namespace: ns }, id, opts),
+    async stopTask(ns, id, opts) {
+      taskDeleted.delete(key(ns, id));
+      const stopped = await stopTask(client, { namespace: ns }, id, opts);
+      if (stopped !== undefined) taskDeleted.add(key(ns, id));
+      return stopped;
+    },
     killTask: (ns, id, signal) => killTask(client, { namespace: ns }, id, signal),
     containerLabels: (ns, id) => getContainerLabels(client, { namespace: ns }, id),
     async setRestartStatus(ns, id, status, startedPid) {
@@ -198,12 +221,24 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
         });
       }
       prepared.delete(key(ns, id));
-      const stopped = await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0, cgroupsPath: opts.cgroupPath });
-      // No task in containerd, yet runc may hold one an abandoned create left (with a live init).
-      if (stopped === undefined) await clearAbandonedTask(options.runcRoot ?? DEFAULT_RUNC_ROOT, ns, id, undefined);
+      const known = taskDeleted.has(key(ns, id)) && opts.monitored !== true;
+      taskDeleted.delete(key(ns, id));
+      if (!known) {
+        const stopped = await stopTask(client, call, id, { graceMs: opts.graceMs ?? 0, cgroupsPath: opts.cgroupPath });
+        // No task in containerd, yet runc may hold one an abandoned create left (with a live init).
+        if (stopped === undefined) await clearAbandonedTask(options.runcRoot ?? DEFAULT_RUNC_ROOT, ns, id, undefined);
+      }
       await removeSnapshot(client, call, id);
       await deleteContainerRecord(client, call, id);
       if (opts.cgroupPath) await removeEmptyCgroups(opts.cgroupPath, opts.cgroupKeep ?? "/");
+    },
+    async runningTaskPids(ns) {
+      const out = new Map<string, number>();
+      for (const t of await listTasks(client, { namespace: ns })) {
+        // Process.container_id comes back empty on 1.6; the task's `id` is the container id.
+        if (t.status === "RUNNING" && t.pid > 0) out.set(t.container_id || t.id, t.pid);
+      }
+      return out;
     },
     async listContainers(ns, opts = {}) {
       const call = { namespace: ns };

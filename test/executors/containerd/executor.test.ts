@@ -142,6 +142,76 @@ t("container lifecycle: create, start in its cgroup, log, list, update, stop, re
   }
 });
 
+/** A client that notes each unary call's `service.method`. */
+class CountingClient extends ContainerdClient {
+  readonly calls: string[] = [];
+  override unary<Res>(...args: Parameters<ContainerdClient["unary"]>): Promise<Res> {
+    this.calls.push(`${args[0]}.${args[1]}`);
+    return super.unary<Res>(...args);
+  }
+}
+
+t(
+  "runningTaskPids lists tasks only; deleteContainer after this executor's stopTask does not look for the task again, unless one was started or it is monitored",
+  async () => {
+    const ctd = await sharedContainerd();
+    const client = new CountingClient(ctd.socketPath);
+    const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot, client });
+    const ns = `kuke-test-ctr-${process.pid}`;
+    const tag = randomBytes(4).toString("hex");
+    const ids = ["a", "b", "c"].map((x) => `del${x}${tag}`);
+    const cgroup = (id: string) => `/kuke-test-${tag}/${id}`;
+    const worlds = await Promise.all(ids.map((id) => busyboxWorld(exec, ns, id, cgroup(id))));
+    try {
+      const image = await worlds[0]!.load();
+      const start = async (id: string) => {
+        const { pid } = await exec.startTask(ns, id, join(worlds[0]!.dir, `${id}.log`));
+        assert.ok(pid > 0);
+        return pid;
+      };
+      for (const id of ids) {
+        await exec.createContainer(ns, {
+          id,
+          image: BUSYBOX_IMAGE,
+          snapshotParent: image.topChainId,
+          spec: minimalOciSpec(["sleep", "1000"], cgroup(id)),
+          labels: { "kuke.dev/managed-by": "kuke" },
+        });
+        const pid = await start(id);
+        // The running tasks' pids come from the task listing alone.
+        const from = client.calls.length;
+        assert.is((await exec.runningTaskPids(ns)).get(id), pid);
+        assert.equal(client.calls.slice(from), ["tasks.List"]);
+        assert.is((await exec.stopTask(ns, id, { graceMs: 0 }))?.exitStatus, 137);
+        assert.not.ok((await exec.runningTaskPids(ns)).has(id));
+      }
+      const deleteCalls = async (id: string, monitored?: boolean) => {
+        const from = client.calls.length;
+        await exec.deleteContainer(ns, id, { cgroupPath: cgroup(id), graceMs: 0, monitored });
+        return client.calls.slice(from).filter((c) => c.startsWith("tasks."));
+      };
+      // Stopped by this executor, nothing started since: no task call at all.
+      const [a, b, c] = ids as [string, string, string];
+      assert.equal(await deleteCalls(a), []);
+      // Started again after the stop: the task is looked for, killed and deleted.
+      await start(b);
+      assert.ok((await deleteCalls(b)).includes("tasks.Get"));
+      // In the restart monitor's hands: looked for.
+      assert.ok((await deleteCalls(c, true)).includes("tasks.Get"));
+      assert.equal(
+        (await exec.listContainers(ns)).filter((r) => ids.includes(r.id)),
+        [],
+      );
+      const snaps = await listSnapshots(client, { namespace: ns });
+      assert.not.ok(snaps.some((s) => ids.includes(s.name)));
+      for (const m of cgroupMounts()) for (const id of ids) assert.not.ok(existsSync(`${m}${cgroup(id)}`));
+    } finally {
+      for (const w of worlds) await w.cleanup();
+      exec.close();
+    }
+  },
+);
+
 t("a task whose create fails is cleaned up so a corrected start succeeds", async () => {
   const ctd = await sharedContainerd();
   const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
