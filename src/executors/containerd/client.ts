@@ -67,6 +67,14 @@ export function toGrpcAddress(address: string): string {
   return `unix://${address}`;
 }
 
+/**
+ * Sessions of clients closed with `keepSession` (the address probe, which has just reached the
+ * daemon), by socket path, each for the next client to that socket: a command's first calls then
+ * ride the connection its probe opened instead of opening a second one. An idle session is
+ * unref'd, so one nobody takes never keeps the process alive; a broken one reconnects on use.
+ */
+const spareChannels = new Map<string, GrpcChannel>();
+
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
@@ -93,7 +101,11 @@ export class ContainerdClient {
   }
 
   private start(codec: MethodCodec, opts: CallOptions, timeoutMs: number): [GrpcChannel, CallStart] {
-    this.channel ??= new GrpcChannel(this.address.slice("unix://".length), MAX_MESSAGE_BYTES);
+    if (this.channel === undefined) {
+      const socket = this.address.slice("unix://".length);
+      this.channel = spareChannels.get(socket) ?? new GrpcChannel(socket, MAX_MESSAGE_BYTES);
+      spareChannels.delete(socket);
+    }
     const metadata: Record<string, string> = { "containerd-namespace": opts.namespace };
     if (opts.lease) metadata["containerd-lease"] = opts.lease;
     return [this.channel, { path: codec.path, metadata, timeoutMs }];
@@ -199,10 +211,18 @@ export class ContainerdClient {
     return this.unary("version", "Version", {}, { namespace: "default", timeoutMs });
   }
 
-  /** Closes the session once the calls in flight are done; later calls throw. */
-  close(): void {
+  /**
+   * Closes the session once the calls in flight are done; later calls throw. `keepSession` hands
+   * it instead to the next client made for the same socket (see `spareChannels`).
+   */
+  close(opts: { keepSession?: boolean } = {}): void {
     this.closed = true;
-    this.channel?.close();
+    if (this.channel === undefined) return;
+    if (opts.keepSession === true) {
+      const socket = this.channel.socketPath;
+      spareChannels.get(socket)?.close();
+      spareChannels.set(socket, this.channel);
+    } else this.channel.close();
   }
 }
 

@@ -82,18 +82,23 @@ export interface ContainerdProbe {
   problem?: { code: string; message: string };
 }
 
-/** Asks the daemon at `address` for its version; never throws. */
+/**
+ * Asks the daemon at `address` for its version; never throws. The session of a daemon that
+ * answered is kept for the next client to `address` (the command's executor), not opened twice.
+ */
 export async function probeContainerd(address: string, timeoutMs = 2000): Promise<ContainerdProbe> {
   let client: ContainerdClient | undefined;
+  let reachable = false;
   try {
     client = new ContainerdClient(address);
     const v = await client.version(timeoutMs);
+    reachable = true;
     return { address, reachable: true, version: v.version, revision: v.revision };
   } catch (e) {
     const k = e instanceof KukeError ? e : new KukeError("runtime", String(e));
     return { address, reachable: false, problem: { code: k.code, message: k.message } };
   } finally {
-    client?.close();
+    client?.close({ keepSession: reachable });
   }
 }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { ContainerdClient } from "../../../src/executors/containerd/client.js";
 import { classifyGrpcError } from "../../../src/executors/containerd/errors.js";
 import {
   decodeGrpcMessage,
@@ -23,6 +24,7 @@ import {
   serverStreamCall,
   unaryCall,
 } from "../../../src/executors/containerd/grpc-transport.js";
+import { probeContainerd } from "../../../src/executors/containerd/managed.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 const t = suite("executors/containerd/grpc-transport");
@@ -38,8 +40,10 @@ async function serve(handler: Handler, socket = join(dir, `s${++sockets}.sock`))
   const sessions = new Set<http2.ServerHttp2Session>();
   const seen: http2.IncomingHttpHeaders[] = [];
   const resets: number[] = [];
+  const opened = { count: 0 };
   const server = http2.createServer();
   server.on("session", (s) => {
+    opened.count++;
     sessions.add(s);
     s.on("close", () => sessions.delete(s));
   });
@@ -62,7 +66,7 @@ async function serve(handler: Handler, socket = join(dir, `s${++sockets}.sock`))
       server.close(() => r());
     });
   onTeardown(`grpc test server ${socket}`, close);
-  return { socket, seen, resets, sessions, close };
+  return { socket, seen, resets, sessions, opened, close };
 }
 
 /** Answers with `messages` and an OK status in the trailers. */
@@ -355,6 +359,26 @@ t("an idle channel never keeps the process alive, a call in flight does", async 
   } finally {
     await srv.close();
   }
+});
+
+t("the probe's session is the next client's: one connection for the probe and the command's calls", async () => {
+  // VersionResponse { version = 1: "1.6.20", revision = 2: "r1" }, written out by hand.
+  const version = Buffer.from([0x0a, 6, ...Buffer.from("1.6.20"), 0x12, 2, ...Buffer.from("r1")]);
+  const server = await serve((stream) => reply(stream, [version]));
+  const probe = await probeContainerd(server.socket);
+  assert.is(probe.version, "1.6.20");
+  const client = new ContainerdClient(server.socket);
+  assert.equal(await client.version(), { version: "1.6.20", revision: "r1" });
+  assert.is(server.seen.length, 2, "both calls reached the server");
+  assert.is(server.opened.count, 1, "the client rode the probe's session");
+  // A client closed the ordinary way leaves nothing behind: the next one connects afresh.
+  client.close();
+  const next = new ContainerdClient(server.socket);
+  await next.version();
+  next.close();
+  assert.is(server.seen.length, 3);
+  assert.is(server.opened.count, 2, "a closed client's session is not handed on");
+  await server.close();
 });
 
 t.run();
