@@ -198,7 +198,8 @@ export const taskStop: StepHandler<"task.stop"> = async (ctx, s) => {
   const pid = await ctx.taskPid(s.namespace, s.containerdId);
   const graceMs = pid !== undefined && !handlesSigterm(pid) ? 0 : ctx.stopGraceMs;
   const cgroupsPath = cgroupPath(...addressPath(parseAddress(s.address) as ContainerAddress));
-  await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs, cgroupsPath });
+  // The pid was seen running (a start in this run, or the run's task listing): no look-up first.
+  await ctx.host.containerd.stopTask(s.namespace, s.containerdId, { graceMs, cgroupsPath, runningPid: pid });
   ctx.pids.delete(`${s.namespace}/${s.containerdId}`);
 };
 

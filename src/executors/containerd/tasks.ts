@@ -190,6 +190,15 @@ export interface StopOptions {
    * @default SIGKILL through Tasks.Kill (`all`)
    */
   cgroupsPath?: string | undefined;
+  /**
+   * The task's pid when the caller saw it running a moment ago (a task listing, or a start in this
+   * process): the stop then begins without asking containerd for the task (one Tasks.Get less per
+   * task on a destroy). Whatever became of the task since is handled as without it: one that
+   * exited is waited for and deleted, one that is gone is no task, and one paused since, which a
+   * direct SIGKILL cannot end until it is thawed, is killed through containerd once the wait
+   * runs out.
+   */
+  runningPid?: number | undefined;
 }
 
 /**
@@ -203,7 +212,10 @@ export async function stopTask(
   id: string,
   opts: StopOptions = {},
 ): Promise<{ exitStatus: number } | undefined> {
-  const task = await getTask(client, call, id);
+  const task =
+    opts.runningPid !== undefined && opts.runningPid > 0
+      ? { pid: opts.runningPid, status: "RUNNING", exit_status: 0 }
+      : await getTask(client, call, id);
   if (!task) return undefined;
   if (task.status === "STOPPED") {
     await deleteTask(client, call, id);
@@ -211,13 +223,13 @@ export async function stopTask(
   }
   const grace = opts.graceMs ?? 10_000;
   const killWait = 10_000;
-  // Wait is registered before the first signal so the exit cannot slip past it.
-  const waited = client
-    .unary<{ exit_status: number }>("tasks", "Wait", { container_id: id }, { ...call, timeoutMs: grace + killWait })
-    .then(
+  const wait = (timeoutMs: number) =>
+    client.unary<{ exit_status: number }>("tasks", "Wait", { container_id: id }, { ...call, timeoutMs }).then(
       (r) => ({ ok: true as const, status: r.exit_status }),
       (e: unknown) => ({ ok: false as const, error: e }),
     );
+  // Wait is registered before the first signal so the exit cannot slip past it.
+  const waited = wait(grace + killWait);
   let outcome: Awaited<typeof waited> | undefined;
   if (grace > 0 && (await killTask(client, call, id, opts.signal ?? SIGTERM))) {
     let timer: NodeJS.Timeout | undefined;
@@ -236,10 +248,19 @@ export async function stopTask(
       (await killNamespaceInit(task.pid, opts.cgroupsPath));
     if (!direct) await killTask(client, call, id, SIGKILL, true);
     outcome = await waited;
+    if (direct && opts.runningPid !== undefined && !outcome.ok && isCode(outcome.error, "unavailable")) {
+      // The wait ran out (DEADLINE_EXCEEDED is `unavailable`): a task paused since the caller saw
+      // it running takes the signal only once thawed, which containerd's kill of every process does.
+      const again = wait(killWait);
+      await killTask(client, call, id, SIGKILL, true);
+      outcome = await again;
+    }
   }
   if (!outcome.ok && !isCode(outcome.error, "not-found")) throw outcome.error;
   // The exit status from the task itself only when Wait could not tell it.
   const after = outcome.ok ? undefined : await getTask(client, call, id);
+  // No task at all (gone since it was seen): nothing was stopped.
+  if (!outcome.ok && after === undefined) return undefined;
   await deleteTask(client, call, id);
   return { exitStatus: outcome.ok ? outcome.status : (after?.exit_status ?? 0) };
 }

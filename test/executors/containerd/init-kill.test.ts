@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import type { ContainerdClient } from "../../../src/executors/containerd/client.js";
 import { inCgroup, killNamespaceInit, namespacePids } from "../../../src/executors/containerd/init-kill.js";
 import { stopTask } from "../../../src/executors/containerd/tasks.js";
+import { KukeError } from "../../../src/model/errors.js";
 import { onTeardown } from "../../harness/teardown.js";
 import { until } from "../../harness/until.js";
 
@@ -116,5 +117,67 @@ t(
     assert.ok(noCgroup.calls.includes("tasks.Kill all"), noCgroup.calls.join(", "));
   },
 );
+
+t("a pid seen running a moment ago: the stop starts without Tasks.Get", async () => {
+  const init = await namespaceInit();
+  const fake = new OneTask(init);
+  const r = await stopTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", {
+    graceMs: 0,
+    cgroupsPath: cgroupOf(init),
+    runningPid: init,
+  });
+  assert.equal(r, { exitStatus: 137 });
+  assert.not.ok(alive(init));
+  assert.equal(fake.calls, ["tasks.Wait", "tasks.Delete"]);
+});
+
+/** OneTask whose first Wait runs out, as for a task paused after it was seen running. */
+class PausedSince extends OneTask {
+  private waits = 0;
+  override async unary(service: string, method: string, req: { all?: boolean }): Promise<unknown> {
+    if (`${service}.${method}` === "tasks.Wait" && this.waits++ === 0) {
+      this.calls.push("tasks.Wait");
+      throw new KukeError("unavailable", "containerd Tasks.Wait: deadline exceeded");
+    }
+    if (`${service}.${method}` === "tasks.Kill") {
+      this.calls.push(`tasks.Kill${req.all === true ? " all" : ""}`);
+      return {}; // the direct SIGKILL already ended it
+    }
+    return super.unary(service, method, req);
+  }
+}
+
+t(
+  "a pid seen running whose wait runs out after the direct SIGKILL (paused since): killed through containerd",
+  async () => {
+    const init = await namespaceInit();
+    const fake = new PausedSince(init);
+    const r = await stopTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", {
+      graceMs: 0,
+      cgroupsPath: cgroupOf(init),
+      runningPid: init,
+    });
+    assert.equal(r, { exitStatus: 137 });
+    assert.equal(fake.calls, ["tasks.Wait", "tasks.Wait", "tasks.Kill all", "tasks.Delete"]);
+  },
+);
+
+t("a pid seen running whose task is gone since: no task was stopped, nothing deleted", async () => {
+  const calls: string[] = [];
+  const gone = {
+    async unary(service: string, method: string, req: { all?: boolean }): Promise<unknown> {
+      calls.push(`${service}.${method}${req.all === true ? " all" : ""}`);
+      throw new KukeError("not-found", `containerd ${service}.${method}: not found`);
+    },
+  };
+  // A pid no process has (above the kernel's pid_max).
+  const r = await stopTask(gone as unknown as ContainerdClient, { namespace: "ns" }, "id", {
+    graceMs: 0,
+    cgroupsPath: "/kukeon/r/s/t/c/app",
+    runningPid: 2 ** 23,
+  });
+  assert.is(r, undefined);
+  assert.equal(calls, ["tasks.Wait", "tasks.Kill all", "tasks.Get"]);
+});
 
 t.run();
