@@ -68,55 +68,132 @@ const uint64Coerce = (v: unknown): unknown => {
 };
 const zeroNumber = () => 0;
 
+const toInt32 = (v: unknown) => (v as number) | 0;
+const toUint32 = (v: unknown) => (v as number) >>> 0;
+const toBytes = (v: unknown) =>
+  typeof v === "string" ? Buffer.from(v, "base64") : (v as { length?: number }).length! >= 0 ? v : undefined;
+const noBytes = () => Buffer.alloc(0);
+
+/** Each scalar type: its wire type, reader, writer, fromObject coercion and default (one direct call each way). */
 const SCALARS: Record<string, Scalar> = {
-  double: scalar(WIRE.FIXED64, "double", Number, zeroNumber),
-  float: scalar(WIRE.FIXED32, "float", Number, zeroNumber),
-  int32: scalar(WIRE.VARINT, "int32", (v) => (v as number) | 0, zeroNumber),
-  uint32: scalar(WIRE.VARINT, "uint32", (v) => (v as number) >>> 0, zeroNumber),
-  sint32: scalar(WIRE.VARINT, "sint32", (v) => (v as number) | 0, zeroNumber),
-  fixed32: scalar(WIRE.FIXED32, "fixed32", (v) => (v as number) >>> 0, zeroNumber),
-  sfixed32: scalar(WIRE.FIXED32, "sfixed32", (v) => (v as number) | 0, zeroNumber),
-  int64: scalar(WIRE.VARINT, "int64", int64Coerce, zeroNumber),
-  uint64: scalar(WIRE.VARINT, "uint64", uint64Coerce, zeroNumber, "uint64", "int64"),
-  sint64: scalar(WIRE.VARINT, "sint64", int64Coerce, zeroNumber),
-  fixed64: scalar(WIRE.FIXED64, "fixed64", uint64Coerce, zeroNumber),
-  sfixed64: scalar(WIRE.FIXED64, "sfixed64", int64Coerce, zeroNumber, "sfixed64", "fixed64"),
-  bool: scalar(WIRE.VARINT, "bool", Boolean, () => false),
-  string: { ...scalar(WIRE.LEN, "string", String, () => ""), packable: false },
-  bytes: {
-    ...scalar(
-      WIRE.LEN,
-      "bytes",
-      (v) =>
-        typeof v === "string" ? Buffer.from(v, "base64") : (v as { length?: number }).length! >= 0 ? v : undefined,
-      () => Buffer.alloc(0),
-    ),
-    packable: false,
-  },
+  double: scalar(
+    WIRE.FIXED64,
+    (r) => r.double(),
+    (w, v) => w.double(v as number),
+    Number,
+    zeroNumber,
+  ),
+  float: scalar(
+    WIRE.FIXED32,
+    (r) => r.float(),
+    (w, v) => w.float(v as number),
+    Number,
+    zeroNumber,
+  ),
+  int32: scalar(
+    WIRE.VARINT,
+    (r) => r.int32(),
+    (w, v) => w.int32(v as number),
+    toInt32,
+    zeroNumber,
+  ),
+  uint32: scalar(
+    WIRE.VARINT,
+    (r) => r.uint32(),
+    (w, v) => w.uint32(v as number),
+    toUint32,
+    zeroNumber,
+  ),
+  sint32: scalar(
+    WIRE.VARINT,
+    (r) => r.sint32(),
+    (w, v) => w.sint32(v as number),
+    toInt32,
+    zeroNumber,
+  ),
+  fixed32: scalar(
+    WIRE.FIXED32,
+    (r) => r.fixed32(),
+    (w, v) => w.fixed32(v as number),
+    toUint32,
+    zeroNumber,
+  ),
+  sfixed32: scalar(
+    WIRE.FIXED32,
+    (r) => r.sfixed32(),
+    (w, v) => w.sfixed32(v as number),
+    toInt32,
+    zeroNumber,
+  ),
+  int64: scalar(
+    WIRE.VARINT,
+    (r) => r.int64(),
+    (w, v) => w.int64(v as number),
+    int64Coerce,
+    zeroNumber,
+  ),
+  uint64: scalar(
+    WIRE.VARINT,
+    (r) => r.uint64(),
+    (w, v) => w.int64(v as number),
+    uint64Coerce,
+    zeroNumber,
+  ),
+  sint64: scalar(
+    WIRE.VARINT,
+    (r) => r.sint64(),
+    (w, v) => w.sint64(v as number),
+    int64Coerce,
+    zeroNumber,
+  ),
+  fixed64: scalar(
+    WIRE.FIXED64,
+    (r) => r.fixed64(),
+    (w, v) => w.fixed64(v as number),
+    uint64Coerce,
+    zeroNumber,
+  ),
+  sfixed64: scalar(
+    WIRE.FIXED64,
+    (r) => r.sfixed64(),
+    (w, v) => w.fixed64(v as number),
+    int64Coerce,
+    zeroNumber,
+  ),
+  bool: scalar(
+    WIRE.VARINT,
+    (r) => r.bool(),
+    (w, v) => w.bool(v as boolean),
+    Boolean,
+    () => false,
+  ),
+  string: scalar(
+    WIRE.LEN,
+    (r) => r.string(),
+    (w, v) => w.string(v as string),
+    String,
+    () => "",
+    false,
+  ),
+  bytes: scalar(
+    WIRE.LEN,
+    (r) => r.bytes(),
+    (w, v) => w.bytes(v as Uint8Array),
+    toBytes,
+    noBytes,
+    false,
+  ),
 };
 
-/** One scalar type: its wire type, reader and writer methods, fromObject coercion and default. */
 function scalar(
   wire: number,
-  name: string,
+  read: (r: WireReader) => unknown,
+  write: (w: WireWriter, v: unknown) => void,
   coerce: (v: unknown) => unknown,
   zero: () => unknown,
-  readName: string = name,
-  writeName: string = name,
+  packable = true,
 ): Scalar {
-  const read = WireReader.prototype[readName as keyof WireReader] as unknown as (this: WireReader) => unknown;
-  const write = WireWriter.prototype[writeName as keyof WireWriter] as unknown as (
-    this: WireWriter,
-    v: unknown,
-  ) => void;
-  return {
-    wire,
-    read: (r) => read.call(r),
-    write: (w, v) => write.call(w, v),
-    coerce,
-    packable: true,
-    zero,
-  };
+  return { wire, read, write, coerce, packable, zero };
 }
 
 /** How one field's value is read, coerced and written, whatever its kind. */
@@ -150,10 +227,14 @@ interface TypePlan {
   fullName: string;
   /** By field number. */
   byId: Map<number, FieldPlan>;
+  /** By field number, for numbers below 256 (an array lookup while decoding). */
+  small: (FieldPlan | undefined)[];
   /** By field number, for writing. */
   ordered: FieldPlan[];
-  /** Defaults in toObject's key order. */
-  defaults: FieldPlan[];
+  /** Defaults in toObject's key order, the immutable ones (null for the rest): copied per message. */
+  template: Record<string, unknown>;
+  /** The fields whose default is a fresh object (arrays, maps, bytes), set after the copy. */
+  fresh: FieldPlan[];
   /** Oneof members by field number. */
   oneofMembers: FieldPlan[];
 }
@@ -226,7 +307,7 @@ export class ProtoTypes {
     if (plan !== undefined) return plan;
     const node = this.index.get(fullName);
     if (node?.fields === undefined) throw new Error(`'${fullName}' is not a message type in kuke's protos`);
-    plan = { fullName, byId: new Map(), ordered: [], defaults: [], oneofMembers: [] };
+    plan = { fullName, byId: new Map(), small: [], ordered: [], template: {}, fresh: [], oneofMembers: [] };
     // Registered before its fields are planned: a type may hold itself.
     this.plans.set(fullName, plan);
     const oneofOf = new Map<string, string>();
@@ -252,12 +333,19 @@ export class ProtoTypes {
       plan.byId.set(f.id, field);
     }
     plan.ordered = [...plan.byId.values()].sort((a, b) => a.id - b.id);
+    const top = plan.ordered.reduce((m, f) => (f.id < 256 ? Math.max(m, f.id) : m), 0);
+    plan.small = Array.from({ length: top + 1 }, (_, id) => plan?.byId.get(id));
     const inOneof = (f: FieldPlan) => f.oneof !== undefined;
-    plan.defaults = [
+    const defaults = [
       ...plan.ordered.filter((f) => !inOneof(f) && f.repeated),
       ...plan.ordered.filter((f) => !inOneof(f) && !f.repeated && f.key !== undefined),
       ...plan.ordered.filter((f) => !inOneof(f) && !f.repeated && f.key === undefined),
     ];
+    for (const f of defaults) {
+      const zero = f.repeated || f.key !== undefined ? null : f.kind.zero();
+      plan.template[f.name] = Buffer.isBuffer(zero) ? null : zero;
+      if (f.repeated || f.key !== undefined || Buffer.isBuffer(zero)) plan.fresh.push(f);
+    }
     plan.oneofMembers = plan.ordered.filter(inOneof);
     return plan;
   }
@@ -265,16 +353,8 @@ export class ProtoTypes {
   /** The value kind of a field type as written in message `scope`. */
   private kind(type: string, scope: string): ValueKind {
     const s = SCALARS[type];
-    if (s !== undefined) {
-      return {
-        wire: s.wire,
-        packable: s.packable,
-        read: s.read,
-        coerce: s.coerce,
-        write: s.write,
-        zero: s.zero,
-      };
-    }
+    // The shared scalar object itself: readMapEntry recognises string maps by it.
+    if (s !== undefined) return s;
     const full = this.resolve(type, scope);
     const node = this.index.get(full)!;
     if (node.values !== undefined) return enumKind(node.values);
@@ -329,13 +409,14 @@ function enumKind(values: Record<string, number>): ValueKind {
 
 function decodeMessage(plan: TypePlan, r: WireReader, end: number, depth: number): Record<string, unknown> {
   if (depth > MAX_DEPTH) throw new Error("maximum nesting depth exceeded");
-  const d: Record<string, unknown> = {};
-  for (const f of plan.defaults) d[f.name] = f.repeated ? [] : f.key !== undefined ? {} : f.kind.zero();
+  const d: Record<string, unknown> = { ...plan.template };
+  for (const f of plan.fresh) d[f.name] = f.repeated ? [] : f.key !== undefined ? {} : f.kind.zero();
   let members: Map<number, unknown> | undefined;
   while (r.pos < end) {
     const tag = r.uint32();
     const wire = tag & 7;
-    const f = plan.byId.get(tag >>> 3);
+    const id = tag >>> 3;
+    const f = id < plan.small.length ? plan.small[id] : plan.byId.get(id);
     if (f === undefined) {
       r.skip(wire);
       continue;
@@ -371,14 +452,28 @@ function decodeMessage(plan: TypePlan, r: WireReader, end: number, depth: number
 /** One map entry: key = 1, value = 2, either may be missing (then its default). */
 function readMapEntry(f: FieldPlan, r: WireReader, into: Record<string, unknown>, depth: number): void {
   const stop = r.end();
-  let key: unknown = f.key!.zero();
-  let value: unknown = f.kind.zero();
-  while (r.pos < stop) {
-    const tag = r.uint32();
-    const wire = tag & 7;
-    if (tag >>> 3 === 1 && wire === f.key!.wire) key = f.key!.read(r, depth);
-    else if (tag >>> 3 === 2 && wire === f.kind.wire) value = f.kind.read(r, depth);
-    else r.skip(wire);
+  let key: unknown;
+  let value: unknown;
+  if (f.kind === SCALARS.string && f.key === SCALARS.string) {
+    // map<string, string> (every map in kuke's protos): tags 0x0a and 0x12, read directly.
+    key = "";
+    value = "";
+    while (r.pos < stop) {
+      const tag = r.uint32();
+      if (tag === 0x0a) key = r.string();
+      else if (tag === 0x12) value = r.string();
+      else r.skip(tag & 7);
+    }
+  } else {
+    key = f.key!.zero();
+    value = f.kind.zero();
+    while (r.pos < stop) {
+      const tag = r.uint32();
+      const wire = tag & 7;
+      if (tag >>> 3 === 1 && wire === f.key!.wire) key = f.key!.read(r, depth);
+      else if (tag >>> 3 === 2 && wire === f.kind.wire) value = f.kind.read(r, depth);
+      else r.skip(wire);
+    }
   }
   if (r.pos !== stop) throw new RangeError("index out of range: a map entry overruns its length");
   const k = String(key);

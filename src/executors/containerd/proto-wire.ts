@@ -164,7 +164,8 @@ export class WireReader {
     const end = this.end();
     const start = this.pos;
     this.pos = end;
-    return this.buf.toString("utf8", start, end);
+    // Buffer's own UTF-8 slice, without toString's argument checks (most strings here are short).
+    return (this.buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end);
   }
 
   /** Skips the value of a field with wire type `wire` (a group up to its end tag). */
