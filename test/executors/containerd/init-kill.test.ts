@@ -118,14 +118,19 @@ t(
   },
 );
 
-t("a pid seen running a moment ago: the stop starts without Tasks.Get", async () => {
-  const init = await namespaceInit();
-  const fake = new OneTask(init);
-  const r = await stopTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", {
+/** stopTask of a namespace init that the run's task listing saw running a moment ago. */
+function stopSeenRunning(fake: OneTask, init: number) {
+  return stopTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", {
     graceMs: 0,
     cgroupsPath: cgroupOf(init),
     runningPid: init,
   });
+}
+
+t("a pid seen running a moment ago: the stop starts without Tasks.Get", async () => {
+  const init = await namespaceInit();
+  const fake = new OneTask(init);
+  const r = await stopSeenRunning(fake, init);
   assert.equal(r, { exitStatus: 137 });
   assert.not.ok(alive(init));
   assert.equal(fake.calls, ["tasks.Wait", "tasks.Delete"]);
@@ -152,11 +157,7 @@ t(
   async () => {
     const init = await namespaceInit();
     const fake = new PausedSince(init);
-    const r = await stopTask(fake as unknown as ContainerdClient, { namespace: "ns" }, "id", {
-      graceMs: 0,
-      cgroupsPath: cgroupOf(init),
-      runningPid: init,
-    });
+    const r = await stopSeenRunning(fake, init);
     assert.equal(r, { exitStatus: 137 });
     assert.equal(fake.calls, ["tasks.Wait", "tasks.Wait", "tasks.Kill all", "tasks.Delete"]);
   },
