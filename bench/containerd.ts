@@ -14,8 +14,8 @@ import { promisify } from "node:util";
 import PQueue from "p-queue";
 import { removeEmptyCgroups } from "../src/executors/containerd/cgroup-cleanup.js";
 import { createContainerdExecutor } from "../src/executors/containerd/executor.js";
-import { BUSYBOX_IMAGE, importBusybox } from "../test/harness/busybox-image.js";
-import { minimalOciSpec, startContainerd } from "../test/harness/containerd.js";
+import { BUSYBOX_IMAGE, busyboxSleep, importBusybox } from "../test/harness/busybox-image.js";
+import { startContainerd } from "../test/harness/containerd.js";
 
 const run = promisify(execFile);
 type Phase = "create+start" | "stop" | "delete";
@@ -49,13 +49,15 @@ export async function main(args: string[]): Promise<void> {
       k["create+start"] = await timed(n, concurrency, async (i) => {
         const id = kukeId(i);
         cgroups.push(cg(id));
-        await exec.createContainer(ns, {
-          id,
-          image: BUSYBOX_IMAGE,
-          snapshotParent: image.topChainId,
-          spec: minimalOciSpec(["sleep", "1000"], cg(id)),
-          labels: { "kuke.dev/managed-by": "kuke" },
-        });
+        await exec.createContainer(
+          ns,
+          busyboxSleep({
+            id,
+            snapshotParent: image.topChainId,
+            cgroupsPath: cg(id),
+            labels: { "kuke.dev/managed-by": "kuke" },
+          }),
+        );
         await exec.startTask(ns, id, join(work, "logs", `${id}.log`));
       });
       k.stop = await timed(n, concurrency, async (i) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openImageArchive } from "../../src/executors/containerd/archive-source.js";
+import type { NewContainer } from "../../src/executors/containerd/containers.js";
 import type { ContainerdExecutor } from "../../src/executors/containerd/executor.js";
 import type { ResolvedImage } from "../../src/executors/containerd/images.js";
 import {
@@ -9,6 +10,7 @@ import {
   type LayerImage,
   writeImageArchive,
 } from "../../src/executors/containerd/pause-image.js";
+import { minimalOciSpec } from "./containerd.js";
 
 /**
  * A busybox image built from the host's static `/bin/busybox` (Debian's busybox-static), so tests,
@@ -161,4 +163,24 @@ export async function importBusybox(
     await source.close();
   }
   return exec.resolveImage(ns, BUSYBOX_IMAGE);
+}
+
+/**
+ * A busybox `sleep` container from the imported image (`snapshotParent`: its top chain id) with
+ * harness.minimalOciSpec, placed in `cgroupsPath`: what executor tests and benchmarks create.
+ */
+export function busyboxSleep(o: {
+  id: string;
+  snapshotParent: string;
+  cgroupsPath: string;
+  labels?: Record<string, string>;
+  seconds?: number;
+}): NewContainer {
+  return {
+    id: o.id,
+    image: BUSYBOX_IMAGE,
+    snapshotParent: o.snapshotParent,
+    spec: minimalOciSpec(["sleep", String(o.seconds ?? 1000)], o.cgroupsPath),
+    labels: o.labels ?? {},
+  };
 }

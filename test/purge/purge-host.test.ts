@@ -30,8 +30,8 @@ import { purgeReport } from "../../src/runner/imperative/purge.js";
 import { openHost } from "../../src/runner/open-host.js";
 import { withLock } from "../../src/runner/pipeline.js";
 import { containerLogPath, runPathLayout } from "../../src/state/run-path.js";
-import { BUSYBOX_IMAGE, importBusybox } from "../harness/busybox-image.js";
-import { minimalOciSpec, sharedContainerd } from "../harness/containerd.js";
+import { BUSYBOX_IMAGE, busyboxSleep, importBusybox } from "../harness/busybox-image.js";
+import { sharedContainerd } from "../harness/containerd.js";
 import { leakCheck, runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
 
@@ -83,13 +83,15 @@ async function makeCell(cell: CellAddress, topChainId: string): Promise<void> {
   const a = containerAddress(cell.realm, cell.space, cell.stack, cell.cell, "root");
   await cgroups.ensure(cgroupPath(cell.realm, cell.space, cell.stack, cell.cell));
   const id = containerdId(a);
-  await ctd.createContainer(ns, {
-    id,
-    image: BUSYBOX_IMAGE,
-    snapshotParent: topChainId,
-    spec: minimalOciSpec(["sleep", "1000"], cgroupPath(cell.realm, cell.space, cell.stack, cell.cell, "root")),
-    labels: containerLabels(a, "root", "hash"),
-  });
+  await ctd.createContainer(
+    ns,
+    busyboxSleep({
+      id,
+      snapshotParent: topChainId,
+      cgroupsPath: cgroupPath(cell.realm, cell.space, cell.stack, cell.cell, "root"),
+      labels: containerLabels(a, "root", "hash"),
+    }),
+  );
   const { pid } = await ctd.startTask(ns, id, containerLogPath(runPathLayout(join(dir, "run")).logs, a));
   await net.pin(cell, pid);
   await net.attach(cell);

@@ -14,7 +14,7 @@ import type { ContainerAddress } from "../../../src/model/address.js";
 import { parseAddress } from "../../../src/model/address.js";
 import { isKukeError } from "../../../src/model/errors.js";
 import { containerLabels } from "../../../src/model/host-names.js";
-import { BUSYBOX_IMAGE, importBusybox } from "../../harness/busybox-image.js";
+import { BUSYBOX_IMAGE, busyboxSleep, importBusybox } from "../../harness/busybox-image.js";
 import { minimalOciSpec, sharedContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 import { until } from "../../harness/until.js";
@@ -170,13 +170,15 @@ t(
         return pid;
       };
       for (const id of ids) {
-        await exec.createContainer(ns, {
-          id,
-          image: BUSYBOX_IMAGE,
-          snapshotParent: image.topChainId,
-          spec: minimalOciSpec(["sleep", "1000"], cgroup(id)),
-          labels: { "kuke.dev/managed-by": "kuke" },
-        });
+        await exec.createContainer(
+          ns,
+          busyboxSleep({
+            id,
+            snapshotParent: image.topChainId,
+            cgroupsPath: cgroup(id),
+            labels: { "kuke.dev/managed-by": "kuke" },
+          }),
+        );
         const pid = await start(id);
         // The running tasks' pids come from the task listing alone.
         const from = client.calls.length;

@@ -8,8 +8,8 @@ import { ContainerdClient } from "../../../src/executors/containerd/client.js";
 import { writeBlob } from "../../../src/executors/containerd/content.js";
 import { createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
 import { isKukeError } from "../../../src/model/errors.js";
-import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../../harness/busybox-image.js";
-import { minimalOciSpec, startContainerd } from "../../harness/containerd.js";
+import { BUSYBOX_IMAGE, buildBusyboxArchive, busyboxSleep } from "../../harness/busybox-image.js";
+import { startContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 const t = suite("executors/containerd/harness-containerd");
@@ -45,13 +45,7 @@ t("stop() removes a daemon with a running container: process, shim, mounts and d
         await source.close();
       }
       const image = await exec.resolveImage("t", BUSYBOX_IMAGE);
-      await exec.createContainer("t", {
-        id: "c",
-        image: BUSYBOX_IMAGE,
-        snapshotParent: image.topChainId,
-        spec: minimalOciSpec(["sleep", "1000"], cgroup),
-        labels: {},
-      });
+      await exec.createContainer("t", busyboxSleep({ id: "c", snapshotParent: image.topChainId, cgroupsPath: cgroup }));
       workloadPid = (await exec.startTask("t", "c", join(ctd.dir, "c.log"))).pid;
 
       // A blob whose bytes do not match its digest is refused and reported as a KukeError.

@@ -17,8 +17,8 @@ import { kukeLeaseLabels, LEASE_HOLDER, snapshotLabelsOf } from "../../../src/ex
 import { listSnapshots, prepareSnapshot } from "../../../src/executors/containerd/snapshots.js";
 import { type ContainerAddress, parseAddress } from "../../../src/model/address.js";
 import { containerLabels } from "../../../src/model/host-names.js";
-import { BUSYBOX_IMAGE, importBusybox } from "../../harness/busybox-image.js";
-import { minimalOciSpec, sharedContainerd } from "../../harness/containerd.js";
+import { BUSYBOX_IMAGE, busyboxSleep, importBusybox } from "../../harness/busybox-image.js";
+import { sharedContainerd } from "../../harness/containerd.js";
 import { onTeardown } from "../../harness/teardown.js";
 
 const t = suite("executors/containerd/orphans");
@@ -65,13 +65,10 @@ t("a killed kuke's snapshot and lease: create replaces the snapshot, removeOrpha
     const live = `kuke-test-live-${tag}`;
     await client.unary("leases", "Create", { id: live, labels: kukeLeaseLabels() }, { namespace: ns });
 
-    await exec.createContainer(ns, {
-      id,
-      image: BUSYBOX_IMAGE,
-      snapshotParent: image.topChainId,
-      spec: minimalOciSpec(["sleep", "60"], `/kuke-test-${tag}/app`),
-      labels,
-    });
+    await exec.createContainer(
+      ns,
+      busyboxSleep({ id, snapshotParent: image.topChainId, cgroupsPath: `/kuke-test-${tag}/app`, labels, seconds: 60 }),
+    );
     const removed = await exec.removeOrphans(ns);
     assert.equal(removed, { snapshots: [other], leases: [lease] });
     const active = (await listSnapshots(client, { namespace: ns }))
