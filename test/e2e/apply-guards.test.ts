@@ -77,7 +77,7 @@ t("another kuke holding the lock: apply waits, then exits 6 naming the holder", 
     const r = await kuke(["apply", "--auto-approve", "--lock-timeout", "300ms", "-f", manifest]);
     assert.is(r.code, 6, r.stderr);
     assert.match(r.stderr, `Waiting for the run-path lock held by pid ${process.pid}`);
-    assert.match(r.stderr, "another kuke holds the lock");
+    assert.match(r.stderr, "another kuke holds the run-path lock");
   } finally {
     await held.release();
   }

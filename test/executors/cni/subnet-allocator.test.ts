@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -251,5 +251,26 @@ t("a stale lock (dead owner) is taken over; a live one times out as lock-held", 
   }
   await rm(lock);
 });
+
+t(
+  "an empty lock file (its writer killed between create and write) is waited for while fresh, taken over once old",
+  async () => {
+    const dir = await tempDir();
+    const lock = join(dir, "x.lock");
+    await writeFile(lock, "");
+    try {
+      await withFileLock(lock, async () => "ran", { timeoutMs: 100 });
+      assert.unreachable("a fresh empty lock file may be a writer still writing it");
+    } catch (e) {
+      assert.ok(isKukeError(e, "lock-held"), String(e));
+      assert.match((e as Error).message, "another kuke holds the subnet pool's lock");
+    }
+    // The SIGKILLed writer's file, as a later kuke finds it: a minute old.
+    const past = new Date(Date.now() - 60_000);
+    await utimes(lock, past, past);
+    assert.is(await withFileLock(lock, async () => "ran", { timeoutMs: 500 }), "ran");
+    assert.not.ok(existsSync(lock), "released");
+  },
+);
 
 t.run();
