@@ -18,6 +18,7 @@ import { NetnsPinner } from "./netns.js";
 import { listAttachments as attachmentsIn, listNetworks as networksIn } from "./network-listing.js";
 import { type CniResult, type CniRuntime, type ConfList, PluginRunner } from "./plugin-exec.js";
 import { ensureSpaceBridge } from "./space-bridge.js";
+import { removeChainsAtOnce, type TableChain } from "./space-chains.js";
 import { ensureSpaceMasquerade, removeSpaceMasquerade } from "./space-masquerade.js";
 import { SubnetAllocator, type SubnetCapacity } from "./subnet-allocator.js";
 
@@ -225,14 +226,19 @@ export class NetworkExecutor {
         remedy: "detach the cells first",
       });
     }
-    await this.egress.remove(realm, space);
-    await removeSpaceMasquerade(masqueradeChainOfSpace(realm, space));
+    const chains: TableChain[] = [
+      { table: "filter", chain: egressChainName(realm, space) },
+      { table: "nat", chain: masqueradeChainOfSpace(realm, space) },
+    ];
+    if (!(await removeChainsAtOnce(chains))) {
+      await this.egress.remove(realm, space);
+      await removeSpaceMasquerade(masqueradeChainOfSpace(realm, space));
+    }
     const bridge = bridgeName(realm, space);
-    if ((await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) {
-      const r = await runCommand("ip", ["link", "del", "dev", bridge]);
-      if (r.code !== 0 && (await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) {
-        throw new KukeError("runtime", `cannot delete bridge ${bridge}`, { detail: r.stderr });
-      }
+    // Deleted without looking first: a failure is one only while the bridge is still there.
+    const r = await runCommand("ip", ["link", "del", "dev", bridge]);
+    if (r.code !== 0 && (await runCommand("ip", ["link", "show", "dev", bridge])).code === 0) {
+      throw new KukeError("runtime", `cannot delete bridge ${bridge}`, { detail: r.stderr });
     }
     await rm(join(this.ipamDir, network), { recursive: true, force: true });
     await removeFile(this.conflistPath(network));
