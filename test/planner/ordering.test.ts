@@ -195,13 +195,17 @@ const CASES: Record<keyof typeof ORDERING_RULES, Case> = {
       up("namespace.ensure", REALM),
       up("record.write", REALM),
       up("network.ensure", SPACE),
+      up("cgroup.ensure", SPACE),
       up("cgroup.ensure", STACK),
       up("record.write", STACK),
     ],
+    // The stack's cgroup waits for the space's cgroup, not for its network: only CNI attach uses that.
     edges: [
       `namespace.ensure:${REALM} -> network.ensure:${SPACE}`,
-      `network.ensure:${SPACE} -> cgroup.ensure:${STACK}`,
+      `namespace.ensure:${REALM} -> cgroup.ensure:${SPACE}`,
+      `cgroup.ensure:${SPACE} -> cgroup.ensure:${STACK}`,
       `network.ensure:${SPACE} -> record.write:${STACK}`,
+      `cgroup.ensure:${SPACE} -> record.write:${STACK}`,
     ],
   },
   imagesAfterRealm: {

@@ -22,13 +22,22 @@ const rootTaskStart = (ix: StepIndex, cell: string) =>
 export const replacedTornDownFirst: OrderingRule = (ix) =>
   ix.resources("build").flatMap((r) => edges(ix.of(r, "teardown"), ix.at(r, "build")));
 
-/** A child is made inside its parent's containerd namespace, cgroup and network. */
+/** What a child's steps are made inside of: its parent's containerd namespace and cgroup. */
+const HOLDS_CHILDREN: StepKind[] = ["namespace.ensure", "cgroup.ensure"];
+
+/**
+ * A child is made inside its parent's containerd namespace and cgroup. Only a cell's CNI attach
+ * uses the space's network (`attachAfterSpace`), so a new space's cells make their cgroups,
+ * containers and root tasks while its bridge and chains are set up; a child's record still waits
+ * for the parent as a whole, network included.
+ */
 export const parentsBeforeChildren: OrderingRule = (ix) =>
   ix.all
     .filter((s) => s.phase === "build")
     .flatMap((s) => {
       const parent = ix.parent(s.step.address);
-      return parent === undefined ? [] : edges(ix.at(parent, "build", ...READY), [s]);
+      if (parent === undefined) return [];
+      return edges(ix.at(parent, "build", ...(s.step.kind === "record.write" ? READY : HOLDS_CHILDREN)), [s]);
     });
 
 /** Images are unpacked into the realm's containerd namespace, which must exist first. */
