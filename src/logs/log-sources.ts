@@ -52,7 +52,7 @@ export async function readLogSources(sources: readonly LogSource[], o: LogSource
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
       ...(o.timestamps ? { timestamps: true } : {}),
       ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
-      ...(o.tail !== undefined ? { from: await tailOffset(path, o.tail) } : {}),
+      ...(o.tail !== undefined ? await tailRange(path, o.tail) : {}),
     };
     await readLogs(path, read);
     await lines?.end();
@@ -98,20 +98,22 @@ class LinePrefixer {
 const BACK_CHUNK = 64 * 1024;
 
 /**
- * The offset where the last `n` lines of the file start (a final newline ends the last line, it
- * does not start another). Reads backwards from the end, so a large log costs what the lines do.
- * A missing file is offset 0 (reading it then reports it missing).
+ * Where the last `n` lines of the file start (a final newline ends the last line, it does not
+ * start another), and where the file ended when they were found: a log still being written gets
+ * lines appended meanwhile, and `--tail 2` shows two lines, not what came after them too. Reads
+ * backwards from the end, so a large log costs what the lines do. A missing file is `{from: 0}`
+ * (reading it then reports it missing).
  */
-export async function tailOffset(path: string, n: number): Promise<number> {
+export async function tailRange(path: string, n: number): Promise<{ from: number; to?: number }> {
   let handle: FileHandle;
   try {
     handle = await open(path, "r");
   } catch {
-    return 0;
+    return { from: 0 };
   }
   try {
     const { size } = await handle.stat();
-    if (n <= 0) return size;
+    if (n <= 0) return { from: size, to: size };
     let end = size;
     let newlines = 0;
     const buf = Buffer.alloc(BACK_CHUNK);
@@ -127,11 +129,11 @@ export async function tailOffset(path: string, n: number): Promise<number> {
           continue;
         }
         newlines++;
-        if (newlines === n) return start + i + 1;
+        if (newlines === n) return { from: start + i + 1, to: size };
       }
       end = start;
     }
-    return 0;
+    return { from: 0, to: size };
   } finally {
     await handle.close();
   }

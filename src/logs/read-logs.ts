@@ -25,6 +25,11 @@ export interface ReadLogsOptions extends DecodeOptions {
   address?: ContainerAddress;
   /** Where to start reading (e.g. the start of the last N lines). @default 0 */
   from?: number;
+  /**
+   * Without `follow`, where to stop: the file's end when `from` was found, so lines appended since
+   * do not come too. Following reads past it. @default the end of the file
+   */
+  to?: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -44,7 +49,7 @@ export async function readLogs(logPath: string, options: ReadLogsOptions): Promi
   }
   const decoder = new RecordDecoder(options);
   try {
-    let offset = await drain(handle, options.from ?? 0, options, decoder);
+    let offset = await drain(handle, options.from ?? 0, options, decoder, options.follow ? undefined : options.to);
     if (!options.follow) return await flush(decoder, options);
     const signal = options.signal;
     if (signal?.aborted) return;
@@ -93,17 +98,20 @@ async function flush(decoder: RecordDecoder, options: ReadLogsOptions): Promise<
   if (rest.length > 0) await options.write(rest);
 }
 
-/** Writes everything from `offset` to the current end, decoded; returns the new offset. */
+/** Writes everything from `offset` to the current end (or `to`), decoded; returns the new offset. */
 async function drain(
   handle: FileHandle,
   offset: number,
   options: ReadLogsOptions,
   decoder: RecordDecoder,
+  to?: number,
 ): Promise<number> {
   const buf = Buffer.alloc(CHUNK);
   for (;;) {
     if (options.follow && options.signal?.aborted) return offset;
-    const { bytesRead } = await handle.read(buf, 0, CHUNK, offset);
+    const want = to === undefined ? CHUNK : Math.min(CHUNK, to - offset);
+    if (want <= 0) return offset;
+    const { bytesRead } = await handle.read(buf, 0, want, offset);
     if (bytesRead === 0) return offset;
     offset += bytesRead;
     const out = decoder.push(Buffer.from(buf.subarray(0, bytesRead)));

@@ -84,10 +84,9 @@ t("kuke logs cell/…: every container's lines, prefixed; --tail per container",
     lines.every((l) => /^(httpd |ticker) \| /.test(l)),
     r.stdout,
   );
-  // The ticker keeps writing: what it appends while kuke reads comes too, so at least one line.
+  // The ticker keeps writing while kuke reads: what it appends meanwhile does not come too.
   const one = await h.kuke(["logs", tickerAddr(), "--tail", "1"]);
-  assert.match(one.stdout, /^(tick \d+\n)+$/);
-  assert.ok(one.stdout.split("\n").length < ticker.length + 20, "not the whole log");
+  assert.match(one.stdout, /^tick \d+\n$/);
 });
 
 t("the log file holds a record per line: its time, stream and text, as kuke's logger writes it", async () => {

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { capLog, logFilesIn } from "../../src/logs/log-files.js";
-import { readLogSources, tailOffset } from "../../src/logs/log-sources.js";
+import { readLogSources, tailRange } from "../../src/logs/log-sources.js";
 import { cellAddress, containerAddress } from "../../src/model/index.js";
 import { containerLogPath, logPathOf, previousLogPath, runPathLayout } from "../../src/state/run-path.js";
 import { onTeardown } from "../harness/teardown.js";
@@ -27,10 +27,11 @@ const sink = () => {
   return { write: (c: Buffer) => void chunks.push(c), text: () => Buffer.concat(chunks).toString("utf8") };
 };
 
-t("tailOffset: the start of the last N lines, with or without a final newline", async () => {
+t("tailRange: the start of the last N lines, with or without a final newline, and the end then", async () => {
   const f = join(dir, "tail.log");
   await writeFile(f, "one\ntwo\nthree\n");
-  const from = async (n: number) => (await readFile(f)).subarray(await tailOffset(f, n)).toString();
+  const from = async (n: number) => (await readFile(f)).subarray((await tailRange(f, n)).from).toString();
+  assert.equal(await tailRange(f, 1), { from: 8, to: 14 });
   assert.is(await from(1), "three\n");
   assert.is(await from(2), "two\nthree\n");
   assert.is(await from(9), "one\ntwo\nthree\n");
@@ -42,7 +43,27 @@ t("tailOffset: the start of the last N lines, with or without a final newline", 
   const long = "x".repeat(100_000);
   await writeFile(f, `${long}\n${long}\nend\n`);
   assert.is(await from(2), `${long}\nend\n`);
-  assert.is(await tailOffset(join(dir, "missing.log"), 3), 0);
+  assert.equal(await tailRange(join(dir, "missing.log"), 3), { from: 0 });
+});
+
+t("--tail without --follow: lines the container appends while kuke reads do not come too", async () => {
+  const f = join(dir, "growing", "app.log");
+  await mkdir(dirname(f), { recursive: true });
+  await writeFile(f, "l1\nl2\nl3\n");
+  const source = {
+    container: containerAddress("r", "s", "t", "web", "app"),
+    path: f,
+    previousPath: previousLogPath(f),
+  };
+  const out: string[] = [];
+  // The container writes more while kuke's first chunk is being written out.
+  const write = async (c: Buffer) => {
+    if (out.length === 0) await appendFile(f, "l4\nl5\n");
+    out.push(c.toString("utf8"));
+  };
+  await readLogSources([source], { write, tail: 2 });
+  assert.is(out.join(""), "l2\nl3\n");
+  assert.is((await readFile(f, "utf8")).split("\n").length - 1, 5, "the file did grow meanwhile");
 });
 
 t("a cell's logs: every container, each line whole and prefixed; tail applies per container", async () => {
