@@ -75,7 +75,8 @@ export function refreshScopeOf(desired: DesiredState): Omit<RefreshScope, "onWar
  * namespace listing and the listings of the scope's namespaces, before knowing which exist (a
  * listing of a namespace that does not exist is empty, and dropped). The records are read while
  * containerd works, once the namespace listing answered (so the calls are on the socket by then);
- * namespaces only the records name are listed after them.
+ * namespaces only the records name are listed after them, and the cgroups of the scope and of
+ * the records are checked last, in one pass.
  */
 export async function refresh(host: RefreshSource, scope: RefreshScope): Promise<ActualState> {
   const listings = new Map<string, Promise<NamespaceListing>>();
@@ -90,10 +91,7 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   };
   const namespaceNames = handled(host.inventory.namespaces());
   for (const ns of scope.namespaces) listingOf(ns);
-  // What needs no record starts alongside; the cgroups of recorded resources outside the scope
-  // are checked once the records are read.
-  const scopePaths = new Set(scope.cgroupPaths ?? []);
-  const scopeCgroups = handled(host.cgroups.existing([...scopePaths]));
+  // What needs no record starts alongside (a few reads of files through the thread pool).
   const networksRead = handled(host.inventory.networks());
   const pinsRead = handled(host.inventory.pinnedNetns());
   const attachmentsRead = handled(host.inventory.attachments());
@@ -115,17 +113,16 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
     const ns = r.extra.namespace ?? (r.kind === "realm" ? (r.view.spec.namespace as string | undefined) : undefined);
     if (typeof ns === "string" && ns !== "") wanted.add(ns);
   }
-  const recordedPaths = new Set<string>();
-  for (const r of loaded.records) {
-    const path = cgroupPath(...addressPath(parseAddress(r.address)));
-    if (!scopePaths.has(path)) recordedPaths.add(path);
-  }
+  // The namespace listing answered above: a namespace only the records name is listed now.
+  const existing = await namespaceNames;
+  const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
+  for (const ns of present) listingOf(ns);
   // An egress chain only matters for a recorded space with a policy (drift: chain missing); a chain
   // left without one is removed by `network.remove` anyway. Without such a space, no iptables call.
   const hasEgress = loaded.records.some(
     (r) => r.kind === "space" && (r.view.spec.network as { egress?: unknown } | undefined)?.egress !== undefined,
   );
-
+  const egressRead = hasEgress ? handled(host.inventory.egressChains()) : Promise.resolve([]);
   // The monitor's facts only matter for containers with a restart policy (an introspection RPC
   // and one more .proto to load otherwise): asked up front when one is desired or recorded.
   const restartsRecorded = loaded.records.some(
@@ -134,30 +131,26 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   const askMonitor = () =>
     // Unknown (an old or unusual daemon): planned as for containerd 1.6's monitor.
     host.inventory.restartMonitor().catch(() => undefined);
+  const monitorRead = scope.restarts || restartsRecorded ? askMonitor() : Promise.resolve(undefined);
 
-  const [
-    existing,
-    scopeFound,
-    recordedFound,
-    networks,
-    netnsPinned,
-    attachments,
-    egressChains,
-    boundPorts,
-    monitorAsked,
-  ] = await Promise.all([
-    namespaceNames,
-    scopeCgroups,
-    recordedPaths.size > 0 ? host.cgroups.existing([...recordedPaths]) : new Set<string>(),
+  // The cgroups of the scope and of every record, in one pass once the records are read and every
+  // other read is under way: the driver lists synchronously (hundreds of small directory listings,
+  // one per parent and hierarchy, which through the thread pool queued ahead of the reads above),
+  // while containerd, whose answers come last, works on the calls already on the socket.
+  const cgroupPaths = new Set(scope.cgroupPaths ?? []);
+  for (const r of loaded.records) cgroupPaths.add(cgroupPath(...addressPath(parseAddress(r.address))));
+  const cgroupsRead = handled(host.cgroups.existing([...cgroupPaths]));
+
+  const [found, networks, netnsPinned, attachments, egressChains, boundPorts, monitorAsked] = await Promise.all([
+    cgroupsRead,
     networksRead,
     pinsRead,
     attachmentsRead,
-    hasEgress ? host.inventory.egressChains() : Promise.resolve([]),
+    egressRead,
     portsRead,
-    scope.restarts || restartsRecorded ? askMonitor() : Promise.resolve(undefined),
+    monitorRead,
   ]);
-  const cgroups = [...scopeFound, ...recordedFound].sort();
-  const present = [...wanted].filter((ns) => existing.includes(ns)).sort();
+  const cgroups = [...found].sort();
   const listed = await Promise.all(present.map(listingOf));
   const namespaces: Record<string, ActualNamespace> = {};
   present.forEach((ns, i) => {

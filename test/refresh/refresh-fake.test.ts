@@ -207,7 +207,7 @@ t("a recorded realm's namespace is listed even when no desired realm names it", 
 });
 
 t(
-  "containerd's calls go out before the records are read; recorded cgroups outside the scope are checked after",
+  "containerd's calls go out before the records are read; the cgroups of the scope and the records are checked after, at once",
   async () => {
     const src = source({
       namespaces: ["r.ns"],
@@ -242,10 +242,9 @@ t(
     assert.equal(order, [
       "namespaces asked",
       "list r.ns",
-      "cgroups /kukeon/r,/kukeon/r/s/t/c/run",
       "namespaces answered",
       "records",
-      "cgroups /kukeon/r/s/t/c/old",
+      "cgroups /kukeon/r,/kukeon/r/s/t/c/run,/kukeon/r/s/t/c/old",
     ]);
     assert.equal(actual.resources["container/r/s/t/c/run"]?.container?.task, { status: "running", pid: 42 });
     assert.ok(actual.resources["container/r/s/t/c/old"]?.cgroupPresent, "a recorded cgroup outside the scope");
