@@ -230,6 +230,30 @@ export function hasSensitiveFields(kind: ResourceKind): boolean {
   return kindsWithSecrets.has(kind);
 }
 
+/**
+ * Per kind, the spec keys under which a sensitive row lies (`registryCredentials` for a realm's
+ * `spec.registryCredentials[].password`), and whether that row is the key itself.
+ */
+const sensitiveSpecKeys = new Map<ResourceKind, { key: string; whole: boolean }[]>();
+for (const r of FIELD_TABLE) {
+  if (!r.sensitive || !r.path.startsWith("spec.")) continue;
+  const key = r.path.slice("spec.".length).split(/[.[]/)[0] as string;
+  const list = sensitiveSpecKeys.get(r.kind) ?? [];
+  sensitiveSpecKeys.set(r.kind, [...list, { key, whole: r.path === `spec.${key}` }]);
+}
+
+/**
+ * False when no leaf of `spec` (a `kind` view's spec) can be sensitive, without walking it: every
+ * sensitive row of the kind lies under a spec key that is absent, or an empty list (whose only
+ * leaf is the list itself). Most containers have no secrets; a plan views every one twice.
+ */
+export function mayHoldSensitive(kind: ResourceKind, spec: Readonly<Record<string, unknown>>): boolean {
+  return (sensitiveSpecKeys.get(kind) ?? []).some(({ key, whole }) => {
+    const v = spec[key];
+    return v !== undefined && (whole || !Array.isArray(v) || v.length > 0);
+  });
+}
+
 export function isSensitive(kind: ResourceKind, path: string): boolean {
   return hasSensitiveFields(kind) && findRow(kind, path)?.sensitive === true;
 }

@@ -24,7 +24,7 @@ import {
   specHash,
   stackAddress,
 } from "../model/index.js";
-import { hasSensitiveFields, isSensitive } from "./field-effects.js";
+import { isSensitive, mayHoldSensitive } from "./field-effects.js";
 import { applyIgnoreChanges } from "./ignore-changes.js";
 import { mapLeaves } from "./value-diff.js";
 
@@ -61,7 +61,7 @@ export function maskView(
   kind: ResourceKind,
   view: ResourceView | null,
 ): { view: ResourceView | null; paths: string[] } {
-  if (view === null || !hasSensitiveFields(kind)) return { view, paths: [] };
+  if (view === null || !mayHoldSensitive(kind, view.spec)) return { view, paths: [] };
   const paths: string[] = [];
   const spec = mapLeaves(view.spec, (path, leaf) => {
     if (!isSensitive(kind, `spec.${path}`)) return leaf;

@@ -24,9 +24,37 @@ function join(prefix: string, key: string): string {
  * reported as the array's own path; otherwise element by element.
  */
 export function diffPaths(before: unknown, after: unknown, prefix = ""): string[] {
+  // Most views of a plan are unchanged: that is told without building a path for every leaf.
+  if (plainEqual(before, after)) return [];
   const out: string[] = [];
   walk(before, after, prefix, out);
   return out.sort();
+}
+
+/**
+ * True when `a` and `b` are the same JSON value, a key holding `undefined` counting as absent.
+ * Strict (arrays in order, no canonical forms): a false answer only means `walk` has to look, so
+ * it never hides a difference `walk` would report.
+ */
+function plainEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!plainEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Obj;
+  const y = b as Obj;
+  let defined = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    defined++;
+    if (!plainEqual(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) defined--;
+  return defined === 0;
 }
 
 function walk(a: unknown, b: unknown, path: string, out: string[]): void {

@@ -1,8 +1,15 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Cell, ContainerSpec, RealmSpec, ResourceKind, SpaceSpec } from "../../src/model/index.js";
-import { fieldEffect, findRow, ignorablePaths, isIgnorablePath, isSensitive } from "../../src/planner/field-effects.js";
-import { cellView, containerView } from "../../src/planner/resource-view.js";
+import {
+  fieldEffect,
+  findRow,
+  ignorablePaths,
+  isIgnorablePath,
+  isSensitive,
+  mayHoldSensitive,
+} from "../../src/planner/field-effects.js";
+import { cellView, containerView, maskView } from "../../src/planner/resource-view.js";
 import { leafPaths } from "../../src/planner/value-diff.js";
 
 /** Every optional field made required, so adding a model field breaks this fixture until it is filled. */
@@ -132,6 +139,38 @@ t("registry passwords are sensitive, nothing else of the realm is", () => {
   assert.not.ok(isSensitive("container", "spec.env"));
   assert.ok(isSensitive("container", "spec.secrets[0].valueHash"));
   assert.is(fieldEffect("container", "spec.secrets[0].valueHash"), "restart");
+});
+
+t("mayHoldSensitive: false only for specs none of whose leaves is sensitive", () => {
+  const sensitiveLeaves = (kind: ResourceKind, spec: object) =>
+    leafPaths(spec, "spec").filter((p) => isSensitive(kind, p.replaceAll("[]", "[0]")));
+  const specs: [ResourceKind, Record<string, unknown>][] = [
+    ...views.map(([kind, view]): [ResourceKind, Record<string, unknown>] => [kind, (view as { spec: never }).spec]),
+    ["realm", { ...realm, registryCredentials: [] }],
+    ["realm", { namespace: "r.kukeon.io" }],
+    ["container", { ...container, secrets: [] }],
+    ["container", { ...container, secrets: undefined }],
+    ["container", { id: "app", image: "busybox:1" }],
+  ];
+  for (const [kind, spec] of specs) {
+    const leaves = sensitiveLeaves(kind, spec);
+    if (!mayHoldSensitive(kind, spec)) assert.equal(leaves, [], `${kind} ${JSON.stringify(spec)}`);
+  }
+  assert.ok(mayHoldSensitive("realm", realm));
+  assert.ok(mayHoldSensitive("container", container));
+  assert.not.ok(mayHoldSensitive("container", { ...container, secrets: [] }));
+  assert.not.ok(mayHoldSensitive("realm", { ...realm, registryCredentials: [] }));
+  assert.not.ok(mayHoldSensitive("cell", cellView(cell).spec));
+});
+
+t("maskView masks what is sensitive and leaves a view without secrets as it is", () => {
+  const withSecret = containerView(container as ContainerSpec);
+  const masked = maskView("container", withSecret);
+  assert.equal(masked.paths, ["spec.secrets[0].valueHash"]);
+  assert.is((masked.view!.spec.secrets as { valueHash: string }[])[0]?.valueHash, "(sensitive value)");
+  assert.is((withSecret.spec.secrets as { valueHash: string }[])[0]?.valueHash, "sha256:0", "the input is not changed");
+  const plain = containerView({ ...(container as ContainerSpec), secrets: [] });
+  assert.equal(maskView("container", plain), { view: plain, paths: [] });
 });
 
 t("lifecycle changes are records-only on every kind, a root container's too", () => {

@@ -17,6 +17,9 @@ import { type Diagnostic, type ImageEnsureStep, type Plan, planToSteps, type Ste
 export function checkPlanImages(plan: Plan, desired: DesiredState, actual: ActualState): void {
   const resolved = actual.imageDigests;
   if (resolved === undefined || plan.errors.some((e) => e.severity === "error")) return;
+  // Only an image without a digest can be an error: with none (every unchanged plan), the steps
+  // need not be built to find their users.
+  if (!Object.values(resolved).some((d) => "problem" in d)) return;
   const steps = planToSteps(plan, desired, actual);
   const seen = new Set<string>();
   for (const s of steps) {
