@@ -45,7 +45,10 @@ export async function readMountInfo(path = MOUNTINFO_PATH): Promise<MountEntry[]
   return parseMountInfo(await readText(path));
 }
 
-/** The current mount table, for the synchronous callers (`kuke init`'s report, runc cleanup defaults). */
+/**
+ * The current mount table, for the synchronous callers (`kuke init`'s report, runc cleanup defaults,
+ * refresh's netns pins).
+ */
 export function readMountInfoSync(path = MOUNTINFO_PATH): MountEntry[] {
   return parseMountInfo(readFileSync(path, "utf8"));
 }

@@ -91,17 +91,16 @@ export async function refresh(host: RefreshSource, scope: RefreshScope): Promise
   };
   const namespaceNames = handled(host.inventory.namespaces());
   for (const ns of scope.namespaces) listingOf(ns);
-  // What needs no record starts alongside (a few reads of files through the thread pool).
-  const networksRead = handled(host.inventory.networks());
-  const pinsRead = handled(host.inventory.pinnedNetns());
-  const attachmentsRead = handled(host.inventory.attachments());
   const portsRead = scope.ports ? handled(host.inventory.boundPorts()) : Promise.resolve(undefined);
-  // Once containerd answered the first call, the others are on the socket: the records (read
-  // synchronously) do not hold them back.
+  // Once containerd answered the first call, the others are on the socket: what is read
+  // synchronously from here on (CNI state, records, cgroups) does not hold them back.
   await namespaceNames.then(
     () => undefined,
     () => undefined,
   );
+  const networksRead = handled(host.inventory.networks());
+  const pinsRead = handled(host.inventory.pinnedNetns());
+  const attachmentsRead = handled(host.inventory.attachments());
 
   const loaded = await host.records.loadAll();
   for (const c of loaded.corrupt) scope.onWarning?.(c.error);

@@ -1,6 +1,6 @@
 import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readMountInfo } from "../../fs/mountinfo.js";
+import { readMountInfo, readMountInfoSync } from "../../fs/mountinfo.js";
 import { removeFile } from "../../fs/small-file.js";
 import type { CellAddress } from "../../model/address.js";
 import { KukeError } from "../../model/errors.js";
@@ -94,11 +94,15 @@ export class NetnsPinner {
     return pin !== undefined && pin.dev === ns;
   }
 
-  /** The `netnsName()`s with a namespace mounted at their pin path, sorted: one read of the mount table. */
+  /**
+   * The `netnsName()`s with a namespace mounted at their pin path, sorted: one read of the mount
+   * table, synchronous (refresh asks this beside its synchronous reads of records and cgroups).
+   */
   async pinnedNames(): Promise<string[]> {
     const dir = `${this.dir}/`;
-    const names = [...(await mountedPaths())].filter((p) => p.startsWith(dir)).map((p) => p.slice(dir.length));
-    return names.sort();
+    const names: string[] = [];
+    for (const m of readMountInfoSync()) if (m.mountPoint.startsWith(dir)) names.push(m.mountPoint.slice(dir.length));
+    return [...new Set(names)].sort();
   }
 
   /** Every pin path under the netns directory that is mounted or left as a file (for leak checks). */
