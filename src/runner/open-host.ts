@@ -102,3 +102,36 @@ export async function openHostAt(paths: HostPaths): Promise<Host> {
     ...(paths.containerdRetryMs !== undefined ? { containerdRetryMs: paths.containerdRetryMs } : {}),
   });
 }
+
+/**
+ * A host opened while the caller does something else first: `kuke plan` reads and checks its
+ * manifests meanwhile, so the containerd probe (a connection and a round trip) and the cgroup
+ * layout (the mount table) are not waited for one after the other (issue 13). Nothing is asked
+ * of the host that opening it does not ask anyway.
+ */
+export interface HostAhead {
+  /**
+   * `paths` with the host to use: the one opened ahead, owned by whoever called `openHostAhead`
+   * (closed by `close`). Rejects as `openHostAt` does when no containerd answers.
+   */
+  paths(): Promise<HostPaths>;
+  /** Closes the host once it is open; an opening that failed, or was never asked for, is dropped. */
+  close(): void;
+}
+
+/** Starts opening the host of `paths` (unless one is injected there) for `HostAhead.paths` to take. */
+export function openHostAhead(paths: HostPaths): HostAhead {
+  if (paths.host !== undefined) return { paths: async () => paths, close: () => undefined };
+  const opening = openHostAt(paths);
+  // Its failure is reported by `paths()`, or not at all (invalid files are reported instead).
+  opening.catch(() => undefined);
+  return {
+    paths: async () => ({ ...paths, host: await opening }),
+    close: () => {
+      opening.then(
+        (host) => host.close(),
+        () => undefined,
+      );
+    },
+  };
+}

@@ -44,6 +44,22 @@ t("invalid files: exit 65 with the validator's output, nothing planned", async (
   assert.match(r.stderr, "validation failed:");
 });
 
+t(
+  "plan with refresh: invalid files are reported (65) though no containerd answers; valid ones name the socket",
+  async () => {
+    // The host is opened while the files are read (issue 13): its failure must not hide theirs.
+    const invalid = await kuke(["plan", "-f", fixture("invalid/two-roots.yaml")]);
+    assert.is(invalid.code, 65, invalid.stderr);
+    assert.is(invalid.stdout, "");
+    assert.match(invalid.stderr, "validation failed:");
+    assert.not.match(invalid.stderr, "containerd");
+    const valid = await kuke(["plan", "-f", fixture("examples/stack.yaml")]);
+    assert.is(valid.code, 1);
+    assert.is(valid.stdout, "");
+    assert.match(valid.stderr, `containerd does not answer at ${cli.env.KUKE_CONTAINERD_ADDRESS}`);
+  },
+);
+
 t("bad flag values are usage errors (64)", async () => {
   const f = fixture("examples/stack.yaml");
   for (const argv of [

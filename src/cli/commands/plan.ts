@@ -1,10 +1,20 @@
 import { Command, Option } from "clipanion";
+import type { HostPaths } from "../../runner/host-paths.js";
 import { readManifests } from "../../runner/manifests.js";
+import { type HostAhead, openHostAhead } from "../../runner/open-host.js";
 import { hasChanges, hasErrors, planErrorExitCode, planManifests } from "../../runner/operations/plan.js";
+import type { PlanRequest } from "../../runner/planning.js";
 import { writeSavedPlan } from "../../runner/saved-plan.js";
 import { diagnosticStyle, type OutputStream } from "../output-style.js";
 import { PlanFlagsCommand, PULL_DESCRIPTION, parsePull } from "../plan-flags.js";
-import { type PlanStreams, planFormat, warningWriter, writeLoadWarnings, writePlan } from "../plan-output.js";
+import {
+  type PlanFormat,
+  type PlanStreams,
+  planFormat,
+  warningWriter,
+  writeLoadWarnings,
+  writePlan,
+} from "../plan-output.js";
 import { writeValidation } from "../validation-output.js";
 
 export class PlanCommand extends PlanFlagsCommand {
@@ -60,7 +70,24 @@ export class PlanCommand extends PlanFlagsCommand {
     const pull = parsePull(this.pull);
     const request = { ...this.planRequest({ destroy: this.destroy }), ...(pull !== undefined ? { pull } : {}) };
     const format = planFormat(this.output, this.json);
-    const { load, sources } = await readManifests(this.requireFiles(), this.context.stdin, { runPath: paths.runPath });
+    const files = this.requireFiles();
+    // The host opens while the files are read; invalid files are reported without it.
+    const ahead = request.refresh === false ? undefined : openHostAhead(paths);
+    try {
+      return await this.planFiles(files, paths, request, format, ahead);
+    } finally {
+      ahead?.close();
+    }
+  }
+
+  private async planFiles(
+    files: string[],
+    paths: HostPaths,
+    request: PlanRequest,
+    format: PlanFormat,
+    ahead: HostAhead | undefined,
+  ): Promise<number> {
+    const { load, sources } = await readManifests(files, this.context.stdin, { runPath: paths.runPath });
     const s: PlanStreams = {
       stdout: this.context.stdout,
       stderr: this.context.stderr,
@@ -77,7 +104,7 @@ export class PlanCommand extends PlanFlagsCommand {
     }
     writeLoadWarnings(load, s);
     const outcome = await planManifests({
-      ...paths,
+      ...(ahead !== undefined ? await ahead.paths() : paths),
       ...request,
       load,
       sources,
