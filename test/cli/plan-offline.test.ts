@@ -4,9 +4,12 @@
  * what it must refuse before it reads anything.
  */
 import { readFile, stat } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { KukeProcess } from "../harness/kuke-process.js";
+import { onTeardown } from "../harness/teardown.js";
 import { fixture, hostlessCli } from "./capture.js";
 
 const t = suite("cli/plan-offline");
@@ -59,6 +62,41 @@ t(
     assert.match(valid.stderr, `containerd does not answer at ${cli.env.KUKE_CONTAINERD_ADDRESS}`);
   },
 );
+
+t(
+  "plan with refresh against a containerd that accepts and never answers: the CLI process exits, 65 for invalid files, 1 naming the socket for valid ones",
+  async () => {
+    // The host is opened while the files are read (issue 13). A socket that takes the connection
+    // and then stays silent must neither hide the files' errors nor keep the process alive.
+    const sock = join(cli.dir, "silent-containerd.sock");
+    const held: Socket[] = [];
+    const silent = createServer((c) => {
+      held.push(c);
+    });
+    await new Promise<void>((resolve) => silent.listen(sock, resolve));
+    onTeardown(`silent containerd ${sock}`, () => closeSilent(silent, held));
+    try {
+      const env = { ...cli.env, KUKE_CONTAINERD_ADDRESS: sock };
+      const invalid = await new KukeProcess(["plan", "-f", fixture("invalid/two-roots.yaml")], env).exited;
+      assert.is(invalid.code, 65, invalid.stderr);
+      assert.is(invalid.stdout, "");
+      assert.match(invalid.stderr, "validation failed:");
+      assert.not.match(invalid.stderr, "containerd");
+      const valid = await new KukeProcess(["plan", "-f", fixture("examples/stack.yaml")], env).exited;
+      assert.is(valid.code, 1, valid.stderr);
+      assert.is(valid.stdout, "");
+      assert.match(valid.stderr, `containerd does not answer at ${sock}`);
+      assert.ok(held.length >= 2, `kuke connected ${held.length} times`);
+    } finally {
+      await closeSilent(silent, held);
+    }
+  },
+);
+
+async function closeSilent(server: Server, held: Socket[]): Promise<void> {
+  for (const c of held) c.destroy();
+  if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+}
 
 t("bad flag values are usage errors (64)", async () => {
   const f = fixture("examples/stack.yaml");
