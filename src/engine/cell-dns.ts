@@ -7,10 +7,10 @@
  * text) whenever a cell of the space is attached or detached.
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rm, rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errnoOf } from "../fs/fs-errors.js";
-import { readText } from "../fs/small-file.js";
+import { readText, removeFile } from "../fs/small-file.js";
 import type { ActualAttachment } from "../model/actual-state.js";
 import { type CellAddress, cellAddress, formatAddress, parseAddress } from "../model/address.js";
 import { networkName } from "../model/host-names.js";
@@ -132,6 +132,14 @@ export class CellDnsFiles {
    * the cells of the space. `forgetAttachments` drops it (an attach or detach that failed midway).
    */
   private known: Promise<Map<string, { network: string; ip: string }>> | undefined;
+  /**
+   * Cells this run will detach (by address), told by `willDetach`: a rewrite before a cell's
+   * detach leaves its files alone, since the detach removes them. A destroy of a space thus writes
+   * no name files at all, where each detach rewrote every remaining cell's (quadratic in the cells,
+   * issue 13). A cell still here when the run ends (its detach failed or never ran) is brought up
+   * to date by `settle`.
+   */
+  private readonly leaving = new Set<string>();
 
   constructor(
     private readonly runPath: string,
@@ -149,7 +157,26 @@ export class CellDnsFiles {
     return files;
   }
 
-  /** Rewrites the files of every attached cell of the space. */
+  /** The cells (addresses) this run detaches; see `leaving`. */
+  willDetach(cells: Iterable<string>): void {
+    for (const c of cells) this.leaving.add(c);
+  }
+
+  /**
+   * At the end of a run: rewrites the spaces of cells that were to be detached and are still here
+   * (their detach failed or never ran), so their files name the space's cells as they are.
+   */
+  async settle(): Promise<void> {
+    const spaces = new Map<string, { realm: string; space: string }>();
+    for (const c of this.leaving) {
+      const a = parseAddress(c);
+      if (a.kind === "cell") spaces.set(`${a.realm}/${a.space}`, { realm: a.realm, space: a.space });
+    }
+    this.leaving.clear();
+    for (const { realm, space } of spaces.values()) await this.refreshSpace(realm, space);
+  }
+
+  /** Rewrites the files of every attached cell of the space (but those of cells about to leave it). */
   refreshSpace(realm: string, space: string): Promise<void> {
     const key = `${realm}/${space}`;
     const queued = this.queued.get(key);
@@ -181,18 +208,31 @@ export class CellDnsFiles {
 
   /** Removes the cell's files and its name (after it left the network); absent is fine. */
   async remove(cell: CellAddress): Promise<void> {
-    this.update((m) => m.delete(formatAddress(cell)));
+    const address = formatAddress(cell);
+    this.update((m) => m.delete(address));
+    this.leaving.delete(address);
     const dir = cellFilesDirOf(this.runPath, cell);
     const files = cellFilesOf(this.runPath, cell);
     this.written.delete(files.hosts);
     this.written.delete(files.resolvConf);
-    await rm(dir, { recursive: true, force: true });
+    // The two files by name, then the folder: `rm -r` lists and stats each entry on the way.
+    await Promise.all([removeFile(files.hosts), removeFile(files.resolvConf)]);
+    try {
+      await rmdir(dir);
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "ENOTEMPTY" || code === "EEXIST") await rm(dir, { recursive: true, force: true });
+      else if (code !== "ENOENT") throw e;
+    }
     await removeEmptyParents(dir, cellFilesRoot(this.runPath));
   }
 
   private async rewrite(realm: string, space: string): Promise<void> {
     const [peers, resolvConf] = await Promise.all([this.peers(realm, space), this.resolvConf()]);
-    for (const p of peers) this.writeCell(p.cell, peers, resolvConf, false);
+    for (const p of peers) {
+      if (this.leaving.size > 0 && this.leaving.has(formatAddress(p.cell))) continue;
+      this.writeCell(p.cell, peers, resolvConf, false);
+    }
   }
 
   /** The cells' resolv.conf text from the host's, read once per rewrite. */

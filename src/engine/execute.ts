@@ -97,6 +97,7 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
     options.onEvent?.(n);
   };
   const ctx = newRunContext(host, options.env ?? process.env, options.stopGraceMs ?? 10_000, note);
+  ctx.dns.willDetach(steps.filter((s) => s.kind === "cni.detach").map((s) => s.address));
   const kill = new JournalKillSwitch(killPointFromEnv());
   const journal = await host.journal.begin(
     { ...options.journalMeta, steps: steps.length },
@@ -142,6 +143,10 @@ export async function executeSteps(host: Host, steps: Step[], options: ExecuteOp
       journal.record({ event: "end", step: id, address: (byId.get(id) as Step).address, status: "not-started" });
     }
   }
+  // Cells whose detach failed or never ran get the name updates their rewrites skipped. Their files
+  // are rebuilt from the attachments on any later attach or detach in the space, so a failure here
+  // leaves nothing the next run cannot mend.
+  await ctx.dns.settle().catch(() => undefined);
   const failures: StepFailure[] = [];
   for (const [id, o] of result.outcomes) {
     if (o.status !== "failed") continue;

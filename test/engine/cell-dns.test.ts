@@ -185,6 +185,50 @@ t("ensure re-creates files removed behind the writer's back, even with the same 
   assert.is(await read(files.hosts), text);
 });
 
+t(
+  "cells the run will detach keep their files until their detach; settle brings the ones still here up to date",
+  async () => {
+    const w = await world("leaving");
+    const [web, db, cache] = cells as [CellAddress, CellAddress, CellAddress];
+    const all = [web, db, cache, other];
+    for (const [i, c] of all.entries()) w.attach(c, `10.0.0.${10 + i}`);
+    for (const c of all) await w.dns.ensure(c);
+    await w.dns.refreshSpace("r", "s");
+    const hosts = (c: CellAddress) => read(cellFilesOf(w.runPath, c).hosts);
+    const before = new Map<CellAddress, string>();
+    for (const c of all) before.set(c, await hosts(c));
+    assert.match(before.get(web) as string, /cache/);
+
+    // The run detaches web, db and cache; other stays. cache's detach runs first.
+    w.dns.willDetach([web, db, cache].map(formatAddress));
+    w.attached.delete(cache);
+    await w.dns.remove(cache);
+    await w.dns.refreshSpace("r", "s");
+    // Cells about to leave are not written (their detach removes their files); the staying one is.
+    assert.is(await hosts(web), before.get(web));
+    assert.is(await hosts(db), before.get(db));
+    assert.not.match(await hosts(other), /cache/);
+    assert.match(await hosts(other), /10\.0\.0\.11\tdb\.t\.s\n/);
+
+    // web's detach ran: its files are gone.
+    w.attached.delete(web);
+    await w.dns.remove(web);
+    assert.is(await stat(cellFilesOf(w.runPath, web).hosts).catch(() => undefined), undefined);
+
+    // db's detach failed or never ran: at the run's end its files name the space as it is.
+    await w.dns.settle();
+    const dbText = await hosts(db);
+    assert.not.match(dbText, /cache/);
+    assert.not.match(dbText, /web/);
+    assert.match(dbText, /10\.0\.0\.11\tdb db\.t\.s\n/);
+    assert.match(dbText, /10\.0\.0\.13\tapi\.u\.s\n/);
+    // settle forgets the leaving cells: a later rewrite writes db again.
+    w.attach(cache, "10.0.0.14");
+    await w.dns.refreshSpace("r", "s");
+    assert.match(await hosts(db), /10\.0\.0\.14\tcache cache\.t\.s\n/);
+  },
+);
+
 t("hostsFileText orders peers by address whatever order they come in", () => {
   const [web, db, cache] = cells as [CellAddress, CellAddress, CellAddress];
   const a = hostsFileText(web, [
