@@ -1,8 +1,10 @@
 import { Command, Option } from "clipanion";
 import { KukeError } from "../../model/index.js";
+import type { HostPaths } from "../../runner/host-paths.js";
 import { parseImpact } from "../../runner/impact.js";
 import { parseDuration } from "../../runner/lock-timeout.js";
 import { loadDesiredState, readManifests } from "../../runner/manifests.js";
+import { openHostAhead } from "../../runner/open-host.js";
 import type { ApplyInput } from "../../runner/operations/apply.js";
 import { readSavedPlan } from "../../runner/saved-plan.js";
 import { checkApprovalPossible, parseStructuredFormat, refuseNoRefresh, runApplySession } from "../apply-session.js";
@@ -103,37 +105,46 @@ export class ApplyCommand extends PlanFlagsCommand {
       colorOut: this.colored(this.context.stdout as OutputStream),
       colorErr: this.colored(this.context.stderr as OutputStream),
     };
-    let input: ApplyInput;
+    // The host opens while the files are read, as for kuke plan; invalid files are reported without it.
+    const ahead = openHostAhead(paths);
+    try {
+      const input = await this.readInput(paths, streams);
+      const valid = input.kind !== "manifests" || input.load.errorCount === 0;
+      return await runApplySession({
+        paths: valid ? await ahead.paths() : paths,
+        request,
+        input,
+        streams,
+        stdin: this.context.stdin,
+        env: this.context.env,
+        autoApprove: approved,
+        json,
+        progress,
+        ...(format !== undefined ? { format } : {}),
+        destroy: false,
+        parallelism,
+        ...(maxImpact ? { maxImpact } : {}),
+        lockTimeoutMs,
+        interrupts: interruptsOf(this.context),
+        command: "kuke apply",
+      });
+    } finally {
+      ahead.close();
+    }
+  }
+
+  private async readInput(paths: HostPaths, streams: PlanStreams): Promise<ApplyInput> {
     if (this.planFile !== undefined) {
       const saved = await readSavedPlan(this.planFile);
-      input = {
+      return {
         kind: "saved",
         file: this.planFile,
         saved,
         loadFiles: (files) => loadDesiredState(files, this.context.stdin),
       };
-    } else {
-      const { load } = await readManifests(this.files, this.context.stdin, { runPath: paths.runPath });
-      if (load.errorCount === 0) writeLoadWarnings(load, streams);
-      input = { kind: "manifests", load };
     }
-    return runApplySession({
-      paths,
-      request,
-      input,
-      streams,
-      stdin: this.context.stdin,
-      env: this.context.env,
-      autoApprove: approved,
-      json,
-      progress,
-      ...(format !== undefined ? { format } : {}),
-      destroy: false,
-      parallelism,
-      ...(maxImpact ? { maxImpact } : {}),
-      lockTimeoutMs,
-      interrupts: interruptsOf(this.context),
-      command: "kuke apply",
-    });
+    const { load } = await readManifests(this.files, this.context.stdin, { runPath: paths.runPath });
+    if (load.errorCount === 0) writeLoadWarnings(load, streams);
+    return { kind: "manifests", load };
   }
 }

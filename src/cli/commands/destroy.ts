@@ -2,6 +2,7 @@ import { Command, Option } from "clipanion";
 import { KukeError } from "../../model/index.js";
 import { parseDuration } from "../../runner/lock-timeout.js";
 import { readManifests } from "../../runner/manifests.js";
+import { openHostAhead } from "../../runner/open-host.js";
 import { checkApprovalPossible, refuseNoRefresh, runApplySession } from "../apply-session.js";
 import { interruptsOf } from "../interrupts.js";
 import type { OutputStream } from "../output-style.js";
@@ -72,23 +73,29 @@ export class DestroyCommand extends PlanFlagsCommand {
       colorOut: this.colored(this.context.stdout as OutputStream),
       colorErr: this.colored(this.context.stderr as OutputStream),
     };
-    const { load } = await readManifests(files, this.context.stdin, { runPath: paths.runPath });
-    if (load.errorCount === 0) writeLoadWarnings(load, streams);
-    return runApplySession({
-      paths,
-      request,
-      input: { kind: "manifests", load },
-      streams,
-      stdin: this.context.stdin,
-      env: this.context.env,
-      autoApprove: this.autoApprove,
-      json,
-      progress,
-      destroy: true,
-      parallelism,
-      lockTimeoutMs,
-      interrupts: interruptsOf(this.context),
-      command: "kuke destroy",
-    });
+    // The host opens while the files are read, as for kuke plan; invalid files are reported without it.
+    const ahead = openHostAhead(paths);
+    try {
+      const { load } = await readManifests(files, this.context.stdin, { runPath: paths.runPath });
+      if (load.errorCount === 0) writeLoadWarnings(load, streams);
+      return await runApplySession({
+        paths: load.errorCount === 0 ? await ahead.paths() : paths,
+        request,
+        input: { kind: "manifests", load },
+        streams,
+        stdin: this.context.stdin,
+        env: this.context.env,
+        autoApprove: this.autoApprove,
+        json,
+        progress,
+        destroy: true,
+        parallelism,
+        lockTimeoutMs,
+        interrupts: interruptsOf(this.context),
+        command: "kuke destroy",
+      });
+    } finally {
+      ahead.close();
+    }
   }
 }
