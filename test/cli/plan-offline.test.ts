@@ -60,6 +60,16 @@ t(
     assert.is(valid.code, 1);
     assert.is(valid.stdout, "");
     assert.match(valid.stderr, `containerd does not answer at ${cli.env.KUKE_CONTAINERD_ADDRESS}`);
+    // apply and destroy open the host ahead the same way.
+    for (const verb of ["apply", "destroy"]) {
+      const bad = await kuke([verb, "--auto-approve", "-f", fixture("invalid/two-roots.yaml")]);
+      assert.is(bad.code, 65, `${verb}: ${bad.stderr}`);
+      assert.match(bad.stderr, "validation failed:");
+      assert.not.match(bad.stderr, "containerd");
+      const good = await kuke([verb, "--auto-approve", "-f", fixture("examples/stack.yaml")]);
+      assert.is(good.code, 1, `${verb}: ${good.stderr}`);
+      assert.match(good.stderr, `containerd does not answer at ${cli.env.KUKE_CONTAINERD_ADDRESS}`);
+    }
   },
 );
 
