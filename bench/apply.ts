@@ -10,6 +10,7 @@ import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-imag
 import { startContainerd, type TestContainerd } from "../test/harness/containerd.js";
 import { type KukeEnv, kukeEnv } from "../test/harness/kuke-env.js";
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
+import { benchArgs, kukeBuilds } from "./args.js";
 import { type HostCpuBreakdown, HostCpuWindow } from "./host-cpu.js";
 import { formatTimings, latestJournalTimings } from "./journal-timings.js";
 import { planPhases } from "./plan-phases.js";
@@ -276,12 +277,15 @@ async function podmanTool(hostCpu: boolean): Promise<Tool> {
   };
 }
 
-export async function main(args: string[]): Promise<void> {
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const flags = (name: string) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1] as string] : []));
+export async function main(argv: string[]): Promise<void> {
+  const args = benchArgs(argv, {
+    values: ["--cells", "--rounds", "--kuke", "--parallelism", "--profile", "--declared-root"],
+    switches: ["--podman", "--timings", "--phases", "--host-cpu"],
+    usage:
+      "npm run bench -- apply [--cells 10,20,50] [--rounds 3] [--podman] [--kuke LABEL=MAIN_JS]… [--parallelism N] [--timings] [--phases] [--profile DIR] [--host-cpu] [--declared-root LABEL]",
+  });
+  const flag = args.value;
+  const flags = args.values;
   const sizes = (flag("--cells") ?? "10,20,50")
     .split(",")
     .map(Number)
@@ -289,11 +293,7 @@ export async function main(args: string[]): Promise<void> {
   const rounds = Number(flag("--rounds") ?? 3);
   const parallelism = flag("--parallelism");
   const profileDir = flag("--profile");
-  const builds = flags("--kuke").map((s) => {
-    const at = s.indexOf("=");
-    return at > 0 ? { label: s.slice(0, at), mainJs: s.slice(at + 1) } : { label: s, mainJs: s };
-  });
-  if (builds.length === 0) builds.push({ label: "kuke", mainJs: THIS_MAIN_JS });
+  const builds = kukeBuilds(args, THIS_MAIN_JS);
 
   const ctd = await startContainerd();
   const ctdPid = containerdPid(ctd);
@@ -313,13 +313,13 @@ export async function main(args: string[]): Promise<void> {
         archive,
         parallelism,
         profileDir,
-        timings: args.includes("--timings"),
-        hostCpu: args.includes("--host-cpu"),
+        timings: args.has("--timings"),
+        hostCpu: args.has("--host-cpu"),
         declaredRoot: flags("--declared-root").includes(b.label),
       }),
     );
     tools.push(...kukes);
-    if (args.includes("--podman")) tools.push(await podmanTool(args.includes("--host-cpu")));
+    if (args.has("--podman")) tools.push(await podmanTool(args.has("--host-cpu")));
     for (const t of tools) await t.prepare();
 
     lines.push(`load average at start: ${await loadavg()}`);
@@ -335,7 +335,7 @@ export async function main(args: string[]): Promise<void> {
         }
       }
       lines.push(`load average after ${cells} cells: ${await loadavg()}`);
-      if (args.includes("--phases")) {
+      if (args.has("--phases")) {
         const k = kukes[0];
         if (k !== undefined) {
           // The tree's own refresh + plan in process on the applied stack, then destroyed again.
@@ -363,7 +363,7 @@ export async function main(args: string[]): Promise<void> {
   }
 
   const get = (label: string, cells: number, op: Op) => samples.get(key(label, cells, op)) ?? [];
-  const labels = builds.map((b) => b.label).concat(args.includes("--podman") ? ["podman"] : []);
+  const labels = builds.map((b) => b.label).concat(args.has("--podman") ? ["podman"] : []);
   const head = [
     "tool".padEnd(8),
     "cells".padStart(5),
@@ -461,7 +461,7 @@ export async function main(args: string[]): Promise<void> {
       "not counted in CPU: kuke's containerd shims and runc; podman's conmon and the runc it starts",
       ...lines,
       ...tools.flatMap((t) => t.notes),
-      ...(args.includes("--host-cpu") ? hostCpuTable(sizes, labels, get) : []),
+      ...(args.has("--host-cpu") ? hostCpuTable(sizes, labels, get) : []),
     ].join("\n")}\n`,
   );
 }

@@ -6,6 +6,7 @@ import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
 import { kukeEnv } from "../test/harness/kuke-env.js";
 import { kukeManifest, removeStackLeftovers } from "./apply.js";
+import { benchArgs, kukeBuilds } from "./args.js";
 import { planPhases } from "./plan-phases.js";
 import { exec, procCpuMs } from "./processes.js";
 import { fmtRange, loadavg, median } from "./stats.js";
@@ -20,21 +21,17 @@ async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: numb
   return { ms: performance.now() - t0, cpuMs: procCpuMs("self").children - c0 };
 }
 
-export async function main(args: string[]): Promise<void> {
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+export async function main(argv: string[]): Promise<void> {
+  const args = benchArgs(argv, {
+    values: ["--cells", "--rounds", "--kuke", "--profile"],
+    switches: ["--phases"],
+    usage: "npm run bench -- noop-plan [--cells 50] [--rounds 10] [--kuke LABEL=MAIN_JS]… [--profile DIR] [--phases]",
+  });
+  const flag = args.value;
   const cells = Number(flag("--cells") ?? 50);
   const rounds = Number(flag("--rounds") ?? 10);
   const profileDir = flag("--profile");
-  const builds = args.flatMap((a, i) => {
-    const s = a === "--kuke" ? args[i + 1] : undefined;
-    if (s === undefined) return [];
-    const at = s.indexOf("=");
-    return [at > 0 ? { label: s.slice(0, at), mainJs: s.slice(at + 1) } : { label: s, mainJs: s }];
-  });
-  if (builds.length === 0) builds.push({ label: "kuke", mainJs: THIS_MAIN_JS });
+  const builds = kukeBuilds(args, THIS_MAIN_JS);
 
   const realm = `n${randomBytes(3).toString("hex")}`;
   const work = await mkdtemp("/tmp/kuke-bench-noop-");
@@ -86,7 +83,7 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     lines.push(`load average at end: ${await loadavg()}`);
-    if (args.includes("--phases")) {
+    if (args.has("--phases")) {
       const phases = await planPhases(file, env);
       lines.push(
         `no-op refresh + plan of ${cells} cells in process, this tree (ms):`,
