@@ -4,11 +4,22 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { executeSteps } from "../../src/engine/execute.js";
-import { actualState, type DesiredState, isKukeError, PAUSE_IMAGE, parseAddress } from "../../src/model/index.js";
+import {
+  actualState,
+  type CellAddress,
+  type DesiredState,
+  isKukeError,
+  PAUSE_IMAGE,
+  parseAddress,
+} from "../../src/model/index.js";
 import { plan } from "../../src/planner/plan.js";
 import type { Step } from "../../src/planner/step-types.js";
 import { planToSteps } from "../../src/planner/steps.js";
-import { containerLogPath as containerLogFile, secretDirOf as secretDir } from "../../src/state/run-path.js";
+import {
+  cellFilesOf,
+  containerLogPath as containerLogFile,
+  secretDirOf as secretDir,
+} from "../../src/state/run-path.js";
 import { emptyFacts, options, world } from "../planner/builders.js";
 import { fakeHost } from "./fake-host.js";
 
@@ -79,6 +90,53 @@ t(
       }
       const failedLine = ends.get("container.create:container/r/net/app/a/app");
       assert.match(failedLine?.event === "end" ? (failedLine.error ?? "") : "", "runtime: cannot create net_app_a_app");
+    } finally {
+      host.cleanup();
+    }
+  },
+);
+
+t(
+  "a detach that fails: the cell's name files, skipped while it was leaving, are brought up to date at the run's end",
+  async () => {
+    const host = fakeHost("leaving");
+    try {
+      const cells = ["a", "b", "c"];
+      const desired = world({
+        realm: "r",
+        space: "net",
+        cells: cells.map((name) => ({
+          name,
+          containers: [{ id: "app", image: "busybox", command: "sleep", args: ["9"] }],
+        })),
+      });
+      assert.is((await executeSteps(host, stepsFor(desired), { parallelism: 4 })).status, "succeeded");
+      const address = (c: string) => `cell/r/net/app/${c}`;
+      const hostsOf = (c: string) => cellFilesOf(host.runPath, parseAddress(address(c)) as CellAddress).hosts;
+      assert.match(readFileSync(hostsOf("c"), "utf8"), "a.app.net");
+
+      // All three detach in one run; c's detach fails.
+      host.failDetach.add(address("c"));
+      const detach = (c: string): Step => ({
+        id: `cni.detach:${address(c)}`,
+        kind: "cni.detach",
+        address: address(c),
+        dependsOn: [],
+        networkName: "n",
+        netnsName: `r_net_app_${c}`,
+        rootContainerdId: `net_app_${c}_root`,
+      });
+      const res = await executeSteps(host, cells.map(detach), { parallelism: 1 });
+      assert.equal(
+        res.failures.map((f) => f.address),
+        [address("c")],
+      );
+      assert.not.ok(existsSync(hostsOf("a")));
+      assert.not.ok(existsSync(hostsOf("b")));
+      const text = readFileSync(hostsOf("c"), "utf8");
+      assert.not.match(text, "a.app.net");
+      assert.not.match(text, "b.app.net");
+      assert.match(text, "c.app.net");
     } finally {
       host.cleanup();
     }

@@ -29,6 +29,8 @@ export interface FakeHost extends Host {
   sealedEnv: Map<string, readonly string[]>;
   /** containerd ids whose createContainer fails with a `runtime` KukeError. */
   failCreate: Set<string>;
+  /** Cell addresses whose CNI detach fails. */
+  failDetach: Set<string>;
   /** Image names resolveImage reports as `not-found` until they are imported. */
   missingImages: Set<string>;
   /** containerd namespaces that exist (ensureNamespace adds, deleteNamespace removes). */
@@ -53,6 +55,7 @@ export function fakeHost(label: string): FakeHost {
   const created = new Map<string, NewContainer>();
   const sealedEnv = new Map<string, readonly string[]>();
   const failCreate = new Set<string>();
+  const failDetach = new Set<string>();
   const missingImages = new Set<string>();
   const namespaces = new Set<string>();
   const cgroupPaths = new Set<string>();
@@ -229,6 +232,8 @@ export function fakeHost(label: string): FakeHost {
       },
       async detach(cell) {
         calls.push(`detach ${formatAddress(cell)}`);
+        if (failDetach.has(formatAddress(cell)))
+          throw new KukeError("runtime", "cannot detach", { detail: "injected" });
         attached.delete(netnsName(cell));
       },
       applyEgress: unused("applyEgress"),
@@ -257,6 +262,7 @@ export function fakeHost(label: string): FakeHost {
     created,
     sealedEnv,
     failCreate,
+    failDetach,
     missingImages,
     namespaces,
     cgroupPaths,
