@@ -29,9 +29,10 @@ export interface TestContainerd {
   stop(): Promise<void>;
   /**
    * Kills the daemon (SIGKILL; shims and containers keep running), waits `downMs` with its socket
-   * gone, and starts it again on the same config, root, state and socket; resolves once it answers.
+   * gone, runs `whileDown` (a test's change to the daemon's files), and starts it again on the same
+   * config, root, state and socket; resolves once it answers.
    */
-  restart(downMs?: number): Promise<void>;
+  restart(downMs?: number, whileDown?: () => Promise<void>): Promise<void>;
 }
 
 function configToml(dir: string, restartInterval: string): string {
@@ -234,7 +235,7 @@ export async function startContainerd(
     dir,
     runcRoot: join(dir, "runc"),
     stop,
-    async restart(downMs = 0) {
+    async restart(downMs = 0, whileDown?: () => Promise<void>) {
       // SIGKILL, as a crash or an OOM kill would: shims and their containers live on, and the new
       // daemon reconnects to them from its state dir.
       const old = child;
@@ -245,6 +246,7 @@ export async function startContainerd(
       exited = true;
       await rm(socketPath, { force: true });
       if (downMs > 0) await sleep(downMs);
+      await whileDown?.();
       spawnDaemon();
       await waitReady();
     },

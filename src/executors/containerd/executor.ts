@@ -1,5 +1,5 @@
 import type { ContainerdOrphan } from "../../model/actual-state.js";
-import { LABELS } from "../../model/host-names.js";
+import { LABELS, MANAGED_BY } from "../../model/host-names.js";
 import type { RestartMonitorFacts } from "../../model/restart-policy.js";
 import type { ImageSource } from "../oci/image-source.js";
 import { clearAbandonedTask, DEFAULT_RUNC_ROOT } from "./abandoned-task.js";
@@ -18,6 +18,7 @@ import { type ExecOptions, type ExecSession, execInTask } from "./exec.js";
 import { type ImageRecord, listImages, type ResolvedImage, removeImage, resolveImage, tagImage } from "./images.js";
 import { type ImportResult, importImage } from "./importer.js";
 import { deleteNamespace, ensureNamespace, listNamespaces } from "./namespaces.js";
+import { type CellTasks, clearOrphanShim } from "./orphan-shim.js";
 import { listOrphans, type Orphans, removeOrphan, removeOrphans } from "./orphans.js";
 import { restartMonitorFacts, setRestartStatus } from "./restart-monitor.js";
 import { type Mount, removeSnapshot } from "./snapshots.js";
@@ -174,6 +175,37 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
   // monitor's hands (it may have started a task meanwhile), nor after `stopTask` found no task
   // (runc may still hold one an abandoned create left, which only the full delete clears).
   const taskDeleted = new Set<string>();
+  /** kuke-managed containers (or all, with `all`) with their task state: one Containers.List, one Tasks.List. */
+  const listRecords = async (ns: string, opts: { all?: boolean } = {}): Promise<ContainerRecord[]> => {
+    const call = { namespace: ns };
+    const [containers, tasks] = await Promise.all([
+      listContainerRecords(client, call, opts.all === true ? [] : [MANAGED_FILTER]),
+      listTasks(client, call),
+    ]);
+    // Process.container_id comes back empty on 1.6; the task's `id` is the container id.
+    const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
+    return (
+      containers
+        .map((c): ContainerRecord => {
+          const t = byId.get(c.id);
+          return {
+            id: c.id,
+            labels: { ...c.labels },
+            image: c.image,
+            specHash: c.labels[LABELS.specHash],
+            status: t ? taskStatus(t.status) : "stopped",
+            hasTask: t !== undefined,
+            pid: t && t.pid > 0 ? t.pid : undefined,
+            exitStatus: t && t.status === "STOPPED" ? t.exit_status : undefined,
+            exitedAt: t ? exitedAt(t.exited_at) : undefined,
+            snapshotKey: c.snapshot_key,
+          };
+        })
+        // Code-point order: the first localeCompare of a process sets up ICU's collator (~7 ms),
+        // for ids that are ASCII anyway.
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    );
+  };
   return {
     listNamespaces: async () => (await listNamespaces(client)).map((n) => n.name),
     ensureNamespace: (ns, labels) => ensureNamespace(client, ns, labels),
@@ -188,10 +220,18 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
       prepared.set(key(ns, c.id), await createContainer(client, ns, { runcRoot: options.runcRoot, ...c }));
     },
     updateContainer: (ns, id, spec, labels) => updateContainer(client, { namespace: ns }, id, spec, labels),
-    startTask(ns, id, logPath, sealedEnv) {
+    async startTask(ns, id, logPath, sealedEnv) {
       taskDeleted.delete(key(ns, id));
       const rootfs = prepared.get(key(ns, id));
       prepared.delete(key(ns, id));
+      await clearOrphanShim({
+        address,
+        namespace: ns,
+        group: id,
+        runcRoot: options.runcRoot ?? DEFAULT_RUNC_ROOT,
+        cell: async () => cellTasks(await listRecords(ns), id),
+        clear: (root, namespace, cid) => clearAbandonedTask(root, namespace, cid, undefined),
+      });
       return startTask(client, { namespace: ns }, id, logPath, sealedEnv, options.runcRoot, rootfs);
     },
     async stopTask(ns, id, opts) {
@@ -240,36 +280,7 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
       }
       return out;
     },
-    async listContainers(ns, opts = {}) {
-      const call = { namespace: ns };
-      const [containers, tasks] = await Promise.all([
-        listContainerRecords(client, call, opts.all === true ? [] : [MANAGED_FILTER]),
-        listTasks(client, call),
-      ]);
-      // Process.container_id comes back empty on 1.6; the task's `id` is the container id.
-      const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
-      return (
-        containers
-          .map((c): ContainerRecord => {
-            const t = byId.get(c.id);
-            return {
-              id: c.id,
-              labels: { ...c.labels },
-              image: c.image,
-              specHash: c.labels[LABELS.specHash],
-              status: t ? taskStatus(t.status) : "stopped",
-              hasTask: t !== undefined,
-              pid: t && t.pid > 0 ? t.pid : undefined,
-              exitStatus: t && t.status === "STOPPED" ? t.exit_status : undefined,
-              exitedAt: t ? exitedAt(t.exited_at) : undefined,
-              snapshotKey: c.snapshot_key,
-            };
-          })
-          // Code-point order: the first localeCompare of a process sets up ICU's collator (~7 ms),
-          // for ids that are ASCII anyway.
-          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      );
-    },
+    listContainers: (ns, opts = {}) => listRecords(ns, opts),
     removeOrphans: (ns) => removeOrphans(client, { namespace: ns }),
     async listOrphans(ns, usedSnapshots) {
       try {
@@ -282,4 +293,17 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
     removeOrphan: (ns, object, id) => removeOrphan(client, { namespace: ns }, object, id),
     close: () => client.close(),
   };
+}
+
+/**
+ * The containers of `id`'s cell (by kuke's labels) and whether containerd holds a task of any of
+ * them; undefined when `id` is not a kuke container (its shim is then never touched).
+ */
+function cellTasks(records: ContainerRecord[], id: string): CellTasks | undefined {
+  const me = records.find((r) => r.id === id);
+  if (me === undefined || me.labels[LABELS.managedBy] !== MANAGED_BY) return undefined;
+  const cellOf = (r: ContainerRecord) =>
+    [LABELS.realm, LABELS.space, LABELS.stack, LABELS.cell].map((k) => r.labels[k] ?? "").join("/");
+  const mates = records.filter((r) => cellOf(r) === cellOf(me));
+  return { ids: mates.map((r) => r.id), withTask: mates.some((r) => r.hasTask) };
 }
