@@ -20,7 +20,7 @@ import * as assert from "uvu/assert";
 import { SHIM_GROUP_ANNOTATION } from "../../../src/engine/container-spec.js";
 import { removeEmptyCgroups } from "../../../src/executors/containerd/cgroup-cleanup.js";
 import { ContainerdClient } from "../../../src/executors/containerd/client.js";
-import { createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
+import { type ContainerdExecutor, createContainerdExecutor } from "../../../src/executors/containerd/executor.js";
 import { shimPids, shimSocketExists, shimSocketPath } from "../../../src/executors/containerd/orphan-shim.js";
 import { getTask } from "../../../src/executors/containerd/tasks.js";
 import type { ContainerAddress } from "../../../src/model/address.js";
@@ -48,42 +48,52 @@ const alive = (pid: number) => {
   }
 };
 
+/**
+ * A cell root of the test's own (busybox `sleep`, kuke's labels, its own id as its shim group, as
+ * kuke's specs name it) created in `ns`, and one cleanup (also registered with the teardown) that
+ * kills `stopped` pids, deletes the container, its cgroup and the temp dir.
+ */
+async function groupRoot(exec: ContainerdExecutor, ns: string) {
+  const tag = randomBytes(4).toString("hex");
+  const addr = parseAddress(`container/r/s${tag}/t/c/root`) as ContainerAddress;
+  const id = `s${tag}_t_c_root`;
+  const cgroup = `/kuke-test-${tag}/root`;
+  const dir = await mkdtemp(join(tmpdir(), "kuke-orphan-shim-"));
+  const stopped: number[] = [];
+  const cleanup = async () => {
+    for (const p of stopped) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {}
+    }
+    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
+    await removeEmptyCgroups(cgroup).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  onTeardown(`orphan-shim test ${id}`, cleanup);
+  const create = async () => {
+    const image = await importBusybox(exec, ns, dir);
+    const c = busyboxSleep({
+      id,
+      snapshotParent: image.topChainId,
+      cgroupsPath: cgroup,
+      labels: containerLabels(addr, "root", "h"),
+    });
+    Object.assign(c.spec as object, { annotations: { [SHIM_GROUP_ANNOTATION]: id } });
+    await exec.createContainer(ns, c);
+  };
+  return { id, logPath: join(dir, "root.log"), stopped, cleanup, create };
+}
+
 t(
   "a root's start kills a shim of its group that serves no known task and never answers, then starts afresh",
   async () => {
     const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
     const client = new ContainerdClient(ctd.socketPath);
     const ns = "kuke-test-orphan-shim";
-    const tag = randomBytes(4).toString("hex");
-    const addr = parseAddress(`container/r/s${tag}/t/c/root`) as ContainerAddress;
-    const id = `s${tag}_t_c_root`;
-    const cgroup = `/kuke-test-${tag}/root`;
-    const dir = await mkdtemp(join(tmpdir(), "kuke-orphan-shim-"));
-    const stopped: number[] = [];
-    const cleanup = async () => {
-      for (const p of stopped) {
-        try {
-          process.kill(p, "SIGKILL");
-        } catch {}
-      }
-      await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
-      await removeEmptyCgroups(cgroup).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
-      client.close();
-    };
-    onTeardown(`orphan-shim test ${id}`, cleanup);
+    const { id, logPath, stopped, cleanup, create } = await groupRoot(exec, ns);
     try {
-      const image = await importBusybox(exec, ns, dir);
-      const c = busyboxSleep({
-        id,
-        snapshotParent: image.topChainId,
-        cgroupsPath: cgroup,
-        labels: containerLabels(addr, "root", "h"),
-      });
-      // The root names itself as its shim group, as kuke's specs do.
-      Object.assign(c.spec as object, { annotations: { [SHIM_GROUP_ANNOTATION]: id } });
-      await exec.createContainer(ns, c);
-      const logPath = join(dir, "root.log");
+      await create();
       const first = await exec.startTask(ns, id, logPath);
       const [shim, ...more] = shimPids(ctd.socketPath, ns, id);
       assert.ok(shim !== undefined && more.length === 0, "one shim for the group");
@@ -111,6 +121,7 @@ t(
       const task = await getTask(client, { namespace: ns }, id);
       assert.is(task?.status, "RUNNING");
     } finally {
+      client.close();
       await cleanup();
     }
   },
@@ -119,33 +130,15 @@ t(
 t("no socket for the group, or a task containerd knows: nothing is looked at or killed", async () => {
   const exec = createContainerdExecutor(ctd.socketPath, { runcRoot: ctd.runcRoot });
   const ns = "kuke-test-orphan-shim-2";
-  const tag = randomBytes(4).toString("hex");
-  const id = `s${tag}_t_c_root`;
+  const { id, logPath, cleanup, create } = await groupRoot(exec, ns);
   assert.not.ok(shimSocketExists(ctd.socketPath, ns, id));
   assert.equal(shimPids(ctd.socketPath, ns, id), []);
   // A live group: its shim serves a task containerd knows, and a second start is a no-op.
-  const addr = parseAddress(`container/r/s${tag}/t/c/root`) as ContainerAddress;
-  const cgroup = `/kuke-test-${tag}/root`;
-  const dir = await mkdtemp(join(tmpdir(), "kuke-orphan-shim-"));
-  const cleanup = async () => {
-    await exec.deleteContainer(ns, id, { cgroupPath: cgroup }).catch(() => undefined);
-    await removeEmptyCgroups(cgroup).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  };
-  onTeardown(`orphan-shim test ${id}`, cleanup);
   try {
-    const image = await importBusybox(exec, ns, dir);
-    const c = busyboxSleep({
-      id,
-      snapshotParent: image.topChainId,
-      cgroupsPath: cgroup,
-      labels: containerLabels(addr, "root", "h"),
-    });
-    Object.assign(c.spec as object, { annotations: { [SHIM_GROUP_ANNOTATION]: id } });
-    await exec.createContainer(ns, c);
-    const first = await exec.startTask(ns, id, join(dir, "root.log"));
+    await create();
+    const first = await exec.startTask(ns, id, logPath);
     const [shim] = shimPids(ctd.socketPath, ns, id);
-    const again = await exec.startTask(ns, id, join(dir, "root.log"));
+    const again = await exec.startTask(ns, id, logPath);
     assert.is(again.pid, first.pid);
     assert.ok(shim !== undefined && alive(shim), "the live group's shim is kept");
     assert.ok(existsSync(`/proc/${first.pid}`));
