@@ -230,7 +230,6 @@ export function createContainerdExecutor(address: string, options: ExecutorOptio
         group: id,
         runcRoot: options.runcRoot ?? DEFAULT_RUNC_ROOT,
         cell: async () => cellTasks(await listRecords(ns), id),
-        clear: (root, namespace, cid) => clearAbandonedTask(root, namespace, cid, undefined),
       });
       return startTask(client, { namespace: ns }, id, logPath, sealedEnv, options.runcRoot, rootfs);
     },

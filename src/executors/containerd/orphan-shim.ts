@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename } from "node:path";
+import { clearAbandonedTask } from "./abandoned-task.js";
 
 /**
  * A shim that outlived its task: a kuke killed (SIGKILL) while `Tasks.Create` of a cell's root was
@@ -115,12 +116,11 @@ export async function clearOrphanShim(o: {
   group: string;
   runcRoot: string;
   cell: () => Promise<CellTasks | undefined>;
-  clear: (runcRoot: string, namespace: string, id: string) => Promise<void>;
 }): Promise<number[]> {
   if (!shimSocketExists(o.address, o.namespace, o.group)) return [];
   const cell = await o.cell();
   if (cell === undefined || cell.withTask) return [];
   const killed = await removeOrphanShim(o.address, o.namespace, o.group);
-  for (const id of cell.ids) await o.clear(o.runcRoot, o.namespace, id);
+  for (const id of cell.ids) await clearAbandonedTask(o.runcRoot, o.namespace, id, undefined);
   return killed;
 }
