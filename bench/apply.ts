@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { detectCgroupDriver } from "../src/executors/cgroup/index.js";
 import { NetworkExecutor } from "../src/executors/cni/index.js";
 import { cellAddress, cgroupPath } from "../src/model/index.js";
 import { BUSYBOX_IMAGE, buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd, type TestContainerd } from "../test/harness/containerd.js";
 import { type KukeEnv, kukeEnv } from "../test/harness/kuke-env.js";
+import { KUKE_MAIN } from "../test/harness/kuke-process.js";
 import { podmanAvailable, podmanSandbox } from "../test/harness/podman.js";
 import { benchArgs, kukeBuilds } from "./args.js";
 import { type HostCpuBreakdown, HostCpuWindow } from "./host-cpu.js";
@@ -18,7 +18,8 @@ import { kubeYaml, PODMAN_BUSYBOX } from "./podman-pods.js";
 import { exec, procCpuMs } from "./processes.js";
 import { fmtRange, loadavg, median } from "./stats.js";
 
-const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+/** The package's bin (the bundle), as users run it. */
+const THIS_MAIN_JS = KUKE_MAIN;
 
 /**
  * The manifest of `cells` cells (root + 2 busybox `sleep` containers each) in one space of `realm`.

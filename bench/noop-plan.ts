@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
 import { kukeEnv } from "../test/harness/kuke-env.js";
+import { KUKE_MAIN } from "../test/harness/kuke-process.js";
 import { kukeManifest, removeStackLeftovers } from "./apply.js";
 import { benchArgs, kukeBuilds } from "./args.js";
 import { planPhases } from "./plan-phases.js";
 import { exec, procCpuMs } from "./processes.js";
 import { fmtRange, loadavg, median } from "./stats.js";
 
-const THIS_MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+/** The package's bin (the bundle), as users run it. */
+const THIS_MAIN_JS = KUKE_MAIN;
 
 /** Wall and CPU ms of one command (the machine's other load shows in the first far more). */
 async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {

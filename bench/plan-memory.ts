@@ -13,10 +13,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
+import { KUKE_MAIN } from "../test/harness/kuke-process.js";
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL("./plan-memory-child.js", import.meta.url));
-const MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+/** The package's bin (the bundle), as users run it. */
+const MAIN_JS = KUKE_MAIN;
 
 function manifest(cells: number): string {
   const docs = [

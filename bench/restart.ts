@@ -8,16 +8,17 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createContainerdExecutor } from "../src/executors/containerd/executor.js";
 import { buildBusyboxArchive } from "../test/harness/busybox-image.js";
 import { startContainerd } from "../test/harness/containerd.js";
 import { kukeEnv } from "../test/harness/kuke-env.js";
+import { KUKE_MAIN } from "../test/harness/kuke-process.js";
 import { stackHeader } from "../test/harness/stack-header.js";
 
 const run = promisify(execFile);
-const MAIN_JS = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+/** The package's bin (the bundle), as users run it. */
+const MAIN_JS = KUKE_MAIN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function manifest(realm: string): string {

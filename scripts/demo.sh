@@ -19,7 +19,7 @@ export KUKE_RUNTIME_DIR="${KUKE_RUNTIME_DIR:-/run/kuke-demo}"
 own="$KUKE_RUNTIME_DIR/containerd"
 export KUKE_CONTAINERD_ADDRESS="${KUKE_CONTAINERD_ADDRESS:-$own/containerd.sock}"
 export KUKE_RUNC_ROOT="${KUKE_RUNC_ROOT:-$own/runc}"
-kuke() { node dist/src/cli/main.js "$@"; }
+kuke() { node dist/kuke.js "$@"; }
 stack=fixtures/examples/stack.yaml
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -65,7 +65,7 @@ step "kuke plan -f $stack --detailed-exitcode   (the host matches: exit 0)"
 kuke plan -f "$stack" --detailed-exitcode
 
 if [ "${KEEP:-0}" = "1" ]; then
-  step "left running (KEEP=1); remove it with: KUKE_RUN_PATH=$KUKE_RUN_PATH KUKE_RUNTIME_DIR=$KUKE_RUNTIME_DIR KUKE_CONTAINERD_ADDRESS=$KUKE_CONTAINERD_ADDRESS KUKE_RUNC_ROOT=$KUKE_RUNC_ROOT node dist/src/cli/main.js destroy -f $stack --auto-approve; then kill \$(cat $own/containerd.pid)"
+  step "left running (KEEP=1); remove it with: KUKE_RUN_PATH=$KUKE_RUN_PATH KUKE_RUNTIME_DIR=$KUKE_RUNTIME_DIR KUKE_CONTAINERD_ADDRESS=$KUKE_CONTAINERD_ADDRESS KUKE_RUNC_ROOT=$KUKE_RUNC_ROOT node dist/kuke.js destroy -f $stack --auto-approve; then kill \$(cat $own/containerd.pid)"
   exit 0
 fi
 

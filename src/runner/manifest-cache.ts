@@ -149,12 +149,20 @@ async function prune(dir: string, keep: string): Promise<void> {
 let identity: string | undefined;
 
 /**
+ * Set by the bundler (`scripts/bundle.js`, esbuild's `define`) in the one-file bundle the `bin`
+ * runs, where `manifest/load.js` is no file of its own: the same closure hash, taken over the tree
+ * the bundle was made from. Undeclared (typeof "undefined") when kuke runs from tsc's tree.
+ */
+declare const KUKE_BUNDLED_LOADER_IDENTITY: string | undefined;
+
+/**
  * The code identity of the loader: sha256 over the content of `manifest/load.js` and every module it
  * imports, followed through relative imports (static and dynamic), and over the `package.json`
- * of every package among them. Computed once per process.
+ * of every package among them. Computed once per process, or at bundling time for the bundle.
  */
 export function loaderIdentity(): string {
-  identity ??= importClosureHash(LOADER_URL);
+  identity ??=
+    typeof KUKE_BUNDLED_LOADER_IDENTITY === "string" ? KUKE_BUNDLED_LOADER_IDENTITY : importClosureHash(LOADER_URL);
   return identity;
 }
 

@@ -6,17 +6,17 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { parseAddress } from "../../src/model/index.js";
 import { RecordStore, runPathLayout, type StoredRecord } from "../../src/state/index.js";
+import { KUKE_MAIN } from "../harness/kuke-process.js";
 import { onTeardown } from "../harness/teardown.js";
 
 const t = suite("cli/completion");
 const run = promisify(execFile);
-const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const main = KUKE_MAIN;
 let dir = "";
 
 const record = (address: string): StoredRecord => ({

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { KUKE_MAIN } from "../harness/kuke-process.js";
 import { runKuke } from "./capture.js";
 
 const t = suite("cli/help-version");
@@ -51,9 +52,10 @@ t("every command has help with examples", async () => {
   }
 });
 
-t("the bin starts with a node shebang", () => {
-  const main = readFileSync(fileURLToPath(new URL("../../src/cli/main.js", import.meta.url)), "utf8");
-  assert.ok(main.startsWith("#!/usr/bin/env node\n"));
+t("the bin (package.json's, and tsc's entry point) starts with a node shebang", () => {
+  for (const file of [KUKE_MAIN, fileURLToPath(new URL("../../src/cli/main.js", import.meta.url))]) {
+    assert.ok(readFileSync(file, "utf8").startsWith("#!/usr/bin/env node\n"), file);
+  }
 });
 
 t.run();

@@ -2,7 +2,7 @@
  * A host for the fault-injection tests: the shared test containerd, a fresh run path and runtime
  * dir, the busybox image loaded into a unique realm, and a stack of several cells (each a
  * synthesized root and two workloads) in one space. `kuke` runs as a separate process
- * (`node dist/src/cli/main.js`) so it can really be killed: `KUKE_FAULT_KILL_AT_JOURNAL=N` makes it
+ * (`node dist/kuke.js`, the bin) so it can really be killed: `KUKE_FAULT_KILL_AT_JOURNAL=N` makes it
  * SIGKILL itself right after its N-th journal line (src/engine/fault-injection.ts).
  *
  * `leaks()` lists everything of the realm still on the host after a destroy: containers, tasks,
@@ -14,7 +14,6 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { NetworkExecutor } from "../../src/executors/cni/index.js";
 import { ContainerdClient } from "../../src/executors/containerd/client.js";
 import { listSnapshots } from "../../src/executors/containerd/snapshots.js";
@@ -22,11 +21,11 @@ import { listTasks } from "../../src/executors/containerd/tasks.js";
 import { type CellAddress, cellAddress } from "../../src/model/index.js";
 import { buildBusyboxArchive } from "../harness/busybox-image.js";
 import { sharedContainerd, type TestContainerd } from "../harness/containerd.js";
+import { KUKE_MAIN } from "../harness/kuke-process.js";
 import { runId } from "../harness/netns.js";
 import { onTeardown } from "../harness/teardown.js";
 
-const repo = fileURLToPath(new URL("../../..", import.meta.url));
-const CLI = join(repo, "dist", "src", "cli", "main.js");
+const CLI = KUKE_MAIN;
 
 export const SPACE = "net";
 export const STACK = "app";

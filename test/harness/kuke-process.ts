@@ -1,15 +1,26 @@
 /**
- * `kuke` as a separate process (`node dist/src/cli/main.js`), the way an operator, systemd or a CI
+ * `kuke` as a separate process (`node dist/kuke.js`, the package's bin), the way an operator, systemd or a CI
  * runner runs it: for tests that send it real signals or race two of them. Output is collected as
  * it comes; `waitForLine` lets a test act at a known point of the run. A process still running at
  * teardown is killed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { onTeardown } from "./teardown.js";
 
-/** The compiled CLI entry point (this file runs from dist/test/harness/). */
-export const KUKE_MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+/**
+ * The package's `bin` as package.json names it (this file runs from dist/test/harness/): the
+ * one-file bundle `npm run build` makes, which is what users run, so CLI-process tests and the
+ * benchmarks run it too.
+ */
+export const KUKE_MAIN = packageBin();
+
+function packageBin(): string {
+  const root = new URL("../../../", import.meta.url);
+  const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { bin: { kuke: string } };
+  return fileURLToPath(new URL(pkg.bin.kuke, root));
+}
 
 export interface KukeExit {
   code: number | null;

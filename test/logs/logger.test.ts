@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { LOGGER_PATH } from "../../src/executors/containerd/log-uri.js";
+import { loggerPath } from "../../src/executors/containerd/log-uri.js";
 import { parseRecord } from "../../src/logs/log-records.js";
 
 const t = suite("logs/logger");
@@ -35,7 +35,7 @@ interface Logger {
 
 function startLogger(name: string): Logger {
   const path = join(dir, `${name}.log`);
-  const child = spawn(LOGGER_PATH, ["log", path], { stdio: ["ignore", "ignore", "inherit", "pipe", "pipe", "pipe"] });
+  const child = spawn(loggerPath(), ["log", path], { stdio: ["ignore", "ignore", "inherit", "pipe", "pipe", "pipe"] });
   const fd5 = (child.stdio as unknown as Readable[])[5] as Readable;
   const ready = new Promise<void>((resolve) => {
     fd5.on("end", () => resolve());

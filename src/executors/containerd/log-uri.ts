@@ -5,15 +5,17 @@
  * file with its time and stream (the record format `src/logs/log-records.ts` reads). A `file://`
  * URI would have the shim write raw bytes, with no time to show or filter by.
  */
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../fs/package-root.js";
 
-/** kuke's logger, from this module's place in the package (`dist/src/executors/containerd/`). */
-export const LOGGER_PATH = fileURLToPath(new URL("../../../../libexec/kuke-log", import.meta.url));
+/** kuke's logger, in its package's `libexec/`. */
+export function loggerPath(): string {
+  return packagePath("libexec/kuke-log");
+}
 
 /**
  * The URI for a task whose output goes to `logPath` (absolute). containerd passes the query to the
  * logger as `key value` arguments in no fixed order, so the logger reads them as pairs.
  */
-export function taskLogUri(logPath: string, logger: string = LOGGER_PATH): string {
+export function taskLogUri(logPath: string, logger: string = loggerPath()): string {
   return `binary://${encodeURI(logger)}?log=${encodeURIComponent(logPath)}`;
 }

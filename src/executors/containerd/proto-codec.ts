@@ -13,18 +13,16 @@
  * maps as plain objects, repeated fields as arrays.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../fs/package-root.js";
 import { KukeError } from "../../model/errors.js";
 import { type JsonNode, ProtoTypes } from "./proto-types.js";
 
-/** The repository's `proto/` folder, from either `src/…` (ts) or `dist/src/…` (compiled). */
+/** The package's `proto/` folder (with a trailing slash). */
 export function protoDir(): string {
-  for (const up of ["../../../proto/", "../../../../proto/"]) {
-    const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(`${dir}containerd/services/tasks.proto`)) return dir;
-  }
+  const dir = packagePath("proto/");
+  if (existsSync(`${dir}containerd/services/tasks.proto`)) return dir;
   throw new KukeError("runtime", "kuke's containerd protocol files are missing", {
-    detail: `looked for proto/ next to ${fileURLToPath(import.meta.url)}`,
+    detail: `no ${dir}containerd/services/tasks.proto`,
     remedy: "reinstall kuke; the package must ship its proto/ folder",
   });
 }
