@@ -37,6 +37,34 @@ function findTests(dir: string): string[] {
   return out;
 }
 
+/**
+ * The CLI-process tests run the package's bin, the bundle `npm run build` makes from tsc's output
+ * (dist/kuke.js). After a bare `tsc` it is older than that output and would test the code before
+ * the change: refused, with the remedy.
+ */
+function staleBundle(): string | undefined {
+  const bundle = join(repoRoot, "dist", "kuke.js");
+  const remedy = "run npm run build (tsc, then scripts/bundle.js), or npm test, which builds both";
+  if (!existsSync(bundle)) return `dist/kuke.js is missing: ${remedy}`;
+  const built = statSync(bundle).mtimeMs;
+  const newer = newestJs(join(repoRoot, "dist", "src"));
+  return newer.mtimeMs > built ? `dist/kuke.js is older than ${relative(repoRoot, newer.path)}: ${remedy}` : undefined;
+}
+
+function newestJs(dir: string): { path: string; mtimeMs: number } {
+  let newest = { path: dir, mtimeMs: 0 };
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    const candidate = entry.isDirectory()
+      ? newestJs(p)
+      : entry.name.endsWith(".js")
+        ? { path: p, mtimeMs: statSync(p).mtimeMs }
+        : newest;
+    if (candidate.mtimeMs > newest.mtimeMs) newest = candidate;
+  }
+  return newest;
+}
+
 /** A positive number of seconds from the environment, else the default; anything else is refused. */
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -78,6 +106,12 @@ async function main(): Promise<number> {
       "UPDATE_GOLDEN is refused under CI: rewriting golden files makes every golden test pass. " +
         "Update them locally (UPDATE_GOLDEN=1 npm test -- golden), review the diff and commit it.\n",
     );
+    process.stdout.write("0 passed, 1 failed\n");
+    return 1;
+  }
+  const stale = staleBundle();
+  if (stale !== undefined) {
+    process.stderr.write(`${stale}\n`);
     process.stdout.write("0 passed, 1 failed\n");
     return 1;
   }
