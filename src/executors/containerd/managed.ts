@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseMountInfo, readMountInfoSync } from "../../fs/mountinfo.js";
 import { KukeError } from "../../model/errors.js";
 import { ContainerdClient } from "./client.js";
+import { protoDir } from "./proto-codec.js";
 
 /**
  * What `kuke init` reports about containerd and cgroups, and the containerd kuke starts itself
@@ -87,6 +88,9 @@ export interface ContainerdProbe {
  * answered is kept for the next client to `address` (the command's executor), not opened twice.
  */
 export async function probeContainerd(address: string, timeoutMs = 2000): Promise<ContainerdProbe> {
+  // A package without its protocol files is kuke's own problem, not a containerd that does not
+  // answer: thrown as it is, before any call.
+  protoDir();
   let client: ContainerdClient | undefined;
   let reachable = false;
   try {
